@@ -1,0 +1,104 @@
+/** @module The end-to-end `content_sig` preimages (PROTOCOL.md §3.2, docs/wire.md §7). */
+
+import { createHash } from 'node:crypto'
+import { b64uDecode, b64uEncode, canonicalBytes, concatBytes, utf8 } from './encoding.ts'
+import type { PrivateKey, PublicKey } from './keys.ts'
+import { sign, verify } from './sign.ts'
+
+function sha256(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(bytes).digest())
+}
+
+function tryDecode(b64: string): Uint8Array | null {
+  try {
+    return b64uDecode(b64)
+  } catch {
+    return null
+  }
+}
+
+/** DM preimage: raw ciphertext bytes ‖ from ‖ to ‖ ts (decimal), no separators. */
+export function dmPreimage(ciphertext: Uint8Array, from: string, to: string, ts: number): Uint8Array {
+  return concatBytes(ciphertext, utf8(`${from}${to}${ts}`))
+}
+
+/** Public-channel preimage: raw ciphertext bytes ‖ from ‖ ts. */
+export function publicPreimage(ciphertext: Uint8Array, from: string, ts: number): Uint8Array {
+  return concatBytes(ciphertext, utf8(`${from}${ts}`))
+}
+
+export type FileStartFields = {
+  from: string
+  to: string
+  ts: number
+  file_id: string
+  name: string
+  size: number
+  sha256: string
+  mode: string
+  chunks: number
+}
+
+/** Manifest preimage: canonical JSON binds every field, so no two manifests share bytes. */
+export function fileStartPreimage(f: FileStartFields): Uint8Array {
+  return canonicalBytes({ kind: 'FILE_START', ...f })
+}
+
+/** Hex SHA-256 over the SHA-256 of each chunk's raw ciphertext, in index order. */
+export function chunkDigest(ciphertexts: readonly Uint8Array[]): string {
+  const h = createHash('sha256')
+  for (const ct of ciphertexts) h.update(sha256(ct))
+  return h.digest('hex')
+}
+
+export type FileEndFields = { from: string; to: string; file_id: string; chunks: number; digest: string }
+
+/** End preimage: one signature over every chunk (via `digest`), bound to sender, recipient and file. */
+export function fileEndPreimage(f: FileEndFields): Uint8Array {
+  return canonicalBytes({ kind: 'FILE_END', ...f })
+}
+
+/** Signs a content preimage with the user's key; base64url. */
+export async function signContent(key: PrivateKey, preimage: Uint8Array): Promise<string> {
+  return b64uEncode(await sign(key, preimage))
+}
+
+/** Verifies a content signature made by this project (one preimage, no variants). */
+export function verifyContent(key: PublicKey, preimage: Uint8Array, sigB64: string): boolean {
+  const sig = tryDecode(sigB64)
+  return sig !== null && verify(key, preimage, sig)
+}
+
+export type DmFields = { ciphertext: string; from: string; to: string; ts: number; content_sig: string }
+
+/**
+ * Verifies a DM `content_sig`. With `lenient`, also accepts what other implementations sign
+ * (PROTOCOL.md §3.2): the base64url text concatenated, SHA-256 of the preimage signed as the
+ * message, and canonical JSON of {ciphertext, from, to, ts}.
+ */
+export function verifyDm(key: PublicKey, m: DmFields, lenient = false): boolean {
+  const ct = tryDecode(m.ciphertext)
+  const sig = tryDecode(m.content_sig)
+  if (ct === null || sig === null) return false
+  const raw = dmPreimage(ct, m.from, m.to, m.ts)
+  if (verify(key, raw, sig)) return true
+  if (!lenient) return false
+  const variants = [
+    utf8(`${m.ciphertext}${m.from}${m.to}${m.ts}`),
+    sha256(raw),
+    canonicalBytes({ ciphertext: m.ciphertext, from: m.from, to: m.to, ts: m.ts }),
+  ]
+  return variants.some((v) => verify(key, v, sig))
+}
+
+/** Verifies a public-channel `content_sig` over ciphertext ‖ from ‖ ts. */
+export function verifyPublic(
+  key: PublicKey,
+  ciphertext: string,
+  from: string,
+  ts: number,
+  sigB64: string,
+): boolean {
+  const ct = tryDecode(ciphertext)
+  return ct !== null && verifyContent(key, publicPreimage(ct, from, ts), sigB64)
+}

@@ -1,0 +1,122 @@
+/**
+ * @module The password-protected private-key blob and the login verifier (docs/wire.md §1).
+ * The password never leaves the client: scrypt (memory-hard) makes a master secret, HKDF splits it
+ * into a blob key and an auth key, and the server keeps only argon2id(auth key).
+ */
+
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt } from 'node:crypto'
+import { ChatError, DecryptFailed } from '../errors.ts'
+import { b64uDecode, b64uEncode, fromUtf8, utf8 } from './encoding.ts'
+
+export type KdfParams = { name: 'scrypt'; salt: string; N: number; r: number; p: number }
+
+/** 2^15 × 8 × 128 bytes = 32 MiB per derivation: slow for a guesser, fine for a login. */
+export const DEFAULT_KDF = { N: 2 ** 15, r: 8, p: 1 } as const
+const MAX_N = 2 ** 20
+const AAD = utf8('socp/v1/privkey-blob')
+
+/** Fresh parameters with a random 16-byte salt. */
+export function newKdfParams(): KdfParams {
+  return { name: 'scrypt', salt: b64uEncode(randomBytes(16)), ...DEFAULT_KDF }
+}
+
+/** The parameters a server accepts at registration: no cheap KDFs, no memory bombs. */
+export function assertKdfParams(k: KdfParams): void {
+  const powerOfTwo = Number.isSafeInteger(k.N) && k.N > 1 && (k.N & (k.N - 1)) === 0
+  let saltOk = false
+  try {
+    saltOk = b64uDecode(k.salt).byteLength >= 16
+  } catch {}
+  if (
+    k.name !== 'scrypt' ||
+    !powerOfTwo ||
+    k.N < 2 ** 14 ||
+    k.N > MAX_N ||
+    k.r !== 8 ||
+    k.p < 1 ||
+    k.p > 4 ||
+    !saltOk
+  ) {
+    throw new ChatError('BAD_REQUEST', 'unsupported key-derivation parameters')
+  }
+}
+
+export type DerivedKeys = { blobKey: Uint8Array; authKey: string }
+
+/** Derives the blob key and the auth key from a password (≈ 0.1 s, on the libuv pool). */
+export async function deriveKeys(password: string, k: KdfParams): Promise<DerivedKeys> {
+  assertKdfParams(k)
+  const master = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(
+      password.normalize('NFC'),
+      b64uDecode(k.salt),
+      64,
+      { N: k.N, r: k.r, p: k.p, maxmem: 256 * k.N * k.r * 2 },
+      (e, key) => (e ? reject(e) : resolve(key)),
+    ),
+  )
+  const expand = (info: string) => new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), info, 32))
+  return { blobKey: expand('socp/v1/privkey-blob'), authKey: b64uEncode(expand('socp/v1/auth')) }
+}
+
+type Blob = { v: 1; kdf: KdfParams; iv: string; ct: string }
+
+/** Seals a PKCS#8 private key under the blob key; the result is `privkey_store`. */
+export function sealPrivateKey(pkcs8: Uint8Array, blobKey: Uint8Array, kdf: KdfParams): string {
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', blobKey, iv).setAAD(AAD)
+  const ct = Buffer.concat([cipher.update(pkcs8), cipher.final(), cipher.getAuthTag()])
+  const blob: Blob = { v: 1, kdf, iv: b64uEncode(iv), ct: b64uEncode(ct) }
+  return b64uEncode(utf8(JSON.stringify(blob)))
+}
+
+/** Reads the kdf parameters a blob was sealed with. @throws DecryptFailed on a malformed blob. */
+export function blobKdf(store: string): KdfParams {
+  return parseBlob(store).kdf
+}
+
+function parseBlob(store: string): Blob {
+  try {
+    const blob = JSON.parse(fromUtf8(b64uDecode(store))) as Blob
+    if (blob.v !== 1 || typeof blob.iv !== 'string' || typeof blob.ct !== 'string') throw new Error()
+    return blob
+  } catch {
+    throw new DecryptFailed()
+  }
+}
+
+/** Opens `privkey_store`. @throws DecryptFailed — wrong password and corrupt blob look the same. */
+export function openPrivateKey(store: string, blobKey: Uint8Array): Uint8Array {
+  const blob = parseBlob(store)
+  try {
+    const data = b64uDecode(blob.ct)
+    const decipher = createDecipheriv('aes-256-gcm', blobKey, b64uDecode(blob.iv)).setAAD(AAD)
+    decipher.setAuthTag(data.subarray(data.byteLength - 16))
+    return new Uint8Array(
+      Buffer.concat([decipher.update(data.subarray(0, data.byteLength - 16)), decipher.final()]),
+    )
+  } catch {
+    throw new DecryptFailed()
+  }
+}
+
+// --- server side: the verifier stored as `pake_password` ---
+
+/** argon2id of the auth key (Bun.password runs it off the JS thread). */
+export function hashVerifier(authKey: string): Promise<string> {
+  return Bun.password.hash(authKey, { algorithm: 'argon2id', memoryCost: 19456, timeCost: 2 })
+}
+
+/** Checks an auth key against a stored verifier; never throws. */
+export async function checkVerifier(authKey: string, verifier: string): Promise<boolean> {
+  try {
+    return await Bun.password.verify(authKey, verifier)
+  } catch {
+    return false
+  }
+}
+
+/** A stable fake salt for an unknown login, so its challenge looks like a real user's. */
+export function fakeSalt(secret: Uint8Array, login: string): string {
+  return b64uEncode(createHmac('sha256', secret).update(login.toLowerCase()).digest().subarray(0, 16))
+}

@@ -1,0 +1,14 @@
+/** @module RSA-4096 test keypairs, generated once per test process and shared by every test. */
+
+import { generateKeyPair, type KeyPair } from '../../src/crypto/index.ts'
+
+const pool: Promise<KeyPair>[] = []
+
+/**
+ * The i-th test keypair. Generation costs ≈ 0.6 s, so each index is made once per process and
+ * reused; tests that need distinct users take distinct indices.
+ */
+export function testKey(i: number): Promise<KeyPair> {
+  while (pool.length <= i) pool.push(generateKeyPair())
+  return pool[i]!
+}
