@@ -1,0 +1,31 @@
+/** @module Opens the SQLite file with the pragmas every connection needs. */
+import { Database } from 'bun:sqlite'
+
+/** True for the paths SQLite treats as a private in-memory database. */
+export function isMemoryPath(path: string): boolean {
+  return path === '' || path === ':memory:'
+}
+
+/**
+ * Opens (creating if missing) the database at `path` and sets its pragmas.
+ * `strict` makes a missing named parameter an error instead of a silent NULL.
+ */
+export function openDb(path: string): Database {
+  const db = new Database(path, { create: true, readwrite: true, strict: true })
+  try {
+    // WAL lets readers run beside the single writer; an in-memory database cannot use it.
+    if (!isMemoryPath(path)) {
+      db.run('PRAGMA journal_mode = WAL')
+      // NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
+      db.run('PRAGMA synchronous = NORMAL')
+    }
+    // SQLite ships with foreign keys off; group_members relies on them.
+    db.run('PRAGMA foreign_keys = ON')
+    // A second process (a CLI admin command, a test) waits instead of failing with SQLITE_BUSY.
+    db.run('PRAGMA busy_timeout = 5000')
+  } catch (err) {
+    db.close()
+    throw err
+  }
+  return db
+}

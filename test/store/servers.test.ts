@@ -1,0 +1,54 @@
+import { describe, expect, test } from 'bun:test'
+import type { PeerServer } from '../../src/store/index.ts'
+import { useTempStores } from './_tmp.ts'
+
+const { dbPath, open } = useTempStores()
+
+const peer: PeerServer = { serverId: 'srv-2', host: '10.0.0.2', port: 9000, pubkey: 'pub-2' }
+
+describe('servers', () => {
+  test('added, then unchanged', () => {
+    const s = open().servers
+    expect(s.pin(peer)).toBe('added')
+    expect(s.pin(peer)).toBe('unchanged')
+    expect(s.get('srv-2')).toMatchObject({ ...peer, lastSeen: null })
+    expect(s.get('srv-2')?.pinnedAt).toBeGreaterThan(0)
+  })
+
+  test('the same key at a new address is a move and updates the address', () => {
+    const s = open().servers
+    s.pin(peer)
+    expect(s.pin({ ...peer, host: '10.0.0.9', port: 9100 })).toBe('moved')
+    expect(s.get('srv-2')).toMatchObject({ host: '10.0.0.9', port: 9100, pubkey: 'pub-2' })
+  })
+
+  test('another key for a pinned id is rekey and changes nothing', () => {
+    const s = open().servers
+    s.pin(peer)
+    expect(s.pin({ ...peer, host: 'evil', pubkey: 'pub-evil' })).toBe('rekey')
+    expect(s.get('srv-2')).toMatchObject(peer)
+  })
+
+  test('touch records last_seen monotonically and ignores unknown ids', () => {
+    const s = open().servers
+    s.pin(peer)
+    s.touch('srv-2', 2000)
+    s.touch('srv-2', 1500)
+    s.touch('srv-unknown', 3000)
+    expect(s.get('srv-2')?.lastSeen).toBe(2000)
+    expect(s.get('srv-unknown')).toBeNull()
+  })
+
+  test('all() lists every pin sorted by id, and pins survive a reopen', () => {
+    const path = dbPath()
+    const a = open(path)
+    a.servers.pin({ ...peer, serverId: 'srv-3' })
+    a.servers.pin(peer)
+    a.close()
+    expect(
+      open(path)
+        .servers.all()
+        .map((p) => p.serverId),
+    ).toEqual(['srv-2', 'srv-3'])
+  })
+})
