@@ -1,0 +1,87 @@
+#!/usr/bin/env bun
+/** @module The process edge: argv, environment, signals and exit codes live here and nowhere else. */
+
+import pkg from '../package.json' with { type: 'json' }
+import { parseServerArgs, SERVER_USAGE } from './config.ts'
+import { UsageError } from './errors.ts'
+import { type Level, setLogLevel } from './log.ts'
+
+const USAGE = `socp ${pkg.version} — SOCP v1.3 federated end-to-end encrypted chat
+
+Usage:
+  socp server [options]   run a server (socp server --help)
+  socp client [options]   run the interactive client (socp client --help)
+  socp --version | --help
+`
+
+async function runServer(args: string[]): Promise<number> {
+  if (args.includes('-h') || args.includes('--help')) {
+    process.stdout.write(SERVER_USAGE)
+    return 0
+  }
+  const config = parseServerArgs(args)
+  if (config.logLevel) setLogLevel(config.logLevel as Level)
+  const { startServer } = await import('./server/index.ts')
+  const server = await startServer(config)
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await server.stop()
+  return 0
+}
+
+async function runClientCommand(args: string[]): Promise<number> {
+  const { parseClientArgs, CLIENT_USAGE } = await import('./client/args.ts')
+  if (args.includes('-h') || args.includes('--help')) {
+    process.stdout.write(CLIENT_USAGE)
+    return 0
+  }
+  const opts = parseClientArgs(args)
+  const { runClient } = await import('./client/index.ts')
+  const interactive = Boolean(process.stdin.isTTY)
+  return runClient({
+    ...opts,
+    password: process.env.SOCP_PASSWORD,
+    input: process.stdin,
+    output: process.stdout,
+    interactive,
+  })
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'server':
+      return runServer(rest)
+    case 'client':
+      return runClientCommand(rest)
+    case '--version':
+    case '-v':
+      process.stdout.write(`socp ${pkg.version}\n`)
+      return 0
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE)
+      return 0
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      process.stderr.write(`socp: ${err.message}\n\n${USAGE}`)
+      process.exit(1)
+    }
+    process.stderr.write(`socp: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,123 @@
+/** @module The server's shared state tables (spec §5.2) and the one way to build signed frames. */
+
+import { signPayload } from '../crypto/index.ts'
+import type { ErrorCode } from '../errors.ts'
+import type { Logger } from '../log.ts'
+import type { Store } from '../store/index.ts'
+import type { Identity } from './identity.ts'
+import type { Link } from './link.ts'
+import { FailureDelay } from './ratelimit.ts'
+import { SeenCache } from './seen.ts'
+
+export type Timing = { heartbeatMs: number; linkTimeoutMs: number; statusMs: number; helloTimeoutMs: number }
+
+export type ServerContext = {
+  readonly me: Identity
+  readonly store: Store
+  readonly log: Logger
+  readonly timing: Timing
+  /** Where this server says it listens, as other servers should dial it. */
+  readonly advertised: { host: string; port: number }
+  readonly links: Set<Link>
+  /** server_id → the one live link to it. */
+  readonly peers: Map<string, Link>
+  /** server_id → (host, port), as announced. */
+  readonly addrs: Map<string, { host: string; port: number }>
+  /** user_id → the link of a user logged in here. */
+  readonly localUsers: Map<string, Link>
+  /** user_id → the server a remote user is online at. */
+  readonly locations: Map<string, string>
+  readonly seen: SeenCache
+  readonly loginDelay: FailureDelay
+  /** Signed DIRECTORY_ENTRY texts of our own users, kept so a resync re-sends instead of re-signing. */
+  readonly ownFrames: { directory: Map<string, string> }
+  /** Pending redials by server id, and whether the server is shutting down. */
+  readonly redials: Map<string, { attempt: number; timer: ReturnType<typeof setTimeout> | null }>
+  stopping: boolean
+  /** Called whenever servers or users come or go, so the status line can be logged. */
+  changed(): void
+}
+
+type Derived =
+  | 'links'
+  | 'peers'
+  | 'addrs'
+  | 'localUsers'
+  | 'locations'
+  | 'seen'
+  | 'loginDelay'
+  | 'ownFrames'
+  | 'redials'
+  | 'stopping'
+
+export function createContext(init: Omit<ServerContext, Derived>): ServerContext {
+  return {
+    ...init,
+    links: new Set(),
+    peers: new Map(),
+    addrs: new Map(),
+    localUsers: new Map(),
+    locations: new Map(),
+    seen: new SeenCache(),
+    loginDelay: new FailureDelay(),
+    ownFrames: { directory: new Map() },
+    redials: new Map(),
+    stopping: false,
+  }
+}
+
+/** The exact envelope we send: no extras, `ts` integer ms (PROTOCOL.md §2). */
+export function envelope(
+  type: string,
+  from: string,
+  to: string,
+  ts: number,
+  payload: unknown,
+  sig: string,
+): string {
+  return JSON.stringify({ type, from, to, ts, payload, sig })
+}
+
+/**
+ * A server-originated frame, signed over canonical(payload). "Server-originated frames are always
+ * signed, to servers and to users alike" (PROTOCOL.md §3.1).
+ */
+export async function signed(
+  ctx: ServerContext,
+  type: string,
+  to: string,
+  payload: Record<string, unknown>,
+  opts: { ts?: number; from?: string } = {},
+): Promise<string> {
+  const sig = await signPayload(ctx.me.key, payload)
+  return envelope(type, opts.from ?? ctx.me.serverId, to, opts.ts ?? Date.now(), payload, sig)
+}
+
+/**
+ * Sends `ERROR {code, detail}` to a user or server. Callers never call this in reply to an ERROR or
+ * a HEARTBEAT (PROTOCOL.md §4): the routers enforce that.
+ */
+export async function sendError(
+  ctx: ServerContext,
+  link: Link,
+  code: ErrorCode,
+  detail: string,
+  to = '',
+): Promise<void> {
+  link.send(await signed(ctx, 'ERROR', to, { code, detail }))
+}
+
+/** Sends the same text on every live server link except `except` (never echo a broadcast back). */
+export function broadcastToServers(
+  ctx: ServerContext,
+  text: string,
+  except?: Link | null,
+  skipPeer?: string,
+): void {
+  for (const [id, link] of ctx.peers) if (link !== except && id !== skipPeer) link.send(text)
+}
+
+/** Sends the same text to every local user. */
+export function broadcastToUsers(ctx: ServerContext, text: string): void {
+  for (const link of ctx.localUsers.values()) link.send(text)
+}

@@ -1,0 +1,45 @@
+/** @module GET /health and the periodic status line ("Known servers", online users), as the seed had. */
+
+import type { ServerContext } from './context.ts'
+import { onlineUsers } from './routing.ts'
+
+/** The /health document: who we are, which servers we know and whether their link is up. */
+export function healthReport(ctx: ServerContext) {
+  const servers = ctx.store.servers
+    .all()
+    .filter((s) => s.serverId !== ctx.me.serverId)
+    .map((s) => ({
+      server_id: s.serverId,
+      host: s.host,
+      port: s.port,
+      up: ctx.peers.has(s.serverId),
+      last_seen: s.lastSeen,
+    }))
+  return {
+    server_id: ctx.me.serverId,
+    host: ctx.advertised.host,
+    port: ctx.advertised.port,
+    servers,
+    users: {
+      local: ctx.localUsers.size,
+      online: ctx.localUsers.size + ctx.locations.size,
+      registered: ctx.store.users.count(),
+      directory: ctx.store.directory.count(),
+    },
+    public_version: ctx.store.channel.version(),
+    connections: ctx.links.size,
+  }
+}
+
+/** The human status lines: one for servers, one for online users. */
+export function statusLines(ctx: ServerContext): string[] {
+  const servers = [...ctx.peers.keys()].map((id) => {
+    const a = ctx.addrs.get(id)
+    return a ? `${id} (${a.host}:${a.port})` : id
+  })
+  const users = onlineUsers(ctx).map((u) => u.username)
+  return [
+    `Known servers (${servers.length} linked): ${servers.join(', ') || 'none'}`,
+    `Online users (${users.length}): ${users.join(', ') || 'none'}`,
+  ]
+}

@@ -1,0 +1,106 @@
+/** @module Link: one WebSocket connection, inbound or outbound, behind a tiny interface. */
+
+import { TokenBucket } from './ratelimit.ts'
+
+/** What a link carries, decided by its first frame and fixed for life (PROTOCOL.md §1). */
+export type LinkKind = 'pending' | 'user' | 'server'
+
+/** The user-side login state machine of docs/wire.md §3. */
+export type AuthStage =
+  | { stage: 'new' }
+  | { stage: 'challenged'; login: string; userId: string | null }
+  | { stage: 'authenticated'; userId: string; nonce: string }
+  | { stage: 'bound'; userId: string }
+
+export type Transport = {
+  send(text: string): void
+  close(code: number, reason: string): void
+  /** Bytes queued but not yet written, for backpressure. */
+  buffered(): number
+}
+
+let nextId = 1
+
+/** Per-connection frame budgets: users are throttled hard, servers carry everyone's traffic. */
+export const USER_RATE = { perSec: 400, burst: 800 }
+export const SERVER_RATE = { perSec: 5_000, burst: 20_000 }
+
+/** Per-connection state, typed once; handlers see a Link, never a raw socket. */
+export class Link {
+  readonly id = nextId++
+  kind: LinkKind = 'pending'
+  auth: AuthStage = { stage: 'new' }
+  /** The peer's server id once a server link is established. */
+  peerId: string | null = null
+  lastSeen = Date.now()
+  establishedAt = 0
+  /** For outbound links: the address dialed, and the server expected there (if known). */
+  target: { host: string; port: number; expect: string | null } | null = null
+  /** Set while this outbound link waits for SERVER_WELCOME. */
+  onWelcome: ((ok: boolean) => void) | null = null
+  onClosed: (() => void) | null = null
+  authFailures = 0
+  rateNotified = 0
+  closed = false
+  /** Frames are handled one at a time per link, in arrival order. */
+  private tail: Promise<void> = Promise.resolve()
+  private pending = 0
+  bucket: TokenBucket
+  timers: ReturnType<typeof setTimeout>[] = []
+
+  readonly direction: 'in' | 'out'
+  readonly remote: string
+  private readonly transport: Transport
+
+  constructor(
+    direction: 'in' | 'out',
+    remote: string,
+    transport: Transport,
+    rate: { perSec: number; burst: number },
+  ) {
+    this.direction = direction
+    this.remote = remote
+    this.transport = transport
+    this.bucket = new TokenBucket(rate.perSec, rate.burst)
+  }
+
+  /** Turns this link into a server link for life, with the server frame budget. */
+  becomeServer(): void {
+    if (this.kind !== 'server') this.bucket = new TokenBucket(SERVER_RATE.perSec, SERVER_RATE.burst)
+    this.kind = 'server'
+  }
+
+  send(text: string): void {
+    if (!this.closed) this.transport.send(text)
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.closed) return
+    this.closed = true
+    for (const t of this.timers) clearTimeout(t)
+    this.transport.close(code, reason)
+  }
+
+  buffered(): number {
+    return this.transport.buffered()
+  }
+
+  /** Frames waiting to be handled on this link. */
+  get backlog(): number {
+    return this.pending
+  }
+
+  /** Runs `work` after every earlier frame of this link; errors are the caller's to catch. */
+  enqueue(work: () => Promise<void>): void {
+    this.pending++
+    this.tail = this.tail.then(work).finally(() => {
+      this.pending--
+    })
+  }
+
+  describe(): string {
+    return this.kind === 'server'
+      ? `server ${this.peerId ?? '?'} (${this.remote})`
+      : `${this.kind} link #${this.id} (${this.remote})`
+  }
+}

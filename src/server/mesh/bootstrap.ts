@@ -1,0 +1,135 @@
+/**
+ * @module Joining and linking (PROTOCOL.md §4 "Join", "Links"): SERVER_HELLO_JOIN → SERVER_WELCOME,
+ * SERVER_HELLO_LINK both ways, and SERVER_ANNOUNCE. Server keys are pinned to their ids.
+ */
+
+import { v4 as uuidv4 } from 'uuid'
+import { importPublicKey } from '../../crypto/index.ts'
+import { broadcastToServers, type ServerContext, signed } from '../context.ts'
+import type { Link } from '../link.ts'
+import type { MeshCall, MeshFrame } from './_types.ts'
+import { linkTo, redialDone } from './dialer.ts'
+import { relay } from './gossip.ts'
+import { establishPeer } from './peers.ts'
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+function hello(ctx: ServerContext) {
+  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey }
+}
+
+function pin(ctx: ServerContext, serverId: string, host: string, port: number, pubkey: string): boolean {
+  const r = ctx.store.servers.pin({ serverId, host, port, pubkey })
+  if (r === 'rekey') {
+    ctx.log.warn(`refused another key for pinned server ${serverId}`)
+    return false
+  }
+  ctx.addrs.set(serverId, { host, port })
+  return true
+}
+
+async function link(ctx: ServerContext, l: Link, serverId: string, addr: { host: string; port: number }) {
+  if (await establishPeer(ctx, l, serverId, addr)) redialDone(ctx, serverId)
+}
+
+/** Introducer side: keep the joiner's id unless another key holds it, then welcome it. */
+export async function onHelloJoin(
+  f: MeshFrame<'SERVER_HELLO_JOIN'>,
+  { ctx, link: l }: MeshCall,
+): Promise<void> {
+  if (l.direction !== 'in' || l.peerId) return
+  const p = f.payload
+  let id = f.from
+  const taken =
+    !UUID_RE.test(id) ||
+    id === ctx.me.serverId ||
+    (ctx.store.servers.get(id) && !samePinned(ctx, id, p.pubkey))
+  if (taken) id = uuidv4()
+  if (!pin(ctx, id, p.host, p.port, keySpki(p.pubkey))) return
+  const servers = ctx.store.servers
+    .all()
+    .filter((s) => s.serverId !== id && s.serverId !== ctx.me.serverId)
+    .map((s) => ({ server_id: s.serverId, host: s.host, port: s.port, pubkey: s.pubkey }))
+  const clients = ctx.store.directory.all().map((e) => ({
+    user_id: e.userId,
+    server_id: e.serverId,
+    pubkey: e.pubkey,
+    meta: { display_name: e.username },
+  }))
+  l.send(
+    await signed(ctx, 'SERVER_WELCOME', id, { assigned_id: id, servers, clients, pubkey: ctx.me.pubkey }),
+  )
+  ctx.log.info(`welcomed server ${id} from ${p.host}:${p.port}`)
+  await link(ctx, l, id, { host: p.host, port: p.port })
+}
+
+function keySpki(text: string): string {
+  return importPublicKey(text).spki
+}
+
+function samePinned(ctx: ServerContext, id: string, key: string): boolean {
+  return ctx.store.servers.get(id)?.pubkey === keySpki(key)
+}
+
+/** Joiner side: adopt the assigned id, pin the introducer, link to every listed server, announce. */
+export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }: MeshCall): Promise<void> {
+  if (!l.onWelcome || !l.target || !f.payload.pubkey) return
+  const introducer = { host: l.target.host, port: l.target.port }
+  if (!pin(ctx, f.from, introducer.host, introducer.port, keySpki(f.payload.pubkey)))
+    return l.onWelcome(false)
+  const assigned = f.payload.assigned_id
+  if (assigned && assigned !== ctx.me.serverId) {
+    ctx.log.warn(`introducer assigned id ${assigned} (was ${ctx.me.serverId})`)
+    ctx.store.identity.setServerId(assigned)
+    ctx.me.serverId = assigned
+  }
+  await link(ctx, l, f.from, introducer)
+  l.onWelcome(true)
+  for (const s of f.payload.servers) {
+    if (s.server_id === ctx.me.serverId || s.server_id === f.from) continue
+    let spki: string
+    try {
+      spki = keySpki(s.pubkey)
+    } catch {
+      continue
+    }
+    if (pin(ctx, s.server_id, s.host, s.port, spki)) linkTo(ctx, s.server_id, { host: s.host, port: s.port })
+  }
+  broadcastToServers(ctx, await signed(ctx, 'SERVER_ANNOUNCE', '*', hello(ctx)))
+}
+
+/** Both ends of a link say SERVER_HELLO_LINK: the acceptor answers the dialer with its own. */
+export async function onHelloLink(
+  f: MeshFrame<'SERVER_HELLO_LINK'>,
+  { ctx, link: l }: MeshCall,
+): Promise<void> {
+  const p = f.payload
+  if (f.from === ctx.me.serverId || !UUID_RE.test(f.from)) return l.close(4003, 'bad server id')
+  if (l.direction === 'out') {
+    if (l.target?.expect && l.target.expect !== f.from)
+      return l.close(4003, 'unexpected server at that address')
+    if (!pin(ctx, f.from, l.target?.host ?? p.host, l.target?.port ?? p.port, keySpki(p.pubkey)))
+      return l.close(4003, 'key mismatch')
+    if (!l.peerId)
+      await link(ctx, l, f.from, { host: l.target?.host ?? p.host, port: l.target?.port ?? p.port })
+    return
+  }
+  if (l.peerId) return
+  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
+  l.send(await signed(ctx, 'SERVER_HELLO_LINK', f.from, hello(ctx)))
+  await link(ctx, l, f.from, { host: p.host, port: p.port })
+}
+
+/** A server announces itself: pin it, pass the news on, and link to it if nobody has yet. */
+export async function onAnnounce(f: MeshFrame<'SERVER_ANNOUNCE'>, call: MeshCall): Promise<void> {
+  const { ctx } = call
+  if (f.from === ctx.me.serverId || !UUID_RE.test(f.from)) return
+  const p = f.payload
+  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return
+  relay(call, f.from)
+  // The announcer dials every server it knows; this covers peers it could not have known.
+  setTimeout(
+    () => linkTo(ctx, f.from, { host: p.host, port: p.port }),
+    Math.min(1_000, ctx.timing.heartbeatMs),
+  )
+}

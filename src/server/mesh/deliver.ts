@@ -1,0 +1,95 @@
+/**
+ * @module SERVER_DELIVER from another server (PROTOCOL.md §4 "Delivery"): checked against the
+ * sender's directory key, then handed to the local user as the original frame type with the
+ * original `from`/`ts`, or forwarded unchanged if the user has moved. Never decrypted.
+ */
+
+import {
+  fileStartPreimage,
+  importPublicKey,
+  verifyContent,
+  verifyDm,
+  verifyPublic,
+} from '../../crypto/index.ts'
+import { signed } from '../context.ts'
+import { route } from '../routing.ts'
+import { deliverPublicLocally } from '../users/delivery.ts'
+import type { MeshCall, MeshFrame } from './_types.ts'
+
+/** Server-to-server skew we tolerate on the original user ts (user links allow ±5 minutes). */
+const SERVER_FRESHNESS_MS = 10 * 60_000
+
+export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: MeshCall): Promise<void> {
+  const { ctx } = call
+  const p = f.payload
+  if (Math.abs(f.ts - Date.now()) > SERVER_FRESHNESS_MS)
+    return ctx.log.warn(`dropped a stale SERVER_DELIVER from ${f.from}`)
+  const sender = ctx.store.directory.byId(p.sender)
+  const key = sender ? importPublicKey(sender.pubkey) : null
+  // With a directory key, a forged content signature stops here; without one (another
+  // implementation's user) the recipient's client checks it against the key it pinned.
+  const forged = (why: string) => ctx.log.warn(`dropped SERVER_DELIVER from ${f.from}: ${why}`)
+
+  if (p.inner_type === 'MSG_PUBLIC_CHANNEL') {
+    const items = key
+      ? p.items.filter((i) => verifyPublic(key, i.ciphertext, p.sender, f.ts, i.content_sig))
+      : p.items
+    if (items.length < p.items.length)
+      forged(`${p.items.length - items.length} public item(s) with a bad content_sig`)
+    return deliverPublicLocally(ctx, p.sender, f.ts, { sender: p.sender, sender_pub: p.sender_pub }, items)
+  }
+  if (key && 'sender_pub' in p && p.sender_pub !== undefined && safeSpki(p.sender_pub) !== key.spki)
+    return forged('sender_pub is not the directory key')
+  if (
+    key &&
+    p.inner_type === 'MSG_DIRECT' &&
+    !verifyDm(key, { ...p, from: p.sender, to: p.user_id, ts: f.ts }, true)
+  ) {
+    return forged('content_sig does not verify')
+  }
+  if (key && p.inner_type === 'FILE_START') {
+    const pre = fileStartPreimage({
+      from: p.sender,
+      to: p.user_id,
+      ts: f.ts,
+      file_id: p.file_id,
+      name: p.name,
+      size: p.size,
+      sha256: p.sha256,
+      mode: p.mode,
+      chunks: p.chunks,
+    })
+    if (!verifyContent(key, pre, p.content_sig)) return forged('file manifest signature does not verify')
+  }
+
+  const r = route(ctx, p.user_id)
+  if (r.kind === 'unknown') return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not online`)
+  if (r.kind === 'remote') {
+    if (r.link !== call.link) r.link.send(call.text)
+    return
+  }
+  const { user_id, inner_type, ...rest } = p
+  const body = 'type' in rest ? Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'type')) : rest
+  if (inner_type === 'MSG_DIRECT') {
+    const { ciphertext, sender: s, sender_pub, content_sig } = p
+    r.link.send(
+      await signed(
+        ctx,
+        'USER_DELIVER',
+        user_id,
+        { ciphertext, sender: s, sender_pub, content_sig },
+        { ts: f.ts },
+      ),
+    )
+  } else {
+    r.link.send(await signed(ctx, inner_type, user_id, body, { ts: f.ts, from: p.sender }))
+  }
+}
+
+function safeSpki(text: string): string | null {
+  try {
+    return importPublicKey(text).spki
+  } catch {
+    return null
+  }
+}

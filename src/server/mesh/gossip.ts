@@ -1,0 +1,125 @@
+/**
+ * @module Presence, directory and channel gossip from other servers (PROTOCOL.md §4 "Presence",
+ * docs/wire.md §5). Frames are verified against their origin, then relayed unchanged.
+ */
+
+import { importPublicKey } from '../../crypto/index.ts'
+import { broadcastToServers, broadcastToUsers } from '../context.ts'
+import type { MeshCall, MeshFrame } from './_types.ts'
+
+const USERNAME_RE = /^[a-z0-9_]{3,32}$/
+/** Newest presence event applied per user, so an old ADVERTISE or REMOVE cannot undo a newer one. */
+const lastPresence = new WeakMap<object, Map<string, number>>()
+
+/** Passes a gossip frame on, unchanged, to every other server (never back, never to its origin). */
+export function relay({ ctx, link, text }: MeshCall, origin: string): void {
+  broadcastToServers(ctx, text, link, origin)
+}
+
+function fresher(call: MeshCall, userId: string, ts: number): boolean {
+  const seen = lastPresence.get(call.ctx) ?? new Map<string, number>()
+  lastPresence.set(call.ctx, seen)
+  if ((seen.get(userId) ?? -1) > ts) return false
+  seen.set(userId, ts)
+  return true
+}
+
+/** Takes a directory entry from its home server; a re-key or a lost name conflict is refused. */
+function learn(
+  call: MeshCall,
+  e: { userId: string; username: string; pubkey: string; serverId: string; created: number },
+): boolean {
+  let spki: string
+  try {
+    spki = importPublicKey(e.pubkey).spki
+  } catch {
+    call.ctx.log.warn(`refused a weak key for user ${e.userId} from server ${e.serverId}`)
+    return false
+  }
+  const r = call.ctx.store.directory.upsert({ ...e, pubkey: spki })
+  if (r === 'rekey' || r === 'name_conflict') {
+    call.ctx.log.warn(`refused directory entry for ${e.userId} from server ${e.serverId}: ${r}`)
+    return false
+  }
+  return true
+}
+
+export function onDirectoryEntry(f: MeshFrame<'DIRECTORY_ENTRY'>, call: MeshCall): void {
+  const p = f.payload
+  // Only a user's home server speaks for them.
+  if (f.from !== p.server_id || p.server_id === call.ctx.me.serverId) return
+  if (!USERNAME_RE.test(p.username.toLowerCase())) return
+  if (
+    !learn(call, {
+      userId: p.user_id,
+      username: p.username.toLowerCase(),
+      pubkey: p.pubkey,
+      serverId: p.server_id,
+      created: p.created,
+    })
+  )
+    return
+  relay(call, f.from)
+}
+
+export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): void {
+  const { ctx } = call
+  const p = f.payload
+  if (f.from !== p.server_id || p.server_id === ctx.me.serverId) return
+  const known = ctx.store.directory.byId(p.user_id)
+  if (known) {
+    // A server may only advertise its own users, with the key the directory holds.
+    if (known.serverId !== p.server_id)
+      return ctx.log.warn(`refused USER_ADVERTISE moving ${p.user_id} to ${p.server_id}`)
+    if (p.pubkey && safeSpki(p.pubkey) !== known.pubkey)
+      return ctx.log.warn(`refused USER_ADVERTISE re-keying ${p.user_id}`)
+  } else {
+    // Another implementation's user (no DIRECTORY_ENTRY): learn them from their server's word.
+    if (!p.pubkey) return
+    const name = p.display_name?.toLowerCase() ?? ''
+    const username = USERNAME_RE.test(name) ? name : `user_${p.user_id.slice(0, 8)}`
+    if (!learn(call, { userId: p.user_id, username, pubkey: p.pubkey, serverId: p.server_id, created: f.ts }))
+      return
+  }
+  if (ctx.localUsers.has(p.user_id) || !fresher(call, p.user_id, f.ts)) return
+  ctx.locations.set(p.user_id, p.server_id)
+  relay(call, f.from)
+  broadcastToUsers(ctx, call.text)
+  ctx.changed()
+}
+
+function safeSpki(text: string): string | null {
+  try {
+    return importPublicKey(text).spki
+  } catch {
+    return null
+  }
+}
+
+export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {
+  const { ctx } = call
+  const p = f.payload
+  if (f.from !== p.server_id) return
+  // "Remove only when the stored location still equals server_id" (PROTOCOL.md §4).
+  if (ctx.locations.get(p.user_id) !== p.server_id || !fresher(call, p.user_id, f.ts)) return
+  ctx.locations.delete(p.user_id)
+  relay(call, f.from)
+  broadcastToUsers(ctx, call.text)
+  ctx.changed()
+}
+
+export function onChannelAdd(f: MeshFrame<'PUBLIC_CHANNEL_ADD'>, call: MeshCall): void {
+  call.ctx.store.channel.raiseVersion(f.payload.if_version)
+  relay(call, f.from)
+}
+
+export function onChannelUpdated(f: MeshFrame<'PUBLIC_CHANNEL_UPDATED'>, call: MeshCall): void {
+  const wraps = f.payload.wraps.map((w) => ({ memberId: w.member_id, wrappedKey: w.wrapped_key }))
+  call.ctx.store.channel.applyUpdate(f.payload.version, wraps)
+  relay(call, f.from)
+}
+
+/** Key shares carry nothing we rely on (PROTOCOL.md §5): verified, relayed, otherwise ignored. */
+export function onKeyShare(f: MeshFrame<'PUBLIC_CHANNEL_KEY_SHARE'>, call: MeshCall): void {
+  relay(call, f.from)
+}

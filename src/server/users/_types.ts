@@ -1,0 +1,15 @@
+/** @module What a user-link handler receives besides its frame. */
+
+import type { Handlers, UserToServerFrame } from '../../protocol/index.ts'
+import type { ServerContext } from '../context.ts'
+import type { Link } from '../link.ts'
+
+export type UserCall = { ctx: ServerContext; link: Link; raw: Record<string, unknown> }
+export type UserFrame<K extends UserToServerFrame['type']> = Extract<UserToServerFrame, { type: K }>
+export type UserHandlers = Handlers<UserToServerFrame, UserCall>
+
+/** Usernames: 3–32 of [a-z0-9_] after lower-casing; anything else is refused (PROTOCOL.md §6). */
+export const USERNAME_RE = /^[a-z0-9_]{3,32}$/
+
+/** ±5 minutes around the server clock (PROTOCOL.md §5). */
+export const FRESHNESS_MS = 5 * 60_000

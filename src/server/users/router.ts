@@ -1,0 +1,30 @@
+/** @module The user-link handler table: one entry per frame a client may send (STYLE.md §3). */
+
+import { ChatError } from '../../errors.ts'
+import { signed } from '../context.ts'
+import { onlineUsers } from '../routing.ts'
+import type { UserHandlers } from './_types.ts'
+import { onAuthHello, onAuthResponse, onRegister } from './accounts.ts'
+import { onFile, onMsgDirect, onPublic } from './delivery.ts'
+import { onUserHello } from './hello.ts'
+
+export const userHandlers = {
+  USER_REGISTER: onRegister,
+  AUTH_HELLO: onAuthHello,
+  AUTH_RESPONSE: onAuthResponse,
+  USER_HELLO: onUserHello,
+  MSG_DIRECT: onMsgDirect,
+  MSG_PUBLIC_CHANNEL: onPublic,
+  FILE_START: onFile,
+  FILE_CHUNK: onFile,
+  FILE_END: onFile,
+  LIST: async (_f, { ctx, link }) => {
+    if (link.auth.stage !== 'bound') throw new ChatError('AUTH_FAILED', 'log in first')
+    link.send(await signed(ctx, 'USER_LIST', link.auth.userId, { users: onlineUsers(ctx) }))
+  },
+  // Liveness and courtesy frames need no answer; never answer an ERROR (PROTOCOL.md §4).
+  HEARTBEAT: () => {},
+  ACK: () => {},
+  ERROR: () => {},
+  CTRL_CLOSE: (_f, { link }) => link.close(1000, 'bye'),
+} satisfies UserHandlers

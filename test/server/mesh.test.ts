@@ -1,0 +1,46 @@
+/** @module Introducer bootstrap and the full mesh, on real servers and sockets. */
+
+import { expect, test } from 'bun:test'
+import { FAST, mesh, server, stop, until } from '../helpers/servers.ts'
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+test('an introducer and three servers form a full mesh, visible on /health', async () => {
+  const all = await mesh(3)
+  for (const s of all) {
+    expect(s.serverId()).toMatch(UUID_V4)
+    const health = (await (await fetch(`http://127.0.0.1:${s.port}/health`)).json()) as {
+      server_id: string
+      servers: { server_id: string; up: boolean }[]
+    }
+    expect(health.server_id).toBe(s.serverId())
+    const others = all.filter((o) => o !== s).map((o) => o.serverId())
+    expect(
+      health.servers
+        .filter((x) => x.up)
+        .map((x) => x.server_id)
+        .sort(),
+    ).toEqual(others.sort())
+  }
+})
+
+test('a killed server is marked down, then links back on restart with the same id', async () => {
+  const [intro, a, b] = await mesh(2)
+  const id = b!.serverId()
+  await stop(b!)
+  await until(
+    () => !intro!.ctx.peers.has(id) && !a!.ctx.peers.has(id),
+    FAST.linkTimeoutMs * 4,
+    'b marked down',
+  )
+  const again = await server({ db: b!.db, port: b!.port, peers: [intro!] })
+  expect(again.serverId()).toBe(id)
+  await until(
+    () => intro!.ctx.peers.has(id) && a!.ctx.peers.has(id) && again.ctx.peers.size === 2,
+    5_000,
+    'b linked back',
+  )
+  await Bun.sleep(300)
+  expect(again.ctx.peers.size).toBe(2)
+  expect(intro!.ctx.links.size).toBe(2)
+})
