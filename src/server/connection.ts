@@ -164,6 +164,8 @@ export function onLinkClosed(ctx: ServerContext, link: Link): void {
   for (const t of link.timers) clearTimeout(t)
   ctx.links.delete(link)
   link.onClosed?.()
+  // On shutdown the peers notice the closed links themselves; the store is about to close.
+  if (ctx.stopping) return
   const done = (p: Promise<void>) =>
     p.catch((e: unknown) => ctx.log.error(`cleanup after ${link.describe()}: ${String(e)}`))
   if (link.kind === 'user') void done(detachUser(ctx, link))

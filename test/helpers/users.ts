@@ -1,0 +1,29 @@
+/** @module Logged-in test users on real servers, through the real client Session; closed after each test. */
+
+import { afterEach } from 'bun:test'
+import { Session } from '../../src/client/session.ts'
+import type { ServerHandle } from '../../src/server/index.ts'
+import { testKey } from './keys.ts'
+import { tempDir } from './servers.ts'
+
+const sessions = new Set<Session>()
+afterEach(async () => {
+  await Promise.all([...sessions].map((s) => s.close().catch(() => {})))
+  sessions.clear()
+})
+
+export const PASSWORD = 'correct horse battery staple'
+
+/** Opens a session to `server` (not yet logged in). */
+export async function connectUser(server: ServerHandle, downloadsDir = tempDir()): Promise<Session> {
+  const s = await Session.connect(server.url, { downloadsDir })
+  sessions.add(s)
+  return s
+}
+
+/** Registers `username` on `server` with the `keyIndex`-th shared test key, and logs in. */
+export async function user(server: ServerHandle, username: string, keyIndex: number): Promise<Session> {
+  const s = await connectUser(server)
+  await s.register(username, PASSWORD, { keyPair: await testKey(keyIndex) })
+  return s
+}

@@ -1,0 +1,114 @@
+/** @module Accounts over the wire (docs/wire.md §2–§3): register, login, and every refusal. */
+
+import { describe, expect, test } from 'bun:test'
+import { ChatError } from '../../src/errors.ts'
+import { testKey } from '../helpers/keys.ts'
+import { mesh, server, until } from '../helpers/servers.ts'
+import { connectUser, PASSWORD, user } from '../helpers/users.ts'
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+  } catch (e) {
+    return e instanceof ChatError ? e.code : `not a ChatError: ${String(e)}`
+  }
+  return 'no error'
+}
+
+describe('accounts', () => {
+  test('register logs in; login by username (any case) and by UUID works after a reconnect', async () => {
+    const s = await server()
+    const alice = await user(s, 'alice', 0)
+    expect(alice.userId).toMatch(/^[0-9a-f-]{36}$/)
+    const id = alice.userId!
+    await alice.close()
+    await until(() => s.ctx.localUsers.size === 0)
+    const again = await connectUser(s)
+    expect(await again.login('ALICE', PASSWORD)).toEqual({ userId: id, username: 'alice' })
+    await again.close()
+    await until(() => s.ctx.localUsers.size === 0)
+    const byId = await connectUser(s)
+    expect((await byId.login(id, PASSWORD)).username).toBe('alice')
+  })
+
+  test('wrong password and unknown user give the same AUTH_FAILED', async () => {
+    const s = await server()
+    await user(s, 'alice', 0)
+    const a = await connectUser(s)
+    const b = await connectUser(s)
+    let wrong = ''
+    let unknown = ''
+    try {
+      await a.login('alice', 'not the password')
+    } catch (e) {
+      wrong = `${(e as ChatError).code}: ${(e as ChatError).message}`
+    }
+    try {
+      await b.login('mallory', 'whatever')
+    } catch (e) {
+      unknown = `${(e as ChatError).code}: ${(e as ChatError).message}`
+    }
+    expect(wrong).toBe('AUTH_FAILED: invalid username or password')
+    expect(unknown).toBe(wrong)
+  })
+
+  test('a duplicate username is refused, also when registered on another server', async () => {
+    const [intro, a] = await mesh(1)
+    await user(intro!, 'alice', 0)
+    const here = await connectUser(intro!)
+    expect(await codeOf(here.register('Alice', PASSWORD, { keyPair: await testKey(1) }))).toBe('NAME_IN_USE')
+    await until(() => a!.ctx.store.directory.byUsername('alice') !== null, 3_000, 'directory replicated')
+    const there = await connectUser(a!)
+    expect(await codeOf(there.register('alice', PASSWORD, { keyPair: await testKey(1) }))).toBe('NAME_IN_USE')
+  })
+
+  test('invalid usernames are refused, not altered', async () => {
+    const s = await server()
+    for (const name of ['ab', 'a'.repeat(33), 'bad name', 'ünï', 'x/y']) {
+      const c = await connectUser(s)
+      expect(await codeOf(c.register(name, PASSWORD, { keyPair: await testKey(1) }))).toBe('BAD_REQUEST')
+    }
+  })
+
+  test('login at a server that is not the home server names the home server', async () => {
+    const [intro, a] = await mesh(1)
+    await user(intro!, 'alice', 0)
+    await until(() => a!.ctx.store.directory.byUsername('alice') !== null, 3_000, 'directory replicated')
+    const c = await connectUser(a!)
+    let detail = ''
+    try {
+      await c.login('alice', PASSWORD)
+    } catch (e) {
+      detail = (e as ChatError).message
+    }
+    expect(detail).toContain(intro!.serverId())
+  })
+
+  test('a second login for an online user is refused and the first keeps its session', async () => {
+    const s = await server()
+    const alice = await user(s, 'alice', 0)
+    const bob = await user(s, 'bob', 1)
+    const thief = await connectUser(s)
+    expect(await codeOf(thief.login('alice', PASSWORD))).toBe('NAME_IN_USE')
+    const got = alice.next('dm')
+    await bob.tell('alice', 'still yours')
+    expect((await got).text).toBe('still yours')
+  })
+
+  test('the database holds no password and no plaintext private key', async () => {
+    const s = await server()
+    await user(s, 'alice', 0)
+    const key = await testKey(0)
+    const bytes = Buffer.from(await Bun.file(s.db).arrayBuffer())
+    const wal = (await Bun.file(`${s.db}-wal`).exists())
+      ? Buffer.from(await Bun.file(`${s.db}-wal`).arrayBuffer())
+      : Buffer.alloc(0)
+    const pkcs8 = Buffer.from(key.pkcs8)
+    for (const hay of [bytes, wal]) {
+      expect(hay.includes(Buffer.from(PASSWORD))).toBe(false)
+      expect(hay.includes(pkcs8.subarray(100, 140))).toBe(false)
+      expect(hay.includes(Buffer.from(pkcs8.subarray(100, 140).toString('base64url')))).toBe(false)
+      expect(hay.includes(Buffer.from(pkcs8.subarray(100, 140).toString('base64')))).toBe(false)
+    }
+  })
+})
