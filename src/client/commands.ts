@@ -1,0 +1,114 @@
+/** @module The slash-command table: a pure parser from one input line to a typed command. */
+
+import { z } from 'zod'
+
+/** Usernames as the server accepts them (PROTOCOL.md §6): 3–32 of [a-z0-9_] after lower-casing. */
+const UsernameArg = z
+  .string()
+  .regex(/^[A-Za-z0-9_]{3,32}$/, 'a username is 3–32 letters, digits or _')
+  .transform((s) => s.toLowerCase())
+/** A user as the other commands name one: a username or a user id (no spaces). */
+const UserArg = z.string().regex(/^\S{1,64}$/, 'expected a username or user id')
+const TextArg = z.string().min(1, 'the message is empty')
+const PathArg = z.string().min(1, 'expected a file path')
+
+/** One entry per command: its usage line, help text and argument schema. */
+export const COMMANDS = {
+  register: {
+    usage: '/register [username]',
+    help: 'create an account (RSA-4096 keys made here)',
+    args: z.object({ username: UsernameArg.optional() }),
+  },
+  login: {
+    usage: '/login <username_or_uuid>',
+    help: 'log in; the password opens your key locally',
+    args: z.object({ login: UserArg }),
+  },
+  list: { usage: '/list', help: 'online users across the mesh', args: z.object({}) },
+  tell: {
+    usage: '/tell <user> <message>',
+    help: 'end-to-end encrypted direct message',
+    args: z.object({ user: UserArg, text: TextArg }),
+  },
+  all: { usage: '/all <message>', help: 'message everyone online', args: z.object({ text: TextArg }) },
+  file: {
+    usage: '/file <user> <path>',
+    help: 'send a file, encrypted and signed',
+    args: z.object({ user: UserArg, path: PathArg }),
+  },
+  fingerprint: {
+    usage: '/fingerprint [user]',
+    help: "show a key's fingerprint to compare out of band",
+    args: z.object({ user: UserArg.optional() }),
+  },
+  help: { usage: '/help', help: 'this list', args: z.object({}) },
+  quit: { usage: '/quit', help: 'leave', args: z.object({}) },
+} as const
+
+export type CommandName = keyof typeof COMMANDS
+/** A parsed command: `{ name, ...args }`, discriminated by `name`. */
+export type Command = {
+  [K in CommandName]: { name: K } & z.output<(typeof COMMANDS)[K]['args']>
+}[CommandName]
+
+export type ParseResult = { ok: true; command: Command } | { ok: false; error: string }
+
+const isName = (s: string): s is CommandName => Object.hasOwn(COMMANDS, s)
+
+// Splits off the first `n` words; the rest of the line, inner spacing kept, is the last field.
+function words(rest: string, n: number): string[] {
+  const out: string[] = []
+  let tail = rest.trimStart()
+  for (let i = 0; i < n && tail !== ''; i++) {
+    const m = /^(\S+)\s*/.exec(tail)!
+    out.push(m[1]!)
+    tail = tail.slice(m[0].length)
+  }
+  if (tail !== '') out.push(tail.trimEnd())
+  return out
+}
+
+// Field names per command, in the order they appear on the line; the last one takes the rest.
+const FIELDS: Record<CommandName, readonly string[]> = {
+  register: ['username'],
+  login: ['login'],
+  list: [],
+  tell: ['user', 'text'],
+  all: ['text'],
+  file: ['user', 'path'],
+  fingerprint: ['user'],
+  help: [],
+  quit: [],
+}
+
+/**
+ * Parses one line. Unknown commands, missing or extra arguments give `{ ok: false, error }` with
+ * the usage line; nothing here throws.
+ * @example parseCommand('/tell bob hi  there') // { ok: true, command: { name: 'tell', user: 'bob', text: 'hi  there' } }
+ */
+export function parseCommand(line: string): ParseResult {
+  const m = /^\s*\/(\S*)(.*)$/s.exec(line)
+  if (!m) return { ok: false, error: 'commands start with / (try /help)' }
+  const name = m[1]!.toLowerCase()
+  if (!isName(name)) return { ok: false, error: `unknown command /${m[1]} (try /help)` }
+  const spec = COMMANDS[name]
+  const fields = FIELDS[name]
+  const parts = fields.length === 0 ? words(m[2]!, 0) : words(m[2]!, fields.length - 1)
+  if (parts.length > fields.length) return { ok: false, error: `usage: ${spec.usage}` }
+  const raw = Object.fromEntries(fields.flatMap((f, i) => (parts[i] === undefined ? [] : [[f, parts[i]]])))
+  const parsed = spec.args.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const why = issue?.code === 'invalid_type' ? 'missing argument' : (issue?.message ?? 'bad arguments')
+    return { ok: false, error: `${why}; usage: ${spec.usage}` }
+  }
+  return { ok: true, command: { name, ...parsed.data } as Command }
+}
+
+/** The `/help` text: one line per command. */
+export function helpText(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length))
+  return Object.values(COMMANDS)
+    .map((c) => `${c.usage.padEnd(width)}  ${c.help}`)
+    .join('\n')
+}

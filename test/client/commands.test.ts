@@ -1,0 +1,60 @@
+/** @module parseCommand(): the slash-command table, valid and invalid lines. */
+
+import { describe, expect, test } from 'bun:test'
+import { COMMANDS, helpText, parseCommand } from '../../src/client/commands.ts'
+
+const UUID = '0b3c7a8e-2f41-4d7a-9c1e-5a6b7c8d9e0f'
+
+describe('parseCommand: valid lines', () => {
+  test.each([
+    ['/register', { name: 'register' }],
+    ['/register Alice_1', { name: 'register', username: 'alice_1' }],
+    ['/login alice', { name: 'login', login: 'alice' }],
+    [`/login ${UUID}`, { name: 'login', login: UUID }],
+    ['/list', { name: 'list' }],
+    ['  /list  ', { name: 'list' }],
+    ['/LIST', { name: 'list' }],
+    ['/tell bob hi', { name: 'tell', user: 'bob', text: 'hi' }],
+    ['/tell bob  hi   there ', { name: 'tell', user: 'bob', text: 'hi   there' }],
+    [`/tell ${UUID} /not a command`, { name: 'tell', user: UUID, text: '/not a command' }],
+    ['/all hello everyone', { name: 'all', text: 'hello everyone' }],
+    ['/file bob ./notes.txt', { name: 'file', user: 'bob', path: './notes.txt' }],
+    ['/file bob my file.txt', { name: 'file', user: 'bob', path: 'my file.txt' }],
+    ['/fingerprint', { name: 'fingerprint' }],
+    ['/fingerprint bob', { name: 'fingerprint', user: 'bob' }],
+    ['/help', { name: 'help' }],
+    ['/quit', { name: 'quit' }],
+  ])('%s', (line, command) => {
+    expect(parseCommand(line)).toEqual({ ok: true, command } as never)
+  })
+})
+
+describe('parseCommand: usage errors', () => {
+  test.each([
+    ['hello', /start with \//],
+    ['', /start with \//],
+    ['/', /unknown command/],
+    ['/frobnicate x', /unknown command \/frobnicate/],
+    ['/register ab', /3–32.*usage: \/register/],
+    ['/register alice bob', /usage: \/register/],
+    ['/register al-ice', /usage: \/register/],
+    ['/login', /missing argument; usage: \/login/],
+    ['/login a b', /usage: \/login/],
+    ['/list extra', /usage: \/list/],
+    ['/tell', /missing argument; usage: \/tell/],
+    ['/tell bob', /missing argument; usage: \/tell/],
+    ['/all', /missing argument; usage: \/all/],
+    ['/file bob', /missing argument; usage: \/file/],
+    ['/fingerprint a b', /usage: \/fingerprint/],
+    ['/quit now', /usage: \/quit/],
+  ])('%p', (line, error) => {
+    const r = parseCommand(line)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toMatch(error)
+  })
+})
+
+test('/help lists every command', () => {
+  const help = helpText()
+  for (const c of Object.values(COMMANDS)) expect(help).toContain(c.usage)
+})
