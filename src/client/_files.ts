@@ -1,0 +1,105 @@
+/**
+ * @module Folder-private: what sending and receiving files share (docs/wire.md §7): frame types,
+ * limits, the manifest and file-end checks, and the only path a received file may be saved to.
+ */
+
+import { createHash } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { resolve, sep } from 'node:path'
+import type { z } from 'zod'
+import {
+  chunkDigest,
+  fileEndPreimage,
+  fileStartPreimage,
+  OAEP_MAX_PLAINTEXT,
+  type PublicKey,
+  verifyContent,
+} from '../crypto/index.ts'
+import type { FileChunkFrameSchema, FileEndFrameSchema, FileStartFrameSchema } from '../protocol/index.ts'
+
+export type FileStartFrame = z.infer<typeof FileStartFrameSchema>
+export type FileChunkFrame = z.infer<typeof FileChunkFrameSchema>
+export type FileEndFrame = z.infer<typeof FileEndFrameSchema>
+
+/** "Each chunk holds at most 446 plaintext bytes (the client uses 446)" (docs/wire.md §7). */
+export const CHUNK_BYTES = OAEP_MAX_PLAINTEXT
+
+export type FileLimits = {
+  /** Largest file sent or accepted, bytes. */
+  maxBytes: number
+  /** Most chunks one manifest may announce. */
+  maxChunks: number
+  /** A transfer with no frame for this long is discarded. */
+  stallMs: number
+  /** Chunks held per file that arrive before its FILE_START (delivery across servers may reorder). */
+  maxEarlyChunks: number
+  /** Distinct unknown file ids buffered at once. */
+  maxEarlyFiles: number
+  /** Transfers in progress at once. */
+  maxActive: number
+}
+
+export const DEFAULT_FILE_LIMITS: FileLimits = {
+  maxBytes: 100 * 1024 * 1024,
+  maxChunks: 1 << 20,
+  stallMs: 60_000,
+  maxEarlyChunks: 256,
+  maxEarlyFiles: 8,
+  maxActive: 16,
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+export const isFileId = (id: string): boolean => UUID_RE.test(id)
+
+export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+/** Why a manifest is refused, or `null`: its signature (by the directory key), size and chunk count. */
+export function manifestProblem(f: FileStartFrame, key: PublicKey, lim: FileLimits): string | null {
+  const { file_id, name, size, sha256, mode, chunks } = f.payload
+  const preimage = fileStartPreimage({
+    from: f.from,
+    to: f.to,
+    ts: f.ts,
+    file_id,
+    name,
+    size,
+    sha256,
+    mode,
+    chunks,
+  })
+  if (!verifyContent(key, preimage, f.payload.content_sig)) return 'manifest signature does not verify'
+  if (size > lim.maxBytes) return `too large: ${size} bytes (at most ${lim.maxBytes})`
+  // Each chunk holds 1…446 bytes, so the count is bounded by the size both ways.
+  if (chunks < Math.ceil(size / CHUNK_BYTES) || chunks > size || chunks > lim.maxChunks) {
+    return `implausible chunk count ${chunks} for ${size} bytes`
+  }
+  return null
+}
+
+/** True when the FILE_END signature covers exactly these ciphertexts, in index order. */
+export function endVerifies(f: FileEndFrame, key: PublicKey, ordered: readonly Uint8Array[]): boolean {
+  const { file_id, chunks, content_sig } = f.payload
+  const digest = chunkDigest(ordered)
+  return verifyContent(key, fileEndPreimage({ from: f.from, to: f.to, file_id, chunks, digest }), content_sig)
+}
+
+/**
+ * The one place a received file may be written: `<dir>/received_<file_id>`. The id must be a
+ * lowercase UUID and the resolved path must stay inside `dir`; the sender's `name` is never used.
+ * @throws Error otherwise.
+ */
+export function receivedPath(dir: string, fileId: string): string {
+  if (!isFileId(fileId)) throw new Error('file_id is not a UUID')
+  const root = resolve(dir)
+  const path = resolve(root, `received_${fileId}`)
+  if (!path.startsWith(root + sep)) throw new Error('path escapes the downloads folder')
+  return path
+}
+
+/** Writes a received file; `wx` never overwrites and never follows a planted symlink. */
+export async function saveReceived(dir: string, fileId: string, data: Uint8Array): Promise<string> {
+  const path = receivedPath(dir, fileId)
+  await mkdir(dir, { recursive: true })
+  await writeFile(path, data, { flag: 'wx', mode: 0o600 })
+  return path
+}

@@ -1,0 +1,242 @@
+/**
+ * @module Receiving files (docs/wire.md §7): reassembly by index, the manifest and file-end
+ * signatures, size and sha256 checks, limits and stall timeouts, and a save path that can only
+ * ever be `<downloads>/received_<file_id>`.
+ */
+
+import { b64uDecode, concatBytes, decrypt, type PrivateKey, type PublicKey } from '../crypto/index.ts'
+import {
+  CHUNK_BYTES,
+  DEFAULT_FILE_LIMITS,
+  endVerifies,
+  type FileChunkFrame,
+  type FileEndFrame,
+  type FileLimits,
+  type FileStartFrame,
+  isFileId,
+  manifestProblem,
+  saveReceived,
+  sha256Hex,
+} from './_files.ts'
+import type { Emitter } from './events.ts'
+
+export type IncomingDeps = {
+  me: string
+  downloadsDir: string
+  key: PrivateKey
+  /** The sender's directory key and name, or why none can be trusted (never the frame's key alone). */
+  senderKey: (userId: string, senderPub: string) => Promise<{ key: PublicKey; name: string } | string>
+  /** Receives `file`, `file-progress` and `file-failed`. */
+  events: Pick<Emitter, 'emit'>
+  limits?: Partial<FileLimits>
+}
+
+type Transfer = {
+  start: FileStartFrame
+  senderKey: PublicKey
+  fromName: string
+  cts: Map<number, Uint8Array>
+  /** Each chunk's plaintext, decrypted as it arrives; `null` once that chunk failed. */
+  plain: Map<number, Promise<Uint8Array | null>>
+  done: number
+  timer: ReturnType<typeof setTimeout>
+}
+
+type Early = { from: string; chunks: FileChunkFrame[]; timer: ReturnType<typeof setTimeout> }
+
+/** Reassembles incoming files. Calls must be made in arrival order, one at a time (the Session's inbox). */
+export class IncomingFiles {
+  readonly #d: IncomingDeps
+  readonly #lim: FileLimits
+  readonly #active = new Map<string, Transfer>()
+  readonly #early = new Map<string, Early>()
+  /** Ids that failed or finished: their stragglers are dropped quietly instead of reported again. */
+  readonly #finished = new Set<string>()
+
+  constructor(deps: IncomingDeps) {
+    this.#d = deps
+    this.#lim = { ...DEFAULT_FILE_LIMITS, ...deps.limits }
+  }
+
+  /** FILE_START: check the manifest and its signature, then replay any chunks that came early. */
+  async start(f: FileStartFrame): Promise<void> {
+    const p = f.payload
+    if (this.#finished.has(p.file_id) || this.#active.has(p.file_id)) {
+      return this.#report(p.file_id, f.from, f.from, 'duplicate file id')
+    }
+    // A refused manifest also refuses its chunks, so they are not buffered as early ones.
+    const fail = (reason: string, name = f.from) => {
+      this.#dropEarly(p.file_id)
+      this.#markFinished(p.file_id)
+      this.#report(p.file_id, f.from, name, reason)
+    }
+    if (!isFileId(p.file_id)) return this.#report(p.file_id, f.from, f.from, 'file id is not a UUID')
+    if (f.to !== this.#d.me) return fail('not addressed to us')
+    const sender = await this.#d.senderKey(f.from, p.sender_pub)
+    if (typeof sender === 'string') return fail(sender)
+    const problem = manifestProblem(f, sender.key, this.#lim)
+    if (problem) return fail(problem, sender.name)
+    if (this.#active.size >= this.#lim.maxActive) return fail('too many transfers at once', sender.name)
+    const t: Transfer = {
+      start: f,
+      senderKey: sender.key,
+      fromName: sender.name,
+      cts: new Map(),
+      plain: new Map(),
+      done: 0,
+      timer: this.#stallTimer(p.file_id),
+    }
+    this.#active.set(p.file_id, t)
+    for (const c of this.#dropEarly(p.file_id)) this.chunk(c)
+    if (p.chunks === 0) this.#progress(t)
+  }
+
+  /** FILE_CHUNK: store it by index and start decrypting it; early chunks wait (bounded). */
+  chunk(f: FileChunkFrame): void {
+    const { file_id, index, ciphertext } = f.payload
+    if (this.#finished.has(file_id)) return
+    const t = this.#active.get(file_id)
+    if (!t) return this.#holdEarly(f)
+    const fail = (reason: string) => this.#fail(t, reason)
+    if (f.from !== t.start.from || f.to !== t.start.to) return fail('a chunk came from someone else')
+    t.timer.refresh()
+    if (index >= t.start.payload.chunks) return fail(`chunk index ${index} out of range`)
+    let ct: Uint8Array
+    try {
+      ct = b64uDecode(ciphertext)
+    } catch {
+      return fail(`chunk ${index} is not base64url`)
+    }
+    const seen = t.cts.get(index)
+    if (seen)
+      return Buffer.compare(seen, ct) === 0 ? undefined : fail(`chunk ${index} arrived twice, different`)
+    t.cts.set(index, ct)
+    const plain = decrypt(this.#d.key, ct).then(
+      (bytes) => {
+        if (bytes.byteLength === 0 || bytes.byteLength > CHUNK_BYTES) throw new Error()
+        t.done++
+        this.#progress(t)
+        return bytes
+      },
+      () => null,
+    )
+    t.plain.set(
+      index,
+      plain.then((b) => {
+        if (b === null) this.#fail(t, `chunk ${index} does not decrypt (corrupted or tampered)`)
+        return b
+      }),
+    )
+  }
+
+  /** FILE_END: all chunks present, the end signature over their digest, then size and sha256; save. */
+  async end(f: FileEndFrame): Promise<void> {
+    const { file_id, chunks } = f.payload
+    if (this.#finished.has(file_id)) return
+    const t = this.#active.get(file_id)
+    if (!t) return this.#report(file_id, f.from, f.from, 'FILE_END for an unknown transfer')
+    const fail = (reason: string) => this.#fail(t, reason)
+    const m = t.start.payload
+    if (f.from !== t.start.from || f.to !== t.start.to) return fail('FILE_END came from someone else')
+    if (chunks !== m.chunks) return fail(`FILE_END says ${chunks} chunks, the manifest ${m.chunks}`)
+    if (t.cts.size !== chunks) return fail(`incomplete: ${t.cts.size} of ${chunks} chunks arrived`)
+    const ordered = Array.from({ length: chunks }, (_, i) => t.cts.get(i)!)
+    if (!endVerifies(f, t.senderKey, ordered)) {
+      return fail('file-end signature does not verify (a chunk was altered or reordered)')
+    }
+    const parts = await Promise.all(Array.from({ length: chunks }, (_, i) => t.plain.get(i)!))
+    if (this.#active.get(file_id) !== t) return
+    const ok = parts.filter((p): p is Uint8Array => p !== null)
+    if (ok.length !== chunks) return
+    const data = concatBytes(...ok)
+    if (data.byteLength !== m.size) return fail(`size is ${data.byteLength}, the manifest says ${m.size}`)
+    if (sha256Hex(data) !== m.sha256) return fail('sha256 does not match the manifest')
+    let path: string
+    try {
+      path = await saveReceived(this.#d.downloadsDir, file_id, data)
+    } catch (e) {
+      return fail(`could not save it: ${e instanceof Error ? e.message : 'write failed'}`)
+    }
+    this.#forget(t)
+    this.#d.events.emit('file', {
+      from: f.from,
+      fromName: t.fromName,
+      fileId: file_id,
+      path,
+      name: m.name,
+      size: m.size,
+    })
+  }
+
+  /** Drops every transfer in progress (the session closed). */
+  dispose(): void {
+    for (const t of this.#active.values()) clearTimeout(t.timer)
+    for (const e of this.#early.values()) clearTimeout(e.timer)
+    this.#active.clear()
+    this.#early.clear()
+  }
+
+  #holdEarly(f: FileChunkFrame): void {
+    const id = f.payload.file_id
+    let e = this.#early.get(id)
+    if (!e) {
+      if (this.#early.size >= this.#lim.maxEarlyFiles || !isFileId(id)) return
+      const timer = setTimeout(() => this.#early.delete(id), this.#lim.stallMs)
+      timer.unref?.()
+      e = { from: f.from, chunks: [], timer }
+      this.#early.set(id, e)
+    }
+    if (e.from === f.from && e.chunks.length < this.#lim.maxEarlyChunks) e.chunks.push(f)
+  }
+
+  #dropEarly(fileId: string): FileChunkFrame[] {
+    const e = this.#early.get(fileId)
+    if (!e) return []
+    clearTimeout(e.timer)
+    this.#early.delete(fileId)
+    return e.chunks
+  }
+
+  #stallTimer(fileId: string): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => {
+      const t = this.#active.get(fileId)
+      if (t) this.#fail(t, `stalled: nothing arrived for ${Math.round(this.#lim.stallMs / 1000)} s`)
+    }, this.#lim.stallMs)
+    timer.unref?.()
+    return timer
+  }
+
+  #progress(t: Transfer): void {
+    const { file_id, chunks } = t.start.payload
+    this.#d.events.emit('file-progress', {
+      fileId: file_id,
+      direction: 'in',
+      peer: t.start.from,
+      peerName: t.fromName,
+      done: t.done,
+      total: chunks,
+    })
+  }
+
+  #forget(t: Transfer): void {
+    clearTimeout(t.timer)
+    this.#active.delete(t.start.payload.file_id)
+    this.#markFinished(t.start.payload.file_id)
+  }
+
+  #markFinished(fileId: string): void {
+    this.#finished.add(fileId)
+    // Bounded memory: the oldest ids go first.
+    if (this.#finished.size > 1024) this.#finished.delete(this.#finished.values().next().value as string)
+  }
+
+  #fail(t: Transfer, reason: string): void {
+    if (this.#active.get(t.start.payload.file_id) !== t) return
+    this.#forget(t)
+    this.#report(t.start.payload.file_id, t.start.from, t.fromName, reason)
+  }
+
+  #report(fileId: string, peer: string, peerName: string, reason: string): void {
+    this.#d.events.emit('file-failed', { fileId, peer, peerName, direction: 'in', reason })
+  }
+}
