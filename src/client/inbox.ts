@@ -1,0 +1,138 @@
+/**
+ * @module What the client does with each frame its server sends after login: one handler per
+ * type, checked for completeness by the compiler (STYLE.md §3). Content is verified against the
+ * directory key of its sender, never a key the frame carries, before it is decrypted.
+ */
+
+import type { PrivateKey, PublicKey } from '../crypto/index.ts'
+import type { Handlers, ServerToClientFrame } from '../protocol/index.ts'
+import type { FileLimits } from './_files.ts'
+import type { Contacts } from './contacts.ts'
+import type { Emitter, SessionEvents } from './events.ts'
+import { IncomingFiles } from './files-in.ts'
+import { openDirect, openPublic, Rejected } from './messages.ts'
+
+/** What the handlers need from the Session. */
+export type InboxContext = {
+  readonly me: string
+  readonly key: PrivateKey
+  readonly files: IncomingFiles
+  readonly events: Emitter<SessionEvents>
+  readonly contacts: Pick<Contacts, 'learn' | 'forget'>
+  /** The trusted key and name of a sender, or why there is none. */
+  senderKey(userId: string, senderPub: string): Promise<{ key: PublicKey; name: string } | string>
+  readonly seen: ReplayCache
+}
+
+/** Content signatures already delivered, so a replayed or duplicated delivery shows once. Bounded. */
+export class ReplayCache {
+  readonly #seen = new Set<string>()
+  readonly #limit: number
+  constructor(limit = 4096) {
+    this.#limit = limit
+  }
+
+  /** True when `contentSig` was seen before; records it otherwise. */
+  replayed(contentSig: string): boolean {
+    if (this.#seen.has(contentSig)) return true
+    this.#seen.add(contentSig)
+    if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.values().next().value as string)
+    return false
+  }
+}
+
+const ignore = () => {}
+
+function dropped(ctx: InboxContext, what: string, from: string, why: string): void {
+  ctx.events.emit('error', { code: 'INVALID_SIG', detail: `dropped a ${what} from ${from}: ${why}` })
+}
+
+export const inboxHandlers = {
+  // Answers to our own requests are taken by the link's waiters; late ones need nothing.
+  AUTH_CHALLENGE: ignore,
+  AUTH_OK: ignore,
+  ACK: ignore,
+  USER_LIST: ignore,
+  // Group-key bookkeeping exists for spec conformance; /all never relies on it (PROTOCOL.md §5).
+  PUBLIC_CHANNEL_ADD: ignore,
+  PUBLIC_CHANNEL_UPDATED: ignore,
+  CTRL_CLOSE: ignore,
+
+  ERROR: (f, ctx) => ctx.events.emit('error', { code: f.payload.code, detail: f.payload.detail }),
+
+  USER_ADVERTISE: (f, ctx) => {
+    const p = f.payload
+    ctx.contacts.learn(
+      { userId: p.user_id, username: p.display_name ?? p.user_id, serverId: p.server_id, pubkey: p.pubkey },
+      true,
+    )
+  },
+
+  USER_REMOVE: (f, ctx) => ctx.contacts.forget(f.payload.user_id, f.payload.server_id),
+
+  USER_DELIVER: async (f, ctx) => {
+    const p = f.payload
+    if (f.to !== ctx.me) return
+    const sender = await ctx.senderKey(p.sender, p.sender_pub)
+    if (typeof sender === 'string') return dropped(ctx, 'direct message', p.sender, sender)
+    // PROTOCOL.md §3.2: from = the sending user, to = us, ts = the original user ts.
+    const m = { ciphertext: p.ciphertext, content_sig: p.content_sig, from: p.sender, to: ctx.me, ts: f.ts }
+    try {
+      const text = await openDirect(ctx.key, sender.key, m)
+      if (ctx.seen.replayed(p.content_sig)) return
+      ctx.events.emit('dm', { from: p.sender, fromName: sender.name, text, ts: f.ts })
+    } catch (e) {
+      if (!(e instanceof Rejected)) throw e
+      dropped(ctx, 'direct message', sender.name, e.message)
+    }
+  },
+
+  MSG_PUBLIC_CHANNEL: async (f, ctx) => {
+    const p = f.payload
+    if (p.sender === ctx.me || f.from !== p.sender) return
+    if (!p.items.some((i) => i.member_id === ctx.me)) return
+    const sender = await ctx.senderKey(p.sender, p.sender_pub)
+    if (typeof sender === 'string') return dropped(ctx, 'public message', p.sender, sender)
+    try {
+      const text = await openPublic(ctx.key, sender.key, ctx.me, { items: p.items, from: p.sender, ts: f.ts })
+      const mine = p.items.find((i) => i.member_id === ctx.me)
+      if (text === null || !mine || ctx.seen.replayed(mine.content_sig)) return
+      ctx.events.emit('public', { from: p.sender, fromName: sender.name, text, ts: f.ts })
+    } catch (e) {
+      if (!(e instanceof Rejected)) throw e
+      dropped(ctx, 'public message', sender.name, e.message)
+    }
+  },
+
+  FILE_START: (f, ctx) => ctx.files.start(f),
+  FILE_CHUNK: (f, ctx) => ctx.files.chunk(f),
+  FILE_END: (f, ctx) => ctx.files.end(f),
+} satisfies Handlers<ServerToClientFrame, InboxContext>
+
+/** The inbox of a freshly logged-in user: its file reassembler and a fresh replay cache. */
+export function createInbox(o: {
+  me: string
+  key: PrivateKey
+  events: Emitter<SessionEvents>
+  contacts: InboxContext['contacts']
+  senderKey: InboxContext['senderKey']
+  downloadsDir: string
+  limits: Partial<FileLimits> | undefined
+}): InboxContext {
+  const { me, key, events, senderKey } = o
+  const files = new IncomingFiles({
+    me,
+    key,
+    events,
+    senderKey,
+    downloadsDir: o.downloadsDir,
+    ...(o.limits && { limits: o.limits }),
+  })
+  return { me, key, events, senderKey, files, contacts: o.contacts, seen: new ReplayCache() }
+}
+
+/** Runs the handler for one frame. */
+export function dispatch(f: ServerToClientFrame, ctx: InboxContext): void | Promise<void> {
+  const handler = inboxHandlers[f.type] as (f: ServerToClientFrame, ctx: InboxContext) => void | Promise<void>
+  return handler(f, ctx)
+}

@@ -1,0 +1,260 @@
+/**
+ * @module The protocol client library: one user's session with one server, UI-free and
+ * promise-based. The terminal client drives it, and so do the server's tests.
+ * @example
+ * const s = await Session.connect('ws://127.0.0.1:8765', { downloadsDir: '/tmp/in' })
+ * await s.login('alice', password)
+ * s.on('dm', (m) => console.log(m.fromName, m.text))
+ * await s.tell('bob', 'hi')
+ * await s.close()
+ */
+
+import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
+import { ChatError } from '../errors.ts'
+import { logger } from '../log.ts'
+import type { ServerToClientFrame } from '../protocol/index.ts'
+import type { FileLimits } from './_files.ts'
+import { type Identity, login, register } from './auth.ts'
+import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
+import { Emitter, type SessionEvents } from './events.ts'
+import { type SentFile, sendFile } from './files-out.ts'
+import { createInbox, dispatch, type InboxContext } from './inbox.ts'
+import { ClientLink, is } from './link.ts'
+import { messageBytes, publicFrames, sealDirect } from './messages.ts'
+import { PinStore } from './pins.ts'
+
+const log = logger('client')
+
+export type SessionOptions = {
+  /** Key pins file; omitted = in memory only. */
+  pinsPath?: string
+  /** Where received files go (default: the current directory). */
+  downloadsDir?: string
+  fileLimits?: Partial<FileLimits>
+}
+
+export type { KeyInfo, OnlineUser }
+export type Account = { userId: string; username: string }
+
+type LoggedIn = { id: Identity; inbox: InboxContext }
+
+export class Session extends Emitter<SessionEvents> {
+  readonly #url: string
+  readonly #opts: SessionOptions
+  readonly #contacts: Contacts
+  #link: ClientLink
+  #auth: LoggedIn | null = null
+  #inbox: Promise<void> = Promise.resolve()
+  #listing: Promise<OnlineUser[]> | null = null
+  readonly #pending = new Set<Promise<unknown>>()
+
+  private constructor(url: string, link: ClientLink, opts: SessionOptions, pins: PinStore) {
+    super()
+    this.#url = url
+    this.#opts = opts
+    this.#contacts = new Contacts(pins, this)
+    this.#link = link
+    this.#attach(link)
+  }
+
+  /** Opens a WebSocket to `url` (nothing is sent until register or login). */
+  static async connect(url: string, opts: SessionOptions = {}): Promise<Session> {
+    const pins = PinStore.open(opts.pinsPath)
+    return new Session(url, await ClientLink.open(url), opts, pins)
+  }
+
+  get userId(): string | null {
+    return this.#auth?.id.userId ?? null
+  }
+  get username(): string | null {
+    return this.#auth?.id.username ?? null
+  }
+  get serverId(): string | null {
+    return this.#auth?.id.serverId ?? null
+  }
+
+  /**
+   * Creates an account (docs/wire.md §2) and logs in. `keyPair` lets tests reuse keys.
+   * @throws ChatError with the server's code: NAME_IN_USE, BAD_REQUEST, BAD_KEY, …
+   */
+  async register(username: string, password: string, opts: { keyPair?: KeyPair } = {}): Promise<Account> {
+    const link = await this.#preAuthLink()
+    return this.#bind(await register(link, username, password, opts.keyPair))
+  }
+
+  /** Logs in by username or user id (docs/wire.md §3). @throws ChatError('AUTH_FAILED'), … */
+  async login(usernameOrUuid: string, password: string): Promise<Account> {
+    const link = await this.#preAuthLink()
+    return this.#bind(await login(link, usernameOrUuid, password))
+  }
+
+  /** Online users across the mesh, sorted by username (LIST → USER_LIST); refreshes the directory. */
+  list(): Promise<OnlineUser[]> {
+    this.#listing ??= this.#list().finally(() => {
+      this.#listing = null
+    })
+    return this.#listing
+  }
+
+  /**
+   * Sends an end-to-end encrypted DM to a username or user id.
+   * @throws ChatError('BAD_REQUEST') above 446 UTF-8 bytes; USER_NOT_FOUND; BAD_KEY on a key change.
+   */
+  tell(userOrName: string, text: string): Promise<void> {
+    return this.#track(async () => {
+      const { id } = this.#loggedIn()
+      const bytes = messageBytes(text)
+      const to = await this.#recipient(userOrName)
+      const ts = this.#now()
+      const payload = await sealDirect(id.key, to.pubkey, bytes, { from: id.userId, to: to.userId, ts })
+      await this.#send('MSG_DIRECT', to.userId, ts, payload)
+    })
+  }
+
+  /**
+   * Sends to every online member except us, RSA-OAEP per member, in batches of ≤ 32 (docs/wire.md §6).
+   * Users whose key differs from its pin are skipped and named in `skipped`.
+   */
+  all(text: string): Promise<{ recipients: number; skipped: string[] }> {
+    return this.#track(async () => {
+      const { id } = this.#loggedIn()
+      const bytes = messageBytes(text)
+      await this.list()
+      const { members, skipped } = this.#contacts.publicMembers()
+      const ids = { from: id.userId, ts: this.#now() }
+      for (const frame of members.length > 0 ? await publicFrames(id.key, members, bytes, ids) : []) {
+        await this.#link.drain()
+        this.#link.send(frame)
+      }
+      return { recipients: members.length, skipped }
+    })
+  }
+
+  /** Sends a file (docs/wire.md §7); resolves once every frame has been handed to the socket. */
+  sendFile(
+    userOrName: string,
+    path: string,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<SentFile> {
+    return this.#track(async () => {
+      const { id } = this.#loggedIn()
+      const to = await this.#recipient(userOrName)
+      const ctx = { link: this.#link, key: id.key, me: id.userId, now: () => this.#now(), events: this }
+      return sendFile(ctx, to, path, onProgress)
+    })
+  }
+
+  /** The fingerprint of a user's key (ours when no user is given), to compare out of band. */
+  async fingerprint(userOrName?: string): Promise<KeyInfo> {
+    const { id } = this.#loggedIn()
+    if (userOrName === undefined) {
+      return { userId: id.userId, username: id.username, fingerprint: fingerprint(id.key.publicKey) }
+    }
+    if (!this.#contacts.directory.resolve(userOrName)) await this.list()
+    return this.#contacts.keyInfo(userOrName)
+  }
+
+  /** Waits for every send and transfer in progress, then for the socket buffer to empty. */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+    await this.#inbox
+    if (this.#link.isOpen) await this.#link.drain(0)
+  }
+
+  /** Sends CTRL_CLOSE and closes with 1000. */
+  async close(): Promise<void> {
+    const me = this.#auth?.id
+    await this.#link.close({
+      type: 'CTRL_CLOSE',
+      from: me?.userId ?? '',
+      to: me?.serverId ?? '',
+      ts: this.#now(),
+      payload: {},
+    })
+    this.#auth?.inbox.files.dispose()
+  }
+
+  // --- internals ---
+
+  #attach(link: ClientLink): void {
+    link.onFrame((f) => this.#receive(f))
+    link.onClose((code, reason) => {
+      // Before login a closed link is simply reopened by the next register/login.
+      if (this.#auth) this.emit('closed', { code, reason })
+    })
+  }
+
+  async #preAuthLink(): Promise<ClientLink> {
+    if (this.#auth) throw new ChatError('BAD_REQUEST', `already logged in as ${this.#auth.id.username}`)
+    if (!this.#link.isOpen) {
+      this.#link = await ClientLink.open(this.#url)
+      this.#attach(this.#link)
+    }
+    return this.#link
+  }
+
+  #bind(id: Identity): Account {
+    this.#contacts.me = id.userId
+    const inbox = createInbox({
+      me: id.userId,
+      key: id.key,
+      events: this,
+      contacts: this.#contacts,
+      senderKey: (user, pub) => this.#senderKey(user, pub),
+      downloadsDir: this.#opts.downloadsDir ?? '.',
+      limits: this.#opts.fileLimits,
+    })
+    this.#auth = { id, inbox }
+    return { userId: id.userId, username: id.username }
+  }
+
+  #loggedIn(): LoggedIn {
+    if (!this.#auth) throw new ChatError('BAD_REQUEST', 'not logged in (use /register or /login)')
+    return this.#auth
+  }
+
+  #now(): number {
+    return Date.now() + (this.#auth?.id.skew ?? 0)
+  }
+
+  // Frames are handled one at a time, in arrival order: a DM never overtakes the advertise of
+  // its sender, and file frames reach the reassembler in order.
+  #receive(f: ServerToClientFrame): void {
+    const auth = this.#auth
+    if (!auth) return
+    this.#inbox = this.#inbox
+      .then(() => dispatch(f, auth.inbox))
+      .catch((e) => log.error('failed to handle a frame', { type: f.type, error: String(e) }))
+  }
+
+  async #list(): Promise<OnlineUser[]> {
+    const { id } = this.#loggedIn()
+    const answer = this.#link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
+    await this.#send('LIST', id.serverId, this.#now(), {})
+    return this.#contacts.applyList((await answer).payload.users)
+  }
+
+  /** The recipient entry, refreshing the directory once when the user is not known yet. */
+  async #recipient(userOrName: string) {
+    if (!this.#contacts.directory.resolve(userOrName)) await this.list()
+    return this.#contacts.recipient(userOrName)
+  }
+
+  async #senderKey(userId: string, senderPub: string) {
+    if (!this.#contacts.directory.get(userId)) await this.list().catch(() => [])
+    return this.#contacts.senderKey(userId, senderPub)
+  }
+
+  async #send(type: string, to: string, ts: number, payload: object): Promise<void> {
+    const { id } = this.#loggedIn()
+    const sig = await signPayload(id.key, payload)
+    this.#link.send({ type, from: id.userId, to, ts, payload, sig })
+  }
+
+  #track<T>(run: () => Promise<T>): Promise<T> {
+    const p = run()
+    const tracked = p.catch(() => {}).finally(() => this.#pending.delete(tracked))
+    this.#pending.add(tracked)
+    return p
+  }
+}
