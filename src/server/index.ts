@@ -74,6 +74,9 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     websocket: {
       maxPayloadLength: 1024 * 1024,
       idleTimeout: 120,
+      // A peer that stops reading cannot make us buffer without bound.
+      backpressureLimit: 16 * 1024 * 1024,
+      closeOnBackpressureLimit: true,
       open(ws) {
         const link = new Link(
           'in',
@@ -112,6 +115,11 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   })
   advertised.port = bun.port ?? opts.port
 
+  function logStatus(): void {
+    statusDirty = false
+    for (const line of statusLines(ctx)) log.info(line)
+  }
+
   // HEARTBEAT's payload is always {} and `sig` covers only the payload, so one signature serves all.
   const heartbeatSig = await signPayload(me.key, {})
   const timers = [
@@ -128,11 +136,9 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       },
       Math.max(20, Math.min(timing.heartbeatMs, timing.linkTimeoutMs / 3)),
     ),
-    setInterval(() => {
-      if (!statusDirty) return
-      statusDirty = false
-      for (const line of statusLines(ctx)) log.info(line)
-    }, timing.statusMs),
+    // The status every statusMs, as the seed did, and within a second of any change.
+    setInterval(logStatus, timing.statusMs),
+    setInterval(() => statusDirty && logStatus(), Math.min(1_000, timing.statusMs)),
   ]
 
   // Pinned servers from an earlier run are dialed directly; introducers welcome us (again).

@@ -1,5 +1,7 @@
 /** @module Opens the SQLite file with the pragmas every connection needs. */
 import { Database } from 'bun:sqlite'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 
 /** True for the paths SQLite treats as a private in-memory database. */
 export function isMemoryPath(path: string): boolean {
@@ -11,6 +13,8 @@ export function isMemoryPath(path: string): boolean {
  * `strict` makes a missing named parameter an error instead of a silent NULL.
  */
 export function openDb(path: string): Database {
+  // The default ./data/server-PORT.db must work on a fresh checkout.
+  if (!isMemoryPath(path)) mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path, { create: true, readwrite: true, strict: true })
   try {
     // WAL lets readers run beside the single writer; an in-memory database cannot use it.
