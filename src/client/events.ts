@@ -19,6 +19,7 @@ export type SessionEvents = {
   presence: { online: boolean; userId: string; username: string }
   error: { code: ErrorCode | string; detail: string }
   'key-changed': { userId: string; username: string; old: string; new: string }
+  /** The server or the network ended a logged-in session (not emitted after `close()`). */
   closed: { code: number; reason: string }
 }
 

@@ -18,7 +18,7 @@ export type InboxContext = {
   readonly key: PrivateKey
   readonly files: IncomingFiles
   readonly events: Emitter<SessionEvents>
-  readonly contacts: Pick<Contacts, 'learn' | 'forget'>
+  readonly contacts: Pick<Contacts, 'learn' | 'forget' | 'applyList'>
   /** The trusted key and name of a sender, or why there is none. */
   senderKey(userId: string, senderPub: string): Promise<{ key: PublicKey; name: string } | string>
   readonly seen: ReplayCache
@@ -52,7 +52,9 @@ export const inboxHandlers = {
   AUTH_CHALLENGE: ignore,
   AUTH_OK: ignore,
   ACK: ignore,
-  USER_LIST: ignore,
+  // The server pushes the online list right after USER_HELLO's ACK; a later one answers a LIST
+  // that a waiter did not take. Either way it is the current truth.
+  USER_LIST: (f, ctx) => void ctx.contacts.applyList(f.payload.users),
   // Group-key bookkeeping exists for spec conformance; /all never relies on it (PROTOCOL.md §5).
   PUBLIC_CHANNEL_ADD: ignore,
   PUBLIC_CHANNEL_UPDATED: ignore,
@@ -129,6 +131,41 @@ export function createInbox(o: {
     ...(o.limits && { limits: o.limits }),
   })
   return { me, key, events, senderKey, files, contacts: o.contacts, seen: new ReplayCache() }
+}
+
+/**
+ * Frames in, handled one at a time in arrival order: a DM never overtakes the advertise of its
+ * sender, and file frames reach the reassembler in order. Frames that come before the session is
+ * bound (the USER_LIST right behind the ACK) wait, bounded, until `start`.
+ */
+export class FrameQueue {
+  #ctx: InboxContext | null = null
+  #tail: Promise<void> = Promise.resolve()
+  readonly #early: ServerToClientFrame[] = []
+  readonly #onError: (f: ServerToClientFrame, e: unknown) => void
+
+  constructor(onError: (f: ServerToClientFrame, e: unknown) => void) {
+    this.#onError = onError
+  }
+
+  push(f: ServerToClientFrame): void {
+    const ctx = this.#ctx
+    if (!ctx) {
+      if (this.#early.length < 10_000) this.#early.push(f)
+      return
+    }
+    this.#tail = this.#tail.then(() => dispatch(f, ctx)).catch((e) => this.#onError(f, e))
+  }
+
+  start(ctx: InboxContext): void {
+    this.#ctx = ctx
+    for (const f of this.#early.splice(0)) this.push(f)
+  }
+
+  /** Resolves once every frame received so far has been handled. */
+  idle(): Promise<void> {
+    return this.#tail
+  }
 }
 
 /** Runs the handler for one frame. */

@@ -12,13 +12,12 @@
 import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
-import type { ServerToClientFrame } from '../protocol/index.ts'
 import type { FileLimits } from './_files.ts'
 import { type Identity, login, register } from './auth.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import { type SentFile, sendFile } from './files-out.ts'
-import { createInbox, dispatch, type InboxContext } from './inbox.ts'
+import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
 import { ClientLink, is } from './link.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
 import { PinStore } from './pins.ts'
@@ -44,7 +43,10 @@ export class Session extends Emitter<SessionEvents> {
   readonly #contacts: Contacts
   #link: ClientLink
   #auth: LoggedIn | null = null
-  #inbox: Promise<void> = Promise.resolve()
+  readonly #frames = new FrameQueue((f, e) =>
+    log.error('failed to handle a frame', { type: f.type, error: String(e) }),
+  )
+  #closing = false
   #listing: Promise<OnlineUser[]> | null = null
   readonly #pending = new Set<Promise<unknown>>()
 
@@ -157,30 +159,26 @@ export class Session extends Emitter<SessionEvents> {
   /** Waits for every send and transfer in progress, then for the socket buffer to empty. */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
-    await this.#inbox
+    await this.#frames.idle()
     if (this.#link.isOpen) await this.#link.drain(0)
   }
 
   /** Sends CTRL_CLOSE and closes with 1000. */
   async close(): Promise<void> {
-    const me = this.#auth?.id
-    await this.#link.close({
-      type: 'CTRL_CLOSE',
-      from: me?.userId ?? '',
-      to: me?.serverId ?? '',
-      ts: this.#now(),
-      payload: {},
-    })
+    this.#closing = true
+    const [from, to] = [this.userId ?? '', this.serverId ?? '']
+    await this.#link.close({ type: 'CTRL_CLOSE', from, to, ts: this.#now(), payload: {} })
     this.#auth?.inbox.files.dispose()
   }
 
   // --- internals ---
 
   #attach(link: ClientLink): void {
-    link.onFrame((f) => this.#receive(f))
+    link.onFrame((f) => this.#frames.push(f))
     link.onClose((code, reason) => {
-      // Before login a closed link is simply reopened by the next register/login.
-      if (this.#auth) this.emit('closed', { code, reason })
+      // Before login a closed link is simply reopened by the next register/login; after close()
+      // the caller knows already. Only a session the server or the network ended is reported.
+      if (this.#auth && !this.#closing) this.emit('closed', { code, reason })
     })
   }
 
@@ -205,6 +203,7 @@ export class Session extends Emitter<SessionEvents> {
       limits: this.#opts.fileLimits,
     })
     this.#auth = { id, inbox }
+    this.#frames.start(inbox)
     return { userId: id.userId, username: id.username }
   }
 
@@ -215,16 +214,6 @@ export class Session extends Emitter<SessionEvents> {
 
   #now(): number {
     return Date.now() + (this.#auth?.id.skew ?? 0)
-  }
-
-  // Frames are handled one at a time, in arrival order: a DM never overtakes the advertise of
-  // its sender, and file frames reach the reassembler in order.
-  #receive(f: ServerToClientFrame): void {
-    const auth = this.#auth
-    if (!auth) return
-    this.#inbox = this.#inbox
-      .then(() => dispatch(f, auth.inbox))
-      .catch((e) => log.error('failed to handle a frame', { type: f.type, error: String(e) }))
   }
 
   async #list(): Promise<OnlineUser[]> {
