@@ -15,7 +15,8 @@ export type ClientEvent =
   | { type: 'registered'; username: string; userId: string }
   | { type: 'login'; username: string; userId: string }
   | { type: 'list'; users: ListedUser[] }
-  | { type: 'fingerprint'; username: string; userId: string; fingerprint: string }
+  | { type: 'fingerprint'; username: string; userId: string; fingerprint: string; pinned?: string }
+  | { type: 'sent'; to: string; recipients?: number }
   | { type: 'file-sent'; fileId: string; to: string; name: string; size: number }
   | { type: 'info'; text: string }
   | { [K in keyof SessionEvents]: { type: K } & SessionEvents[K] }[keyof SessionEvents]
@@ -35,12 +36,23 @@ export function renderText(e: ClientEvent): Rendered {
       return { level: 'success', text: `[LOGIN SUCCESS] ${s(e.username)} ${s(e.userId)}` }
     case 'list':
       return { level: 'info', text: `Online users: ${e.users.map((u) => s(u.username)).join(', ')}` }
-    case 'fingerprint':
-      return { level: 'info', text: `[FINGERPRINT] ${s(e.username)} ${s(e.fingerprint)}` }
+    case 'fingerprint': {
+      const pinned = e.pinned ? ` (pinned key: ${s(e.pinned)})` : ''
+      return {
+        level: e.pinned ? 'warn' : 'info',
+        text: `[FINGERPRINT] ${s(e.username)} ${s(e.fingerprint)}${pinned}`,
+      }
+    }
+    case 'sent':
+      return {
+        level: 'success',
+        text: `[SENT] to ${s(e.to)}${e.recipients === undefined ? '' : ` (${e.recipients} online)`}`,
+      }
     case 'file-sent':
       return { level: 'success', text: `[FILE] sent ${s(e.name)} to ${s(e.to)} as ${s(e.fileId)}` }
     case 'info':
-      return { level: 'info', text: s(e.text) }
+      // Our own multi-line texts (/help) keep their lines; each line is still sanitised.
+      return { level: 'info', text: e.text.split('\n').map(s).join('\n') }
     case 'dm':
       return { level: 'message', text: `DM from ${s(e.fromName)}: ${s(e.text)}` }
     case 'public':

@@ -1,0 +1,60 @@
+/** @module The client's public surface: `runClient` for the CLI, and the Session library. */
+
+import type { Readable, Writable } from 'node:stream'
+import { ChatError } from '../errors.ts'
+import { renderLine } from './render.ts'
+import { runScript } from './script.ts'
+import { Session } from './session.ts'
+import { runInteractive } from './ui.ts'
+
+export { CLIENT_USAGE, type ClientArgs, defaultPinsPath, parseClientArgs } from './args.ts'
+export type { SessionEvents } from './events.ts'
+export type { Account, KeyInfo, OnlineUser, SessionOptions } from './session.ts'
+export { Session }
+
+export type RunClientOptions = {
+  server: string
+  downloads?: string | undefined
+  passwordFile?: string | undefined
+  /** The password itself (the CLI passes SOCP_PASSWORD); wins over `passwordFile`. */
+  password?: string | undefined
+  json?: boolean | undefined
+  pinsPath?: string | undefined
+  input: Readable
+  output: Writable
+  /** A terminal on both ends: the prompt UI. Otherwise one command per line (also with --json). */
+  interactive: boolean
+  /** Non-interactive: after stdin ends, wait for `quietMs` without events, at most `graceMs`. */
+  quietMs?: number
+  graceMs?: number
+}
+
+/**
+ * Connects and runs the client until the user quits or stdin ends; resolves with the exit code
+ * (0, or 1 when connecting failed, a command failed in non-interactive mode, or the link died).
+ */
+export async function runClient(o: RunClientOptions): Promise<number> {
+  let session: Session
+  try {
+    session = await Session.connect(o.server, {
+      ...(o.downloads !== undefined && { downloadsDir: o.downloads }),
+      ...(o.pinsPath !== undefined && { pinsPath: o.pinsPath }),
+    })
+  } catch (e) {
+    const err =
+      e instanceof ChatError ? e : new ChatError('INTERNAL', e instanceof Error ? e.message : String(e))
+    o.output.write(`${renderLine({ type: 'error', code: err.code, detail: err.message }, o.json ?? false)}\n`)
+    return 1
+  }
+  if (o.interactive && !o.json)
+    return runInteractive(session, { input: o.input, output: o.output, server: o.server })
+  return runScript(session, {
+    input: o.input,
+    output: o.output,
+    json: o.json ?? false,
+    password: o.password,
+    passwordFile: o.passwordFile,
+    ...(o.quietMs !== undefined && { quietMs: o.quietMs }),
+    ...(o.graceMs !== undefined && { graceMs: o.graceMs }),
+  })
+}
