@@ -1,0 +1,80 @@
+/** @module The real `socp client` as a child process fed line by line; killed after each test. */
+
+import { afterEach } from 'bun:test'
+import { join, resolve } from 'node:path'
+import type { Subprocess } from 'bun'
+import { tempDir, until } from './servers.ts'
+
+const CLI = resolve(import.meta.dir, '../../src/cli.ts')
+const running = new Set<Subprocess>()
+afterEach(() => {
+  for (const p of running) p.kill()
+  running.clear()
+})
+
+export type CliClient = {
+  /** Sends one command line. */
+  send(line: string): void
+  /** Every stdout line so far. */
+  lines(): string[]
+  /** Resolves with the first stdout line matching `re`. */
+  waitFor(re: RegExp, ms?: number): Promise<string>
+  /** Closes stdin and resolves with the exit code. */
+  end(): Promise<number>
+  downloads: string
+}
+
+/** Starts `bun src/cli.ts client --server url` with a non-terminal stdin. */
+export function cliClient(url: string, opts: { password?: string; args?: string[] } = {}): CliClient {
+  const downloads = tempDir()
+  const proc = Bun.spawn(
+    [
+      'bun',
+      CLI,
+      'client',
+      '--server',
+      url,
+      '--downloads',
+      downloads,
+      '--pins',
+      join(tempDir(), 'pins.json'),
+      ...(opts.args ?? []),
+    ],
+    {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: {
+        ...process.env,
+        SOCP_PASSWORD: opts.password ?? 'correct horse battery staple',
+        SOCP_LOG: 'error',
+      },
+    },
+  )
+  running.add(proc)
+  let out = ''
+  void (async () => {
+    for await (const chunk of proc.stdout) out += Buffer.from(chunk).toString('utf8')
+  })()
+  const lines = () => out.split('\n').filter((l) => l !== '')
+  return {
+    downloads,
+    send: (line) => {
+      proc.stdin.write(`${line}\n`)
+      proc.stdin.flush()
+    },
+    lines,
+    waitFor: async (re, ms = 15_000) => {
+      await until(
+        () => lines().some((l) => re.test(l)),
+        ms,
+        `a line matching ${re} (got: ${JSON.stringify(lines())})`,
+      )
+      return lines().find((l) => re.test(l))!
+    },
+    end: async () => {
+      proc.stdin.end()
+      return proc.exited
+    },
+  }
+}
