@@ -114,7 +114,9 @@ export async function openDirect(
   senderKey: PublicKey,
   m: { ciphertext: string; content_sig: string; from: string; to: string; ts: number },
 ): Promise<string> {
-  if (!verifyDm(senderKey, m)) throw new Rejected('its signature does not verify')
+  // Lenient: a sender on another implementation may sign one of the variants PROTOCOL.md §3.2
+  // lists; every variant still binds the same key, ciphertext, from, to and ts.
+  if (!verifyDm(senderKey, m, true)) throw new Rejected('its signature does not verify')
   return openText(key, m.ciphertext)
 }
 

@@ -16,6 +16,8 @@ export type ServerContext = {
   readonly store: Store
   readonly log: Logger
   readonly timing: Timing
+  /** The --peer introducers; a lost link to one is redialed with a join, which every server accepts. */
+  readonly introducers: { host: string; port: number }[]
   /** Where this server says it listens, as other servers should dial it. */
   readonly advertised: { host: string; port: number }
   readonly links: Set<Link>

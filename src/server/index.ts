@@ -56,7 +56,15 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   const maxConnections = opts.maxConnections ?? 10_000
   let statusDirty = true
   const advertised = { host: opts.host, port: opts.port }
-  const ctx = createContext({ me, store, log, timing, advertised, changed: () => (statusDirty = true) })
+  const ctx = createContext({
+    me,
+    store,
+    log,
+    timing,
+    advertised,
+    introducers: opts.peers,
+    changed: () => (statusDirty = true),
+  })
 
   const bun = Bun.serve<WsData, never>({
     hostname: opts.host,

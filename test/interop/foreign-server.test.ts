@@ -213,7 +213,7 @@ test('our server passes on a SHA-256-prehash DM and stops a forged one', async (
 // docs/interop.md: the client verifies DMs strictly (src/client/messages.ts `openDirect` calls
 // `verifyDm` without `lenient`), so a DM signed the Group 43 / CodingGeeks way is dropped at the
 // recipient although PROTOCOL.md §3.2 lists it. Remove `.failing` once the client accepts it.
-test.failing('our user sees a DM whose content_sig is over SHA-256 of the preimage', async () => {
+test('our user sees a DM whose content_sig is over SHA-256 of the preimage', async () => {
   const { ours, alice, alicePub, fx, zed, peer } = await foreignJoined()
   await advertise(ours, peer, fx, zed, 'zed')
   const ts = Date.now()

@@ -57,7 +57,13 @@ export async function onHelloJoin(
     meta: { display_name: e.username },
   }))
   l.send(
-    await signed(ctx, 'SERVER_WELCOME', id, { assigned_id: id, servers, clients, pubkey: ctx.me.pubkey }),
+    await signed(ctx, 'SERVER_WELCOME', id, {
+      assigned_id: id,
+      servers,
+      clients,
+      pubkey: ctx.me.pubkey,
+      server_pub: ctx.me.pubkey,
+    }),
   )
   ctx.log.info(`welcomed server ${id} from ${p.host}:${p.port}`)
   await link(ctx, l, id, { host: p.host, port: p.port })
