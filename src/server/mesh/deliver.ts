@@ -15,6 +15,7 @@ import { signed } from '../context.ts'
 import { route } from '../routing.ts'
 import { deliverPublicLocally } from '../users/delivery.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
+import { pinFirstSenderKey } from './gossip.ts'
 
 /** Server-to-server skew we tolerate on the original user ts (user links allow ±5 minutes). */
 const SERVER_FRESHNESS_MS = 10 * 60_000
@@ -24,7 +25,9 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
   const p = f.payload
   if (Math.abs(f.ts - Date.now()) > SERVER_FRESHNESS_MS)
     return ctx.log.warn(`dropped a stale SERVER_DELIVER from ${f.from}`)
-  const sender = ctx.store.directory.byId(p.sender)
+  const sender =
+    ctx.store.directory.byId(p.sender) ??
+    ('sender_pub' in p && p.sender_pub ? pinFirstSenderKey(ctx, p.sender, p.sender_pub) : null)
   const key = sender ? importPublicKey(sender.pubkey) : null
   // With a directory key, a forged content signature stops here; without one (another
   // implementation's user) the recipient's client checks it against the key it pinned.

@@ -4,7 +4,8 @@
  */
 
 import { importPublicKey } from '../../crypto/index.ts'
-import { broadcastToServers, broadcastToUsers } from '../context.ts'
+import type { DirectoryEntry } from '../../store/index.ts'
+import { broadcastToServers, broadcastToUsers, type ServerContext } from '../context.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 
 const USERNAME_RE = /^[a-z0-9_]{3,32}$/
@@ -75,10 +76,11 @@ export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): voi
       return ctx.log.warn(`refused USER_ADVERTISE re-keying ${p.user_id}`)
   } else {
     // Another implementation's user (no DIRECTORY_ENTRY): learn them from their server's word.
-    if (!p.pubkey) return
-    const name = p.display_name?.toLowerCase() ?? ''
-    const username = USERNAME_RE.test(name) ? name : `user_${p.user_id.slice(0, 8)}`
-    if (!learn(call, { userId: p.user_id, username, pubkey: p.pubkey, serverId: p.server_id, created: f.ts }))
+    const username = nameFor(p.user_id, p.display_name)
+    if (!p.pubkey) rememberKeyless(ctx, p.user_id, username)
+    else if (
+      !learn(call, { userId: p.user_id, username, pubkey: p.pubkey, serverId: p.server_id, created: f.ts })
+    )
       return
   }
   if (ctx.localUsers.has(p.user_id) || !fresher(call, p.user_id, f.ts)) return
@@ -86,6 +88,43 @@ export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): voi
   relay(call, f.from)
   broadcastToUsers(ctx, call.text)
   ctx.changed()
+}
+
+function nameFor(userId: string, displayName: string | null): string {
+  const name = displayName?.toLowerCase() ?? ''
+  return USERNAME_RE.test(name) ? name : `user_${userId.slice(0, 8)}`
+}
+
+// --- users advertised without a key (PROTOCOL.md §3.2) ---
+
+const KEYLESS_LIMIT = 10_000
+const keyless = new WeakMap<ServerContext, Map<string, string>>()
+
+function rememberKeyless(ctx: ServerContext, userId: string, username: string): void {
+  const names = keyless.get(ctx) ?? new Map<string, string>()
+  keyless.set(ctx, names)
+  if (names.size >= KEYLESS_LIMIT) names.delete(names.keys().next().value as string)
+  names.set(userId, username)
+}
+
+/**
+ * A user whose server advertised no key: pin the first `sender_pub` seen for them, from then on
+ * the directory refuses any other (PROTOCOL.md §3.2). Returns the new entry, or null.
+ */
+export function pinFirstSenderKey(
+  ctx: ServerContext,
+  userId: string,
+  senderPub: string,
+): DirectoryEntry | null {
+  const username = keyless.get(ctx)?.get(userId)
+  const serverId = ctx.locations.get(userId)
+  const spki = safeSpki(senderPub)
+  if (!username || !serverId || !spki) return null
+  const r = ctx.store.directory.upsert({ userId, username, pubkey: spki, serverId, created: Date.now() })
+  if (r !== 'added') return null
+  keyless.get(ctx)?.delete(userId)
+  ctx.log.warn(`pinned the first key seen for ${username} (${userId}), whose server advertised none`)
+  return ctx.store.directory.byId(userId)
 }
 
 function safeSpki(text: string): string | null {
