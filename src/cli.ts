@@ -33,14 +33,15 @@ async function runServer(args: string[]): Promise<number> {
 }
 
 async function runClientCommand(args: string[]): Promise<number> {
-  const { parseClientArgs, CLIENT_USAGE } = await import('./client/args.ts')
+  const { parseClientArgs, CLIENT_USAGE } = await import('./client/index.ts')
   if (args.includes('-h') || args.includes('--help')) {
     process.stdout.write(CLIENT_USAGE)
     return 0
   }
-  const opts = parseClientArgs(args)
+  const opts = parseClientArgs(args, process.env)
   const { runClient } = await import('./client/index.ts')
-  const interactive = Boolean(process.stdin.isTTY)
+  // The prompt UI needs a terminal on both ends; otherwise one command per line from stdin.
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY)
   return runClient({
     ...opts,
     password: process.env.SOCP_PASSWORD,
