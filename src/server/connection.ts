@@ -142,7 +142,9 @@ async function handleServer(ctx: ServerContext, link: Link, text: string): Promi
   ) {
     await establishPeer(ctx, link, frame.from, { host: link.target.host, port: link.target.port })
   }
-  if (!NOT_DEDUPED.has(frame.type) && !ctx.seen.add(seenKey(frame, d.rawPayload))) {
+  // SERVER_DELIVER is time-bound (its freshness window), so the cache also refuses it below its horizon.
+  const timeBound = frame.type === 'SERVER_DELIVER' ? frame.ts : undefined
+  if (!NOT_DEDUPED.has(frame.type) && !ctx.seen.add(seenKey(frame, d.rawPayload), timeBound)) {
     return ctx.log.debug(`dropped a duplicate ${frame.type} from ${frame.from}`)
   }
   try {

@@ -19,7 +19,7 @@ import { FRESHNESS_MS, type UserCall, type UserFrame } from './_types.ts'
 
 type Routed = { type: string; from: string; to: string; ts: number }
 
-/** Common checks; returns the sender's directory key. Duplicates return null and are dropped. */
+/** Common checks; returns the sender's directory key. */
 function admit(f: Routed, c: UserCall, senderPub?: string) {
   const { ctx, link } = c
   if (link.auth.stage !== 'bound') throw new ChatError('AUTH_FAILED', 'log in first')
@@ -32,11 +32,17 @@ function admit(f: Routed, c: UserCall, senderPub?: string) {
   if (senderPub !== undefined && importPublicKey(senderPub).spki !== key.spki) {
     throw new ChatError('INVALID_SIG', 'sender_pub is not your registered key')
   }
-  if (!ctx.seen.add(seenKey(f, c.raw))) {
-    ctx.log.debug(`dropped a replayed ${f.type} from ${f.from}`)
-    return null
-  }
   return key
+}
+
+/**
+ * The replay check, made after the content signature verified so that junk cannot fill the cache;
+ * false means a replay (or older than what the cache had to forget), to be dropped quietly.
+ */
+function firstTime(f: Routed, c: UserCall): boolean {
+  if (c.ctx.seen.add(seenKey(f, c.raw), f.ts)) return true
+  c.ctx.log.debug(`dropped a replayed ${f.type} from ${f.from}`)
+  return false
 }
 
 /** Sends a user frame onward: as `localType` to a local user, or inside SERVER_DELIVER. */
@@ -70,9 +76,9 @@ async function forward(
 
 export async function onMsgDirect(f: UserFrame<'MSG_DIRECT'>, c: UserCall): Promise<void> {
   const key = admit(f, c, f.payload.sender_pub)
-  if (!key) return
   if (!verifyDm(key, { ...f.payload, from: f.from, to: f.to, ts: f.ts }))
     throw new ChatError('INVALID_SIG', 'content_sig does not verify')
+  if (!firstTime(f, c)) return
   const body = {
     ciphertext: f.payload.ciphertext,
     sender: f.from,
@@ -87,7 +93,6 @@ type FileFrame = UserFrame<'FILE_START'> | UserFrame<'FILE_CHUNK'> | UserFrame<'
 /** FILE_START/CHUNK/END go to the recipient as the same type, with the original from and ts. */
 export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
   const key = admit(f, c, f.type === 'FILE_START' ? f.payload.sender_pub : undefined)
-  if (!key) return
   if (f.type === 'FILE_START') {
     const p = f.payload
     const preimage = fileStartPreimage({
@@ -104,6 +109,7 @@ export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
     if (!verifyContent(key, preimage, p.content_sig))
       throw new ChatError('INVALID_SIG', 'file manifest signature does not verify')
   }
+  if (!firstTime(f, c)) return
   await forward(c.ctx, f, f.type, { ...f.payload, sender: f.from }, { ...f.payload, inner_type: f.type })
 }
 
@@ -114,9 +120,9 @@ export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
 export async function onPublic(f: UserFrame<'MSG_PUBLIC_CHANNEL'>, c: UserCall): Promise<void> {
   const { ctx } = c
   const key = admit({ ...f, to: 'public' }, c, f.payload.sender_pub)
-  if (!key) return
   const bad = f.payload.items.find((i) => !verifyPublic(key, i.ciphertext, f.from, f.ts, i.content_sig))
   if (bad) throw new ChatError('INVALID_SIG', `content_sig for member ${bad.member_id} does not verify`)
+  if (!firstTime({ ...f, to: 'public' }, c)) return
   const local: typeof f.payload.items = []
   const remote = new Map<string, typeof f.payload.items>()
   for (const item of f.payload.items) {
