@@ -123,9 +123,13 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   })
   advertised.port = bun.port ?? opts.port
 
-  function logStatus(): void {
+  let lastStatus = ''
+  function logStatus(onlyIfChanged = false): void {
     statusDirty = false
-    for (const line of statusLines(ctx)) log.info(line)
+    const lines = statusLines(ctx)
+    if (onlyIfChanged && lines.join('\n') === lastStatus) return
+    lastStatus = lines.join('\n')
+    for (const line of lines) log.info(line)
   }
 
   // HEARTBEAT's payload is always {} and `sig` covers only the payload, so one signature serves all.
@@ -145,8 +149,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       Math.max(20, Math.min(timing.heartbeatMs, timing.linkTimeoutMs / 3)),
     ),
     // The status every statusMs, as the seed did, and within a second of any change.
-    setInterval(logStatus, timing.statusMs),
-    setInterval(() => statusDirty && logStatus(), Math.min(1_000, timing.statusMs)),
+    setInterval(() => logStatus(), timing.statusMs),
+    setInterval(() => statusDirty && logStatus(true), Math.min(1_000, timing.statusMs)),
   ]
 
   // Pinned servers from an earlier run are dialed directly; introducers welcome us (again).
