@@ -6,9 +6,16 @@
 import { importPublicKey } from '../../crypto/index.ts'
 import type { DirectoryEntry } from '../../store/index.ts'
 import { broadcastToServers, broadcastToUsers, type ServerContext } from '../context.ts'
+import { takeUserSlot } from '../quota.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 
 const USERNAME_RE = /^[a-z0-9_]{3,32}$/
+/**
+ * How long a name stays contestable after registration. Two servers that register one name at
+ * about the same time converge on the older `(created, user_id)` (docs/wire.md §5); `created` is the
+ * claimant's word, so outside this window a claim could be back-dated to steal any name.
+ */
+const NAME_RACE_MS = 2 * 60_000
 /** Newest presence event applied per user, so an old ADVERTISE or REMOVE cannot undo a newer one. */
 const lastPresence = new WeakMap<object, Map<string, number>>()
 
@@ -25,21 +32,54 @@ function fresher(call: MeshCall, userId: string, ts: number): boolean {
   return true
 }
 
-/** Takes a directory entry from its home server; a re-key or a lost name conflict is refused. */
+/**
+ * Whether a claim created at `created` may take a name from `holder`: only in a registration race,
+ * and never from one of our own users (the home server is the authority on its accounts).
+ */
+function mayTakeName(ctx: ServerContext, holder: { serverId: string; created: number }, created: number) {
+  const now = Date.now()
+  return (
+    holder.serverId !== ctx.me.serverId &&
+    now - holder.created < NAME_RACE_MS &&
+    Math.abs(now - created) < NAME_RACE_MS
+  )
+}
+
+/**
+ * Takes a directory entry from its home server; a re-key, a move to another home server, or a
+ * name taken from its owner is refused.
+ */
 function learn(
   call: MeshCall,
   e: { userId: string; username: string; pubkey: string; serverId: string; created: number },
 ): boolean {
+  const { ctx } = call
   let spki: string
   try {
     spki = importPublicKey(e.pubkey).spki
   } catch {
-    call.ctx.log.warn(`refused a weak key for user ${e.userId} from server ${e.serverId}`)
+    ctx.log.warn(`refused a weak key for user ${e.userId} from server ${e.serverId}`)
     return false
   }
-  const r = call.ctx.store.directory.upsert({ ...e, pubkey: spki })
+  // The key is public, so an entry with the right key proves nothing: a user's home is fixed at
+  // registration, or any server could re-home a user and then advertise and receive their traffic.
+  const known = ctx.store.directory.byId(e.userId)
+  if (known && known.serverId !== e.serverId) {
+    ctx.log.warn(`refused directory entry moving ${e.userId} from ${known.serverId} to ${e.serverId}`)
+    return false
+  }
+  const holder = ctx.store.directory.byUsername(e.username)
+  if (holder && holder.userId !== e.userId && !mayTakeName(ctx, holder, e.created)) {
+    ctx.log.warn(`refused directory entry for ${e.userId} from ${e.serverId}: "${e.username}" is taken`)
+    return false
+  }
+  if (!known && !takeUserSlot(ctx, e.serverId)) {
+    ctx.log.warn(`refused directory entry for ${e.userId}: server ${e.serverId} is at its user cap`)
+    return false
+  }
+  const r = ctx.store.directory.upsert({ ...e, pubkey: spki })
   if (r === 'rekey' || r === 'name_conflict') {
-    call.ctx.log.warn(`refused directory entry for ${e.userId} from server ${e.serverId}: ${r}`)
+    ctx.log.warn(`refused directory entry for ${e.userId} from server ${e.serverId}: ${r}`)
     return false
   }
   return true
@@ -119,7 +159,7 @@ export function pinFirstSenderKey(
   const username = keyless.get(ctx)?.get(userId)
   const serverId = ctx.locations.get(userId)
   const spki = safeSpki(senderPub)
-  if (!username || !serverId || !spki) return null
+  if (!username || !serverId || !spki || !takeUserSlot(ctx, serverId)) return null
   const r = ctx.store.directory.upsert({ userId, username, pubkey: spki, serverId, created: Date.now() })
   if (r !== 'added') return null
   keyless.get(ctx)?.delete(userId)
@@ -147,14 +187,33 @@ export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {
   ctx.changed()
 }
 
+/**
+ * Versions converge to the highest seen, so one forged jump to the top of the integer range would
+ * stop the version from ever rising again; no honest server is this far ahead.
+ */
+const MAX_VERSION_STEP = 1_000_000
+
+function plausibleVersion(call: MeshCall, v: number, from: string): boolean {
+  if (v <= call.ctx.store.channel.version() + MAX_VERSION_STEP) return true
+  call.ctx.log.warn(`refused public channel version ${v} from ${from}`)
+  return false
+}
+
 export function onChannelAdd(f: MeshFrame<'PUBLIC_CHANNEL_ADD'>, call: MeshCall): void {
+  if (!plausibleVersion(call, f.payload.if_version, f.from)) return
   call.ctx.store.channel.raiseVersion(f.payload.if_version)
   relay(call, f.from)
 }
 
 export function onChannelUpdated(f: MeshFrame<'PUBLIC_CHANNEL_UPDATED'>, call: MeshCall): void {
-  const wraps = f.payload.wraps.map((w) => ({ memberId: w.member_id, wrappedKey: w.wrapped_key }))
-  call.ctx.store.channel.applyUpdate(f.payload.version, wraps)
+  const { ctx } = call
+  if (!plausibleVersion(call, f.payload.version, f.from)) return
+  // Wraps only for users in the directory: a wrap for an unknown id would add a member row per
+  // forged id. Nothing relies on the wraps (PROTOCOL.md §5: /all is per-member RSA).
+  const wraps = f.payload.wraps
+    .filter((w) => ctx.store.directory.byId(w.member_id) !== null)
+    .map((w) => ({ memberId: w.member_id, wrappedKey: w.wrapped_key }))
+  ctx.store.channel.applyUpdate(f.payload.version, wraps)
   relay(call, f.from)
 }
 
