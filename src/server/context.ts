@@ -1,6 +1,7 @@
 /** @module The server's shared state tables (spec §5.2) and the one way to build signed frames. */
 
-import { signPayload } from '../crypto/index.ts'
+import { createHash } from 'node:crypto'
+import { canonicalJson, signPayload } from '../crypto/index.ts'
 import type { ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { Store } from '../store/index.ts'
@@ -16,6 +17,8 @@ export type ServerContext = {
   readonly store: Store
   readonly log: Logger
   readonly timing: Timing
+  /** Caps on what other servers can make us remember (src/server/quota.ts). */
+  readonly limits: { servers: number; usersPerServer: number }
   /** The --peer introducers; a lost link to one is redialed with a join, which every server accepts. */
   readonly introducers: { host: string; port: number }[]
   /** Where this server says it listens, as other servers should dial it. */
@@ -91,8 +94,30 @@ export async function signed(
   payload: Record<string, unknown>,
   opts: { ts?: number; from?: string } = {},
 ): Promise<string> {
-  const sig = await signPayload(ctx.me.key, payload)
+  const sig = await payloadSig(ctx, payload)
   return envelope(type, opts.from ?? ctx.me.serverId, to, opts.ts ?? Date.now(), payload, sig)
+}
+
+/** Recent signatures by sha256(canonical(payload)); a Map iterates oldest first. */
+const sigMemo = new WeakMap<ServerContext, Map<string, Promise<string>>>()
+const SIG_MEMO_SIZE = 512
+
+/**
+ * `sig` covers only the payload (PROTOCOL.md §3.1), so a payload signed once — an ERROR, a
+ * USER_LIST, a presence frame — needs no second RSA signature (≈ 3 ms each). Without this, every
+ * junk frame a peer sends would cost us one.
+ */
+function payloadSig(ctx: ServerContext, payload: Record<string, unknown>): Promise<string> {
+  const memo = sigMemo.get(ctx) ?? new Map<string, Promise<string>>()
+  sigMemo.set(ctx, memo)
+  const key = createHash('sha256').update(canonicalJson(payload)).digest('base64url')
+  const hit = memo.get(key)
+  if (hit) return hit
+  const sig = signPayload(ctx.me.key, payload)
+  memo.set(key, sig)
+  sig.catch(() => memo.delete(key))
+  if (memo.size > SIG_MEMO_SIZE) memo.delete(memo.keys().next().value as string)
+  return sig
 }
 
 /**

@@ -25,6 +25,9 @@ export type ServerOptions = {
   helloTimeoutMs?: number
   /** Cap on simultaneous connections, so bogus connections cannot exhaust memory. */
   maxConnections?: number
+  /** Cap on pinned servers, and on directory entries per other server (src/server/quota.ts). */
+  maxServers?: number
+  maxUsersPerServer?: number
   /** A log component name (tests run several servers in one process). */
   name?: string
   /** The identity key for a new database (tests reuse pre-generated keys); default: generate. */
@@ -61,6 +64,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     store,
     log,
     timing,
+    limits: { servers: opts.maxServers ?? 1_000, usersPerServer: opts.maxUsersPerServer ?? 10_000 },
     advertised,
     introducers: opts.peers,
     changed: () => (statusDirty = true),
@@ -98,9 +102,13 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
         )
         ws.data.link = link
         ctx.links.add(link)
-        // A connection that never says hello (or never finishes logging in) is closed.
+        // A connection that never says hello (or never finishes logging in) is closed. Frames that
+        // start no login (junk, errors, LIST) are no hello: they do not buy the longer allowance.
         link.timers.push(
-          setTimeout(() => link.kind === 'pending' && link.close(1008, 'no hello'), timing.helloTimeoutMs),
+          setTimeout(() => {
+            const idle = link.kind === 'pending' || (link.kind === 'user' && link.auth.stage === 'new')
+            if (idle) link.close(1008, 'no hello')
+          }, timing.helloTimeoutMs),
         )
         link.timers.push(
           setTimeout(

@@ -7,6 +7,7 @@ import { v4 as uuidv4 } from 'uuid'
 import { importPublicKey } from '../../crypto/index.ts'
 import { broadcastToServers, type ServerContext, signed } from '../context.ts'
 import type { Link } from '../link.ts'
+import { takeServerSlot } from '../quota.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { linkTo, redialDone } from './dialer.ts'
 import { relay } from './gossip.ts'
@@ -19,6 +20,10 @@ function hello(ctx: ServerContext) {
 }
 
 function pin(ctx: ServerContext, serverId: string, host: string, port: number, pubkey: string): boolean {
+  if (!ctx.store.servers.get(serverId) && !takeServerSlot(ctx)) {
+    ctx.log.warn(`refused to pin server ${serverId}: ${ctx.limits.servers} servers pinned already`)
+    return false
+  }
   const r = ctx.store.servers.pin({ serverId, host, port, pubkey })
   if (r === 'rekey') {
     ctx.log.warn(`refused another key for pinned server ${serverId}`)
