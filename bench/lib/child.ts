@@ -1,0 +1,59 @@
+/**
+ * @module A server in its own process (`bun src/cli.ts server`), so its memory can be read from
+ * /proc/<pid>/status; it listens on 127.0.0.1, on a port the OS picks.
+ */
+
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Subprocess } from 'bun'
+
+const CLI = join(import.meta.dir, '..', '..', 'src', 'cli.ts')
+
+export type ChildServer = { url: string; port: number; pid: number; stop(): Promise<void> }
+
+/** Resident and peak resident memory of a process, in MiB (Linux /proc). */
+export function memoryMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 }
+}
+
+/** Starts the server and resolves once it logs the address it listens on. */
+export async function startChildServer(db: string, timeoutMs = 20_000): Promise<ChildServer> {
+  const proc: Subprocess<'ignore', 'ignore', 'pipe'> = Bun.spawn(
+    [process.execPath, CLI, 'server', '--bind', 'ws://127.0.0.1:0', '--db', db, '--log-level', 'info'],
+    { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' },
+  )
+  const decoder = new TextDecoder()
+  let seen = ''
+  let port = 0
+  // The log is read to the end, so the child never blocks on a full pipe.
+  const reader = (async () => {
+    for await (const chunk of proc.stderr) {
+      if (port) continue
+      seen += decoder.decode(chunk, { stream: true })
+      const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(seen)
+      if (m) port = Number(m[1])
+    }
+  })()
+  const t0 = performance.now()
+  while (!port) {
+    if (proc.exitCode !== null || performance.now() - t0 > timeoutMs) {
+      proc.kill()
+      throw new Error(`the server process did not start: ${seen.slice(-500)}`)
+    }
+    await Bun.sleep(20)
+  }
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    port,
+    pid: proc.pid,
+    async stop() {
+      proc.kill('SIGTERM')
+      const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(5_000).then(() => false)])
+      if (!exited) proc.kill('SIGKILL')
+      await Promise.race([reader, Bun.sleep(1_000)])
+    },
+  }
+}

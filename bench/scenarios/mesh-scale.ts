@@ -1,0 +1,181 @@
+/**
+ * @module Scenario 6, mesh scale: 8 servers and 400 logged-in users (48 with --quick), sharing a
+ * small key pool. The time until every server sees every user online, and how long one user's
+ * presence takes to reach every server; then one server is killed and we time until every other
+ * server, and every user on them, sees its users offline.
+ */
+
+import type { ServerHandle } from '../../src/server/index.ts'
+import { addWork, describeWork, parallelMs, REGISTER_WORK, scaleWork, serialMs } from '../lib/bound.ts'
+import { vs } from '../lib/report.ts'
+import type { Scenario } from '../lib/scenario.ts'
+import { summarize } from '../lib/stats.ts'
+import { LossError, pool, until } from '../lib/wait.ts'
+import { World } from '../lib/world.ts'
+
+const SERVERS = 8
+/** Gossip frames a new user causes (DIRECTORY_ENTRY, USER_ADVERTISE, PUBLIC_CHANNEL_ADD/UPDATED). */
+const GOSSIP_PER_USER = 4
+/** USER_ADVERTISE: signed once by the home server, verified by each other server. */
+const ADVERTISE_CHAIN = { sign: 1, verify: 1 }
+
+const online = (s: ServerHandle) => s.ctx.localUsers.size + s.ctx.locations.size
+
+/**
+ * Samples the servers' tables every few ms: when each user first appears at its home server,
+ * and when every server has them.
+ */
+class PresenceWatch {
+  readonly attachedAt = new Map<string, number>()
+  readonly everywhereAt = new Map<string, number>()
+  allAt = 0
+  #pending = new Set<string>()
+  #stop = false
+  readonly done: Promise<void>
+
+  constructor(servers: readonly ServerHandle[], total: number, tick: () => void) {
+    this.done = (async () => {
+      while (!this.#stop) {
+        const now = performance.now()
+        for (const s of servers)
+          for (const id of s.ctx.localUsers.keys())
+            if (!this.attachedAt.has(id)) {
+              this.attachedAt.set(id, now)
+              this.#pending.add(id)
+            }
+        for (const id of this.#pending)
+          if (servers.every((s) => s.ctx.localUsers.has(id) || s.ctx.locations.has(id))) {
+            this.everywhereAt.set(id, now)
+            this.#pending.delete(id)
+          }
+        if (!this.allAt && servers.every((s) => online(s) === total)) this.allAt = now
+        tick()
+        await Bun.sleep(2)
+      }
+    })()
+  }
+
+  stop(): Promise<void> {
+    this.#stop = true
+    return this.done
+  }
+
+  lags(): number[] {
+    return [...this.everywhereAt].map(([id, t]) => t - this.attachedAt.get(id)!)
+  }
+}
+
+export const meshScale: Scenario = {
+  id: 'mesh-scale',
+  title: `mesh scale: ${SERVERS} servers, users online, then one server killed`,
+  timeoutMs: (quick) => (quick ? 60_000 : 300_000),
+  async run(ctx) {
+    const total = ctx.quick ? 48 : 400
+    const w = new World(ctx.serverKeys, ctx.userKeys)
+    try {
+      const servers = await w.mesh(SERVERS)
+      let lastSay = performance.now()
+      const watch = new PresenceWatch(servers, total, () => {
+        if (performance.now() - lastSay < 10_000) return
+        lastSay = performance.now()
+        ctx.say(`  ${w.users.length} registered; online per server: ${servers.map(online).join(' ')}`)
+      })
+      const t0 = performance.now()
+      const users = await w.registerAll(
+        Array.from({ length: total }, (_, i) => ({ server: servers[i % SERVERS]!, name: `user${i}` })),
+        8,
+      )
+      await until(
+        () => watch.allAt > 0,
+        30_000,
+        () => `every server to see ${total} users online`,
+      ).catch((e) => {
+        throw new LossError(`${(e as Error).message}: ${servers.map(online).join(', ')}`)
+      })
+      await watch.stop()
+      const lag = summarize(watch.lags())
+
+      // Kill the last server (not the introducer): its links drop as they would if the process died.
+      const victim = servers[SERVERS - 1]!
+      const victimId = victim.serverId()
+      const gone = users.filter((u) => u.server === victim)
+      const others = servers.slice(0, -1)
+      const watchers = users.filter((u) => u.server !== victim)
+      // A session learns of users who were online before it logged in only from list() (it does
+      // not use the USER_LIST sent at login), so every watcher lists once before the kill.
+      await pool(watchers, 8, (u) => u.session.list())
+      let offlineEvents = 0
+      const goneIds = new Set(gone.map((u) => u.userId))
+      for (const u of watchers)
+        u.session.on('presence', (p) => {
+          if (!p.online && goneIds.has(p.userId)) offlineEvents++
+        })
+      const expected = watchers.length * gone.length
+      const stopping = victim.stop()
+      const serversMs = await until(
+        () => others.every((s) => ![...s.ctx.locations.values()].includes(victimId)),
+        20_000,
+        "every server to drop the killed server's users",
+        2,
+      )
+      const usersMs = await until(
+        () => offlineEvents >= expected,
+        30_000,
+        () => `${expected} offline notices (got ${offlineEvents})`,
+        2,
+      )
+      await stopping
+      if (!others.every((s) => online(s) === total - gone.length))
+        throw new LossError(
+          `after the kill: ${others.map(online).join(', ')} online, expected ${total - gone.length}`,
+        )
+
+      const regWork = addWork(scaleWork(REGISTER_WORK, total), {
+        verify: total * GOSSIP_PER_USER * (SERVERS - 1),
+      })
+      // Every remaining server signs one USER_REMOVE per user of the dead server for its users.
+      const removeWork = { sign: gone.length * (SERVERS - 1) }
+      return [
+        vs(
+          {
+            scenario: 'mesh-scale',
+            metric: `${total} users online on all ${SERVERS} servers`,
+            value: (watch.allAt - t0) / 1000,
+            unit: 's',
+            note: `register + log in, 8 at a time; floor = ${describeWork(REGISTER_WORK)} per user, all cores`,
+          },
+          { floor: parallelMs(ctx.costs, regWork) / 1000 },
+        ),
+        vs(
+          {
+            scenario: 'mesh-scale',
+            metric: 'one user: home server → all servers, p50',
+            value: lag.p50,
+            unit: 'ms',
+            note: `p95 ${lag.p95.toFixed(0)} ms, max ${lag.max.toFixed(0)} ms; sampled every 2 ms`,
+          },
+          { floor: serialMs(ctx.costs, ADVERTISE_CHAIN) },
+        ),
+        {
+          scenario: 'mesh-scale',
+          metric: `kill: ${gone.length} users offline, servers`,
+          value: serversMs,
+          unit: 'ms',
+          note: 'link close → locations cleared (no crypto needed)',
+        },
+        vs(
+          {
+            scenario: 'mesh-scale',
+            metric: `kill: offline at all ${watchers.length} users`,
+            value: usersMs,
+            unit: 'ms',
+            note: `${expected} USER_REMOVE notices; floor = ${describeWork(removeWork)}, all cores`,
+          },
+          { floor: parallelMs(ctx.costs, removeWork) },
+        ),
+      ]
+    } finally {
+      await w.close()
+    }
+  },
+}
