@@ -9,8 +9,8 @@ import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { b64uEncode, dmPreimage, encrypt, signContent, utf8 } from '../../src/crypto/index.ts'
 import { testKey } from '../helpers/keys.ts'
-import { mesh, until } from '../helpers/servers.ts'
-import { user } from '../helpers/users.ts'
+import { mesh, server, until } from '../helpers/servers.ts'
+import { connectUser, PASSWORD, user } from '../helpers/users.ts'
 import { connect } from '../helpers/ws.ts'
 import { ATTACKER_KEY, count, nothing, rawUser, rogueServer, signed } from './_attack.ts'
 
@@ -32,6 +32,25 @@ async function scene() {
     expect((await back).fromName).toBe('bob')
   }
   return { intro: intro!, a: a!, alice, bob, works }
+}
+
+/**
+ * A rogue already in the mesh when `a` joins, so it receives (and keeps) what every member
+ * receives: a's SERVER_ANNOUNCE and, relayed, a's presence frames.
+ */
+async function capturingScene() {
+  const intro = await server()
+  const rogue = await rogueServer(intro)
+  const a = await server({ peers: [intro] })
+  await until(() => intro.ctx.peers.has(a.serverId()), 3_000, 'a linked')
+  await until(
+    () => count(rogue.peer, 'SERVER_ANNOUNCE', (f) => f.from === a.serverId()) > 0,
+    3_000,
+    'announce',
+  )
+  const announce = rogue.peer.frames.find((f) => f.type === 'SERVER_ANNOUNCE' && f.from === a.serverId())!
+  const bob = await user(intro, 'bob', 1)
+  return { intro, a, rogue, announce, bob }
 }
 
 describe('rogue servers', () => {
@@ -298,8 +317,48 @@ describe('rogue servers', () => {
     await works('after an error storm attempt')
   })
 
+  test('a captured SERVER_ANNOUNCE replayed as a hello cannot take over a live server link', async () => {
+    const { intro, a, announce, bob } = await capturingScene()
+    const alice = await user(a, 'alice', 0)
+    await until(() => intro.ctx.locations.has(alice.userId!), 3_000, 'alice seen')
+    const link = intro.ctx.peers.get(a.serverId())!
+    // `sig` covers only {host, port, pubkey}: the announce is also a valid SERVER_HELLO_LINK from a.
+    const hijack = await connect(intro.url)
+    hijack.send({ ...announce, type: 'SERVER_HELLO_LINK', to: intro.serverId(), ts: Date.now() })
+    await Bun.sleep(300)
+    expect(intro.ctx.peers.get(a.serverId())).toBe(link)
+    expect(link.closed).toBe(false)
+    const got = alice.next('dm', (m) => m.text === 'not via the hijacker')
+    await bob.tell('alice', 'not via the hijacker')
+    await got
+    expect(count(hijack, 'SERVER_DELIVER')).toBe(0)
+  })
+
+  test('a captured presence frame replayed with a forged ts cannot knock a user offline', async () => {
+    const { intro, a, rogue, bob } = await capturingScene()
+    const first = await user(a, 'alice', 0)
+    const id = first.userId!
+    await until(() => intro.ctx.locations.has(id), 3_000, 'alice online')
+    await first.close()
+    const isRemove = (f: { type: string; payload: Record<string, unknown> }) =>
+      f.type === 'USER_REMOVE' && f.payload.user_id === id
+    await until(() => rogue.peer.frames.some(isRemove), 3_000, 'the removal captured')
+    const removal = rogue.peer.frames.find(isRemove)!
+    const alice = await connectUser(a)
+    await alice.login('alice', PASSWORD)
+    await until(() => intro.ctx.locations.get(id) === a.serverId(), 3_000, 'alice back')
+    // `ts` is not signed: a day ahead, the old removal would also outrank every later advertise.
+    rogue.peer.send({ ...removal, ts: Date.now() + 86_400_000 })
+    await Bun.sleep(300)
+    expect(intro.ctx.locations.get(id)).toBe(a.serverId())
+    const got = alice.next('dm', (m) => m.text === 'still online')
+    await bob.tell('alice', 'still online')
+    await got
+  })
+
   test('a broadcast is relayed to the other servers and local users, never echoed back to its sender', async () => {
     const { intro, a } = await scene()
+    const observer = await rogueServer(intro, ATTACKER_KEY + 2)
     const rogue = await rogueServer(intro, ATTACKER_KEY, { announce: true })
     await until(() => a.ctx.store.servers.get(rogue.id) !== null, 3_000, 'the announce relayed to a')
     const watcher = await rawUser(intro, 'watcher', 2)
@@ -311,7 +370,10 @@ describe('rogue servers', () => {
       pubkey: spki,
       meta: { display_name: 'ursula' },
     })
-    await until(() => a.ctx.locations.get(u) === rogue.id, 3_000, 'the advertise relayed to a')
+    await until(() => intro.ctx.locations.get(u) === rogue.id, 3_000, 'the advertise applied')
+    const relayed = (f: { from: string; payload: Record<string, unknown> }) =>
+      f.from === rogue.id && f.payload.user_id === u
+    await until(() => count(observer.peer, 'USER_ADVERTISE', relayed) === 1, 3_000, 'relayed, unchanged')
     await until(() => count(watcher.peer, 'USER_ADVERTISE', (f) => f.payload.user_id === u) === 1, 3_000)
     await nothing(rogue.peer, 'USER_ADVERTISE', 300, (f) => f.payload.user_id === u)
     expect(count(rogue.peer, 'SERVER_ANNOUNCE', (f) => f.from === rogue.id)).toBe(0)

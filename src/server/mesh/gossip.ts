@@ -103,10 +103,22 @@ export function onDirectoryEntry(f: MeshFrame<'DIRECTORY_ENTRY'>, call: MeshCall
   relay(call, f.from)
 }
 
+/**
+ * Presence is ordered by `ts`, which no signature covers: a copy relayed by a third server could
+ * carry any ts (an old USER_REMOVE dated next year would hide a user for good). So only the origin's
+ * own link speaks for its users' presence. In a full mesh every origin reaches us directly, and the
+ * users of a server we have no link to cannot be routed to anyway.
+ */
+function direct(f: { from: string; type: string }, call: MeshCall): boolean {
+  if (call.link.peerId === f.from) return true
+  call.ctx.log.debug(`ignored a relayed ${f.type} of ${f.from} from ${call.link.describe()}`)
+  return false
+}
+
 export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): void {
   const { ctx } = call
   const p = f.payload
-  if (f.from !== p.server_id || p.server_id === ctx.me.serverId) return
+  if (f.from !== p.server_id || p.server_id === ctx.me.serverId || !direct(f, call)) return
   const known = ctx.store.directory.byId(p.user_id)
   if (known) {
     // A server may only advertise its own users, with the key the directory holds.
@@ -178,7 +190,7 @@ function safeSpki(text: string): string | null {
 export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {
   const { ctx } = call
   const p = f.payload
-  if (f.from !== p.server_id) return
+  if (f.from !== p.server_id || !direct(f, call)) return
   // "Remove only when the stored location still equals server_id" (PROTOCOL.md §4).
   if (ctx.locations.get(p.user_id) !== p.server_id || !fresher(call, p.user_id, f.ts)) return
   ctx.locations.delete(p.user_id)

@@ -17,11 +17,14 @@ function dialer(ctx: ServerContext, link: Link): string {
 
 /**
  * Decides which of two links to the same server survives. In a race both sides keep the link the
- * lower id dialed, so they agree without talking; otherwise the newer link wins, because the older
- * one most likely belongs to a process that has since restarted.
+ * lower id dialed, so they agree without talking. Otherwise the newer link wins only once the older
+ * has gone quiet, as the link of a process that since restarted does: a hello proves nothing fresh
+ * (`sig` covers only {host, port, pubkey}, so any copy of the server's SERVER_ANNOUNCE replays as
+ * its SERVER_HELLO_LINK), and a live link must not be handed to whoever replays one.
  */
 function keepNew(ctx: ServerContext, old: Link, fresh: Link): boolean {
-  if (fresh.establishedAt - old.establishedAt > RACE_WINDOW_MS) return true
+  if (fresh.establishedAt - old.establishedAt > RACE_WINDOW_MS)
+    return fresh.establishedAt - old.lastSeen > ctx.timing.linkTimeoutMs / 2
   const lower = [ctx.me.serverId, fresh.peerId ?? ''].sort()[0]
   return dialer(ctx, fresh) === lower && dialer(ctx, old) !== lower
 }
