@@ -94,11 +94,17 @@ describe('identity', () => {
     // Self-consistent frames: content signed by the key they carry. Only the directory can tell.
     const m = { id: mallory.id, key: mallory.key }
     const impostor = { id: mallory.id, key: a.key }
+    // And honest content from mallory that only claims alice's key: a server that forwarded it
+    // would hand recipients a sender_pub that is not the sender's.
+    const [start] = await fileFrames(m, bob, new Uint8Array(100), { name: 'x' })
     const frames = [
       await dm(m, bob, 'claims alice key', { senderPub: alicePub, signer: a.key }),
       await dm(m, bob, 'signed by alice key', { signer: a.key }),
       await publicFrame(impostor, [bob], 'claims alice key'),
       (await fileFrames(impostor, bob, new Uint8Array(100), { name: 'x' }))[0]!,
+      await dm(m, bob, 'mine, with her key attached', { senderPub: alicePub }),
+      await publicFrame(m, [bob], 'mine, with her key attached', { senderPub: alicePub }),
+      { ...start!, payload: { ...start!.payload, sender_pub: alicePub } },
     ]
     // fileFrames/publicFrame signed the envelope with alice's key but `from` is mallory: re-sign
     // the transport sig as mallory so only sender_pub/content_sig are wrong.
