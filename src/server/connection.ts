@@ -11,7 +11,7 @@ import {
   type ServerToServerFrame,
   type UserToServerFrame,
 } from '../protocol/index.ts'
-import { type ServerContext, sendError } from './context.ts'
+import { type ServerContext, sendError, track } from './context.ts'
 import type { Link } from './link.ts'
 import { scheduleRedial } from './mesh/dialer.ts'
 import { establishPeer, peerClosed } from './mesh/peers.ts'
@@ -64,9 +64,12 @@ export function onLinkMessage(
     return
   }
   const text = typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8')
-  link.enqueue(() =>
-    handle(ctx, link, text).catch((err: unknown) =>
-      ctx.log.error(`unhandled error on ${link.describe()}: ${String(err)}`),
+  track(
+    ctx,
+    link.enqueue(() =>
+      handle(ctx, link, text).catch((err: unknown) =>
+        ctx.log.error(`unhandled error on ${link.describe()}: ${String(err)}`),
+      ),
     ),
   )
 }
@@ -169,7 +172,10 @@ export function onLinkClosed(ctx: ServerContext, link: Link): void {
   // On shutdown the peers notice the closed links themselves; the store is about to close.
   if (ctx.stopping) return
   const done = (p: Promise<void>) =>
-    p.catch((e: unknown) => ctx.log.error(`cleanup after ${link.describe()}: ${String(e)}`))
+    track(
+      ctx,
+      p.catch((e: unknown) => ctx.log.error(`cleanup after ${link.describe()}: ${String(e)}`)),
+    )
   if (link.kind === 'user') void done(detachUser(ctx, link))
   else if (link.kind === 'server' && link.peerId) void done(peerClosed(ctx, link))
   else if (link.target?.expect) scheduleRedial(ctx, link.target.expect)

@@ -38,6 +38,8 @@ export type ServerContext = {
   readonly ownFrames: { directory: Map<string, string> }
   /** Pending redials by server id, and whether the server is shutting down. */
   readonly redials: Map<string, { attempt: number; timer: ReturnType<typeof setTimeout> | null }>
+  /** Work still running (frame handlers, link cleanup); `stop()` lets it finish before closing the store. */
+  readonly inflight: Set<Promise<unknown>>
   stopping: boolean
   /** Called whenever servers or users come or go, so the status line can be logged. */
   changed(): void
@@ -54,6 +56,7 @@ type Derived =
   | 'ownFrames'
   | 'redials'
   | 'stopping'
+  | 'inflight'
 
 export function createContext(init: Omit<ServerContext, Derived>): ServerContext {
   return {
@@ -67,6 +70,7 @@ export function createContext(init: Omit<ServerContext, Derived>): ServerContext
     loginDelay: new FailureDelay(),
     ownFrames: { directory: new Map() },
     redials: new Map(),
+    inflight: new Set(),
     stopping: false,
   }
 }
@@ -132,6 +136,12 @@ export async function sendError(
   to = '',
 ): Promise<void> {
   link.send(await signed(ctx, 'ERROR', to, { code, detail }))
+}
+
+/** Remembers `p` until it settles, so shutdown can wait for it. */
+export function track(ctx: ServerContext, p: Promise<unknown>): void {
+  ctx.inflight.add(p)
+  void p.finally(() => ctx.inflight.delete(p))
 }
 
 /** Sends the same text on every live server link except `except` (never echo a broadcast back). */

@@ -179,6 +179,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       for (const r of ctx.redials.values()) if (r.timer) clearTimeout(r.timer)
       for (const link of [...ctx.links]) link.close(1001, 'server shutting down')
       await bun.stop(true)
+      // Handlers already running finish against an open store (bounded, so a stuck one cannot hang us).
+      await Promise.race([Promise.allSettled([...ctx.inflight]), Bun.sleep(3_000)])
       store.close()
     },
   }

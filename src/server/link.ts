@@ -91,11 +91,12 @@ export class Link {
   }
 
   /** Runs `work` after every earlier frame of this link; errors are the caller's to catch. */
-  enqueue(work: () => Promise<void>): void {
+  enqueue(work: () => Promise<void>): Promise<void> {
     this.pending++
     this.tail = this.tail.then(work).finally(() => {
       this.pending--
     })
+    return this.tail
   }
 
   describe(): string {
