@@ -55,18 +55,8 @@ export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(
 
 /** Why a manifest is refused, or `null`: its signature (by the directory key), size and chunk count. */
 export function manifestProblem(f: FileStartFrame, key: PublicKey, lim: FileLimits): string | null {
-  const { file_id, name, size, sha256, mode, chunks } = f.payload
-  const preimage = fileStartPreimage({
-    from: f.from,
-    to: f.to,
-    ts: f.ts,
-    file_id,
-    name,
-    size,
-    sha256,
-    mode,
-    chunks,
-  })
+  const { size, chunks } = f.payload
+  const preimage = fileStartPreimage(f, f.payload)
   if (!verifyContent(key, preimage, f.payload.content_sig)) return 'manifest signature does not verify'
   if (size > lim.maxBytes) return `too large: ${size} bytes (at most ${lim.maxBytes})`
   // Each chunk holds 1…446 bytes, so the count is bounded by the size both ways.

@@ -89,7 +89,7 @@ async function transfer(
   const sha256 = sha256Hex(data)
   const ts = ctx.now()
   const manifest = { file_id, name, size, sha256, mode: 'dm' as const, chunks }
-  const startSig = await signContent(key, fileStartPreimage({ from: me, to: to.userId, ts, ...manifest }))
+  const startSig = await signContent(key, fileStartPreimage({ from: me, to: to.userId, ts }, manifest))
   const start = { ...manifest, sender_pub: key.publicKey.spki, content_sig: startSig }
   link.send({
     type: 'FILE_START',

@@ -27,10 +27,8 @@ export function publicPreimage(ciphertext: Uint8Array, from: string, ts: number)
   return concatBytes(ciphertext, utf8(`${from}${ts}`))
 }
 
-export type FileStartFields = {
-  from: string
-  to: string
-  ts: number
+/** The manifest fields of FILE_START; a payload with more fields may be passed as it is. */
+export type FileManifest = {
   file_id: string
   name: string
   size: number
@@ -39,9 +37,27 @@ export type FileStartFields = {
   chunks: number
 }
 
-/** Manifest preimage: canonical JSON binds every field, so no two manifests share bytes. */
-export function fileStartPreimage(f: FileStartFields): Uint8Array {
-  return canonicalBytes({ kind: 'FILE_START', ...f })
+/**
+ * Manifest preimage: canonical JSON of every manifest field with from, to and ts, so no two
+ * manifests share bytes. Fields are picked one by one: extra payload fields never leak in.
+ */
+export function fileStartPreimage(
+  env: { from: string; to: string; ts: number },
+  m: FileManifest,
+): Uint8Array {
+  const { file_id, name, size, sha256, mode, chunks } = m
+  return canonicalBytes({
+    kind: 'FILE_START',
+    from: env.from,
+    to: env.to,
+    ts: env.ts,
+    file_id,
+    name,
+    size,
+    sha256,
+    mode,
+    chunks,
+  })
 }
 
 /** Hex SHA-256 over the SHA-256 of each chunk's raw ciphertext, in index order. */

@@ -1,7 +1,7 @@
 /** @module The crypto surface: the rest of the app imports only this file. */
 
 export { OAEP_MAX_PLAINTEXT, RSA_BYTES } from './_params.ts'
-export type { DmFields, FileEndFields, FileStartFields } from './content.ts'
+export type { DmFields, FileEndFields, FileManifest } from './content.ts'
 export {
   chunkDigest,
   dmPreimage,

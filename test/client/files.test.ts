@@ -179,7 +179,10 @@ describe('IncomingFiles', () => {
     const { file_id, name, size, sha256, mode, chunks } = p
     const sig = await signContent(
       mallory.privateKey,
-      fileStartPreimage({ from: ALICE, to: BOB, ts: fr.start.ts, file_id, name, size, sha256, mode, chunks }),
+      fileStartPreimage(
+        { from: ALICE, to: BOB, ts: fr.start.ts },
+        { file_id, name, size, sha256, mode, chunks },
+      ),
     )
     const r = receiver(tempDir())
     await r.files.start(withPayload(fr.start, { content_sig: sig }))
@@ -193,7 +196,10 @@ describe('IncomingFiles', () => {
     const { file_id, name, size, sha256, mode, chunks } = p
     const content_sig = await signContent(
       alice.privateKey,
-      fileStartPreimage({ from: ALICE, to: BOB, ts: fr.start.ts, file_id, name, size, sha256, mode, chunks }),
+      fileStartPreimage(
+        { from: ALICE, to: BOB, ts: fr.start.ts },
+        { file_id, name, size, sha256, mode, chunks },
+      ),
     )
     const dir = tempDir()
     const r = receiver(dir)
@@ -214,7 +220,10 @@ describe('IncomingFiles', () => {
     const { file_id, name, size, sha256, mode, chunks } = p
     const content_sig = await signContent(
       alice.privateKey,
-      fileStartPreimage({ from: ALICE, to: BOB, ts: fr.start.ts, file_id, name, size, sha256, mode, chunks }),
+      fileStartPreimage(
+        { from: ALICE, to: BOB, ts: fr.start.ts },
+        { file_id, name, size, sha256, mode, chunks },
+      ),
     )
     const r = receiver(tempDir())
     await r.files.start({ ...fr.start, payload: { ...p, content_sig } })

@@ -194,7 +194,7 @@ export async function fileFrames(
   }
   const startSig = await signContent(
     from.key.privateKey,
-    fileStartPreimage({ from: from.id, to: to.id, ts, ...manifest }),
+    fileStartPreimage({ from: from.id, to: to.id, ts }, manifest),
   )
   const endSig = await signContent(
     from.key.privateKey,

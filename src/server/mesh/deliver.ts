@@ -51,17 +51,7 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
     return forged('content_sig does not verify')
   }
   if (key && p.inner_type === 'FILE_START') {
-    const pre = fileStartPreimage({
-      from: p.sender,
-      to: p.user_id,
-      ts: f.ts,
-      file_id: p.file_id,
-      name: p.name,
-      size: p.size,
-      sha256: p.sha256,
-      mode: p.mode,
-      chunks: p.chunks,
-    })
+    const pre = fileStartPreimage({ from: p.sender, to: p.user_id, ts: f.ts }, p)
     if (!verifyContent(key, pre, p.content_sig)) return forged('file manifest signature does not verify')
   }
 

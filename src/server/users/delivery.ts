@@ -94,19 +94,7 @@ type FileFrame = UserFrame<'FILE_START'> | UserFrame<'FILE_CHUNK'> | UserFrame<'
 export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
   const key = admit(f, c, f.type === 'FILE_START' ? f.payload.sender_pub : undefined)
   if (f.type === 'FILE_START') {
-    const p = f.payload
-    const preimage = fileStartPreimage({
-      from: f.from,
-      to: f.to,
-      ts: f.ts,
-      file_id: p.file_id,
-      name: p.name,
-      size: p.size,
-      sha256: p.sha256,
-      mode: p.mode,
-      chunks: p.chunks,
-    })
-    if (!verifyContent(key, preimage, p.content_sig))
+    if (!verifyContent(key, fileStartPreimage(f, f.payload), f.payload.content_sig))
       throw new ChatError('INVALID_SIG', 'file manifest signature does not verify')
   }
   if (!firstTime(f, c)) return
