@@ -2,7 +2,8 @@
 
 import { afterEach } from 'bun:test'
 
-type Frame = {
+/** A frame as it travels: the SOCP envelope, loosely typed for tests that forge or inspect it. */
+export type Frame = {
   type: string
   from: string
   to: string

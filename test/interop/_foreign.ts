@@ -17,15 +17,9 @@ import {
   utf8,
 } from '../../src/crypto/index.ts'
 import { testKey } from '../helpers/keys.ts'
+import type { Frame } from '../helpers/ws.ts'
 
-export type Frame = {
-  type: string
-  from: string
-  to: string
-  ts: number
-  payload: Record<string, unknown>
-  sig?: string
-}
+export type { Frame } from '../helpers/ws.ts'
 
 /** One foreign server or user: an id, a shared test key, and that key as other teams encode it. */
 export type Foreign = {

@@ -1,3 +1,5 @@
+import type { Frame } from '../helpers/ws.ts'
+
 /** @module Realistic wire values and one valid frame of every type, per link direction. */
 
 // A tiny deterministic PRNG so fixtures are stable between runs but still look like real bytes.
@@ -27,14 +29,7 @@ export const sig = (seed = 2) => bytes(512, seed).toString('base64url')
 export const pub = (seed = 3) => bytes(550, seed).toString('base64url')
 export const SHA = bytes(32, 4).toString('hex')
 
-export type Wire = {
-  type: string
-  from: string
-  to: string
-  ts: number
-  payload: Record<string, unknown>
-  sig?: string
-}
+export type Wire = Frame
 
 const f = (type: string, from: string, to: string, payload: Record<string, unknown>, s = sig(9)): Wire => ({
   type,

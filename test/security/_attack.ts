@@ -24,19 +24,12 @@ import {
 } from '../../src/crypto/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
-import { connect, type RawPeer } from '../helpers/ws.ts'
+import { connect, type Frame, type RawPeer } from '../helpers/ws.ts'
 
 /** Attacker keys live at 20–29 of the shared pool (users 0–19, servers 50+). */
 export const ATTACKER_KEY = 20
 
-export type Frame = {
-  type: string
-  from: string
-  to: string
-  ts: number
-  payload: Record<string, unknown>
-  sig?: string
-}
+export type { Frame } from '../helpers/ws.ts'
 
 type Unsigned = Omit<Frame, 'ts' | 'sig'> & { ts?: number }
 
