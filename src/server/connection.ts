@@ -132,6 +132,21 @@ async function handleServer(ctx: ServerContext, link: Link, text: string): Promi
       return ctx.log.warn(`dropped ${frame.type} before hello on ${link.describe()}`)
     }
   }
+  // Presence is taken only from the origin's own link (mesh/gossip.ts `direct`). A relayed copy
+  // must not reach the seen cache either: processed first, it would make the origin's own copy a
+  // "duplicate", and the user would never come online here.
+  const peer = link.peerId ?? (link.direction === 'out' ? link.target?.expect : null)
+  if ((frame.type === 'USER_ADVERTISE' || frame.type === 'USER_REMOVE') && peer !== frame.from) {
+    return ctx.log.debug(`ignored a relayed ${frame.type} of ${frame.from} from ${link.describe()}`)
+  }
+  const dedupe = !NOT_DEDUPED.has(frame.type)
+  const seen = dedupe ? seenKey(frame, d.rawPayload) : ''
+  // In a full mesh each gossip frame arrives from its origin and again from every relaying peer:
+  // (n − 1)² copies in all. A copy of a frame already verified and handled is dropped below as a
+  // duplicate whatever its signature, so it is dropped before paying for the verification.
+  if (dedupe && link.peerId && ctx.seen.has(seen)) {
+    return ctx.log.debug(`dropped a duplicate ${frame.type} from ${frame.from}`)
+  }
   const v = verifyServerFrame(ctx, link, frame, d.rawPayload)
   if (!v.ok) {
     ctx.log.warn(`refused a frame on ${link.describe()}: ${v.reason}`)
@@ -147,20 +162,30 @@ async function handleServer(ctx: ServerContext, link: Link, text: string): Promi
   }
   // SERVER_DELIVER is time-bound (its freshness window), so the cache also refuses it below its horizon.
   const timeBound = frame.type === 'SERVER_DELIVER' ? frame.ts : undefined
-  if (!NOT_DEDUPED.has(frame.type) && !ctx.seen.add(seenKey(frame, d.rawPayload), timeBound)) {
+  if (dedupe && !ctx.seen.add(seen, timeBound)) {
     return ctx.log.debug(`dropped a duplicate ${frame.type} from ${frame.from}`)
   }
-  try {
-    const handler = meshHandlers[frame.type] as (
-      f: Verified<ServerToServerFrame>,
-      c: { ctx: ServerContext; link: Link; raw: Record<string, unknown>; text: string },
-    ) => void | Promise<void>
-    await handler(v.frame, { ctx, link, raw: d.rawPayload, text })
-  } catch (err) {
-    ctx.log.error(
-      `${frame.type} from ${link.describe()} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-    )
+  const run = async () => {
+    try {
+      const handler = meshHandlers[frame.type] as (
+        f: Verified<ServerToServerFrame>,
+        c: { ctx: ServerContext; link: Link; raw: Record<string, unknown>; text: string },
+      ) => void | Promise<void>
+      await handler(v.frame, { ctx, link, raw: d.rawPayload, text })
+    } catch (err) {
+      ctx.log.error(
+        `${frame.type} from ${link.describe()} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      )
+    }
   }
+  if (frame.type !== 'SERVER_DELIVER') return run()
+  // Deliveries from one sender to one user stay in order (file chunks, DMs), but other
+  // conversations on this link do not wait for their signatures: a file transfer would otherwise
+  // hold up every DM between the two servers (head-of-line blocking). Past the lane cap the
+  // link's own queue waits again, so a flooding peer is still held back.
+  const done = link.lane(`${frame.payload.sender}|${frame.payload.user_id}`, run)
+  track(ctx, done)
+  if (link.lanesFull) await done
 }
 
 /** A link closed, for whatever reason: unbind its user or mourn its server. */

@@ -21,6 +21,9 @@ export type Transport = {
 
 let nextId = 1
 
+/** Frames a link may have waiting in its lanes before its own queue waits for them again. */
+const LANE_CAP = 2_000
+
 /** Per-connection frame budgets: users are throttled hard, servers carry everyone's traffic. */
 export const USER_RATE = { perSec: 400, burst: 800 }
 export const SERVER_RATE = { perSec: 5_000, burst: 20_000 }
@@ -45,6 +48,9 @@ export class Link {
   /** Frames are handled one at a time per link, in arrival order. */
   private tail: Promise<void> = Promise.resolve()
   private pending = 0
+  /** Side queues by key (see `lane`), and how many frames wait in them altogether. */
+  private readonly lanes = new Map<string, { tail: Promise<void>; pending: number }>()
+  private lanePending = 0
   bucket: TokenBucket
   timers: ReturnType<typeof setTimeout>[] = []
 
@@ -85,9 +91,14 @@ export class Link {
     return this.transport.buffered()
   }
 
-  /** Frames waiting to be handled on this link. */
+  /** Frames waiting to be handled on this link, in its queue or in its lanes. */
   get backlog(): number {
-    return this.pending
+    return this.pending + this.lanePending
+  }
+
+  /** More than `LANE_CAP` frames wait in this link's lanes. */
+  get lanesFull(): boolean {
+    return this.lanePending > LANE_CAP
   }
 
   /** Runs `work` after every earlier frame of this link; errors are the caller's to catch. */
@@ -97,6 +108,24 @@ export class Link {
       this.pending--
     })
     return this.tail
+  }
+
+  /**
+   * Runs `work` after the earlier work of the same `key`, beside the link's own queue: one key's
+   * frames stay in order, different keys do not wait for each other. Returns when `work` is done;
+   * errors are the caller's to catch.
+   */
+  lane(key: string, work: () => Promise<void>): Promise<void> {
+    const lane = this.lanes.get(key) ?? { tail: Promise.resolve(), pending: 0 }
+    this.lanes.set(key, lane)
+    lane.pending++
+    this.lanePending++
+    const done = lane.tail.then(work).finally(() => {
+      this.lanePending--
+      if (--lane.pending === 0) this.lanes.delete(key)
+    })
+    lane.tail = done
+    return done
   }
 
   describe(): string {

@@ -47,6 +47,12 @@ export class SeenCache {
     return true
   }
 
+  /** True when `key` is remembered (a frame already handled); records nothing. */
+  has(key: string, now = Date.now()): boolean {
+    const e = this.entries.get(key)
+    return e !== undefined && now - e.at < this.ttlMs
+  }
+
   get size(): number {
     return this.entries.size
   }
