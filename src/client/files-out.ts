@@ -47,6 +47,14 @@ async function readSource(path: string, maxBytes: number): Promise<Uint8Array> {
   return new Uint8Array(await Bun.file(path).arrayBuffer())
 }
 
+/**
+ * Chunks per second at most. The server handles a user link's frames one at a time and drops
+ * frames beyond its per-link budget (src/server/link.ts `USER_RATE`: 400/s, burst 800) instead of
+ * pushing back, and on a fast network the socket buffer never fills, so `drain()` alone let any
+ * file over ~800 chunks (≈ 350 KB) lose chunks. Nothing acknowledges chunks to pace by (yet).
+ */
+export const CHUNKS_PER_SEC = 250
+
 type Recipient = { userId: string; username: string; pubkey: PublicKey }
 type Progress = (done: number, total: number) => void
 
@@ -102,10 +110,14 @@ async function transfer(
 
   // Chunks carry no signature of their own: FILE_END's covers all of them (docs/wire.md §7).
   const cts: Uint8Array[] = []
+  let due = performance.now()
   for (let index = 0; index < chunks; index++) {
     const ct = encrypt(to.pubkey, data.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES))
     cts.push(ct)
     await link.drain()
+    // Paced; after a stall at most 50 ms are caught up at once (a burst the server's bucket absorbs).
+    due = Math.max(due + 1000 / CHUNKS_PER_SEC, performance.now() - 50)
+    if (due - performance.now() > 10) await Bun.sleep(due - performance.now())
     const payload = { file_id, index, ciphertext: b64uEncode(ct) }
     link.send({ type: 'FILE_CHUNK', from: me, to: to.userId, ts: ctx.now(), payload })
     onProgress(index + 1, chunks)

@@ -236,6 +236,10 @@ export class Session extends Emitter<SessionEvents> {
 
   async #send(type: string, to: string, ts: number, payload: object): Promise<void> {
     const { id } = this.#loggedIn()
+    // MSG_DIRECT's link `sig` is optional (spec-notes §6.2) and our server does not check it: the
+    // link is bound to us at USER_HELLO and `content_sig` signs the message end to end. Skipping it
+    // saves one of the five RSA private-key operations of a DM (`npm run bench`: ≈ 4 ms each).
+    if (type === 'MSG_DIRECT') return this.#link.send({ type, from: id.userId, to, ts, payload })
     const sig = await signPayload(id.key, payload)
     this.#link.send({ type, from: id.userId, to, ts, payload, sig })
   }
