@@ -22,6 +22,16 @@ import { meshScale } from './scenarios/mesh-scale.ts'
 
 const SCENARIOS: Scenario[] = [dmLatency, dmThroughput, fanout, fileTransfer, meshScale, memory]
 
+const USAGE = `Usage: npm run bench [-- options]
+
+  --quick            fewer users, shorter windows: under a minute
+  --only ID,ID       run only these scenarios (the crypto bound is always measured):
+                     ${SCENARIOS.map((s) => s.id).join(', ')}
+  --fresh-keys       regenerate the cached key pool (OS temp folder)
+  --log-level LEVEL  server and client log lines kept in the JSON (default error)
+  -h, --help         this help
+`
+
 const SERVER_KEYS = 8
 const USER_KEYS = 12
 
@@ -39,11 +49,21 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       'fresh-keys': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'error' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   })
+  if (values.help) {
+    process.stdout.write(USAGE)
+    return 0
+  }
   const quick = values.quick
   const only = values.only?.split(',').map((s) => s.trim())
+  const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? []
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown scenario ${unknown.join(', ')}\n\n${USAGE}`)
+    return 2
+  }
   const say = (msg: string) => process.stderr.write(`[bench] ${msg}\n`)
   // Server and client warnings are counted (and the first few kept) instead of flooding the table.
   const logs: string[] = []

@@ -72,28 +72,30 @@ export const meshScale: Scenario = {
   async run(ctx) {
     const total = ctx.quick ? 48 : 400
     const w = new World(ctx.serverKeys, ctx.userKeys)
+    let watch: PresenceWatch | null = null
     try {
       const servers = await w.mesh(SERVERS)
       let lastSay = performance.now()
-      const watch = new PresenceWatch(servers, total, () => {
+      const presence = new PresenceWatch(servers, total, () => {
         if (performance.now() - lastSay < 10_000) return
         lastSay = performance.now()
         ctx.say(`  ${w.users.length} registered; online per server: ${servers.map(online).join(' ')}`)
       })
+      watch = presence
       const t0 = performance.now()
       const users = await w.registerAll(
         Array.from({ length: total }, (_, i) => ({ server: servers[i % SERVERS]!, name: `user${i}` })),
         8,
       )
       await until(
-        () => watch.allAt > 0,
+        () => presence.allAt > 0,
         30_000,
         () => `every server to see ${total} users online`,
       ).catch((e) => {
         throw new LossError(`${(e as Error).message}: ${servers.map(online).join(', ')}`)
       })
-      await watch.stop()
-      const lag = summarize(watch.lags())
+      await presence.stop()
+      const lag = summarize(presence.lags())
 
       // Kill the last server (not the introducer): its links drop as they would if the process died.
       const victim = servers[SERVERS - 1]!
@@ -140,7 +142,7 @@ export const meshScale: Scenario = {
           {
             scenario: 'mesh-scale',
             metric: `${total} users online on all ${SERVERS} servers`,
-            value: (watch.allAt - t0) / 1000,
+            value: (presence.allAt - t0) / 1000,
             unit: 's',
             note: `register + log in, 8 at a time; floor = ${describeWork(REGISTER_WORK)} per user, all cores`,
           },
@@ -175,6 +177,7 @@ export const meshScale: Scenario = {
         ),
       ]
     } finally {
+      await watch?.stop()
       await w.close()
     }
   },
