@@ -97,6 +97,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
             send: (t) => void ws.send(t),
             close: (code, reason) => ws.close(code, reason),
             buffered: () => ws.getBufferedAmount(),
+            pause: () => ws.pause(),
+            resume: () => ws.resume(),
           },
           USER_RATE,
         )

@@ -17,7 +17,18 @@ export type Transport = {
   close(code: number, reason: string): void
   /** Bytes queued but not yet written, for backpressure. */
   buffered(): number
+  /** Stop and restart reading from the socket, so the peer feels TCP backpressure. */
+  pause?(): void
+  resume?(): void
 }
+
+/**
+ * A user link with this many frames queued is no longer read until it is down to `READ_LOW`: the
+ * client then feels TCP backpressure (its `drain()` waits) instead of the queue reaching the
+ * backlog cap and the link being closed, as a file of a few MiB otherwise did.
+ */
+const READ_HIGH = 256
+const READ_LOW = 64
 
 let nextId = 1
 
@@ -48,6 +59,7 @@ export class Link {
   /** Frames are handled one at a time per link, in arrival order. */
   private tail: Promise<void> = Promise.resolve()
   private pending = 0
+  private readPaused = false
   /** Side queues by key (see `lane`), and how many frames wait in them altogether. */
   private readonly lanes = new Map<string, { tail: Promise<void>; pending: number }>()
   private lanePending = 0
@@ -104,8 +116,16 @@ export class Link {
   /** Runs `work` after every earlier frame of this link; errors are the caller's to catch. */
   enqueue(work: () => Promise<void>): Promise<void> {
     this.pending++
+    if (this.kind !== 'server' && !this.readPaused && this.pending > READ_HIGH) {
+      this.readPaused = true
+      this.transport.pause?.()
+    }
     this.tail = this.tail.then(work).finally(() => {
       this.pending--
+      if (this.readPaused && this.pending <= READ_LOW) {
+        this.readPaused = false
+        this.transport.resume?.()
+      }
     })
     return this.tail
   }
