@@ -12,6 +12,7 @@ import { execute, type Io, type Progress } from './controller.ts'
 import { type Draft, eraseAbortedPrompt, trackDraft } from './draft.ts'
 import type { EventName, SessionEvents } from './events.ts'
 import { type ClientEvent, type Level, renderText } from './render.ts'
+import { sanitize } from './sanitize.ts'
 import { Screen } from './screen.ts'
 import type { Session } from './session.ts'
 
@@ -109,6 +110,27 @@ function fileBar(o: UiOptions, screen: Screen, label: string): Progress {
   }
 }
 
+/** A progress bar for each incoming file too, closed by its `file` or `file-failed` event. */
+function watchIncomingFiles(session: Session, ctl: Io): void {
+  const bars = new Map<string, Progress>()
+  session.on('file-progress', (p) => {
+    if (p.direction !== 'in') return
+    let bar = bars.get(p.fileId)
+    if (!bar) {
+      // The sender's name is another user's text: sanitised before it reaches the terminal.
+      bar = ctl.progress(`Receiving a file from ${sanitize(p.peerName)}`)
+      bars.set(p.fileId, bar)
+    }
+    bar.update(p.done, p.total)
+  })
+  const end = (fileId: string, ok: boolean) => {
+    bars.get(fileId)?.stop(ok)
+    bars.delete(fileId)
+  }
+  session.on('file', (f) => end(f.fileId, true))
+  session.on('file-failed', (f) => f.direction === 'in' && end(f.fileId, false))
+}
+
 // --- the session ---
 
 const SHOWN: readonly EventName[] = [
@@ -137,11 +159,7 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
       screen.show({ type: name, ...e } as ClientEvent)
     })
   }
-  session.on('file-progress', (p) => {
-    if (p.direction === 'in' && p.done <= 1 && (p.done === 1 || p.total === 0)) {
-      screen.show({ type: 'info', text: `Receiving a file from ${p.peerName} (${p.total} chunks)` })
-    }
-  })
+  watchIncomingFiles(session, ctl)
 
   // Log lines (a dropped frame, …) would tear the prompt on stderr: they go through the screen.
   setLogSink((line) => screen.show({ type: 'info', text: line }))
