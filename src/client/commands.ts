@@ -41,6 +41,11 @@ export const COMMANDS = {
     help: "show a key's fingerprint to compare out of band",
     args: z.object({ user: UserArg.optional() }),
   },
+  trust: {
+    usage: '/trust <user>',
+    help: "accept a user's changed key, after comparing its /fingerprint out of band",
+    args: z.object({ user: UserArg }),
+  },
   help: { usage: '/help', help: 'this list', args: z.object({}) },
   quit: { usage: '/quit', help: 'leave', args: z.object({}) },
 } as const
@@ -77,6 +82,7 @@ const FIELDS: Record<CommandName, readonly string[]> = {
   all: ['text'],
   file: ['user', 'path'],
   fingerprint: ['user'],
+  trust: ['user'],
   help: [],
   quit: [],
 }

@@ -138,6 +138,19 @@ export class Contacts {
     }
   }
 
+  /**
+   * Accepts the key the directory now holds for a user whose key changed (after the user compared
+   * fingerprints out of band): it becomes the pin and the user can be messaged again.
+   */
+  trust(userOrName: string): KeyInfo {
+    const e = this.directory.resolve(userOrName)
+    if (!e?.pubkey) throw new ChatError('USER_NOT_FOUND', `${userOrName} is not online`)
+    if (!e.keyChanged) throw new ChatError('BAD_REQUEST', `the key of ${e.username} has not changed`)
+    this.#pins.trust(e.userId, e.username, e.pubkey.spki)
+    this.directory.set({ ...e, keyChanged: false })
+    return { userId: e.userId, username: e.username, fingerprint: fingerprint(e.pubkey) }
+  }
+
   #keyChanged(userId: string, username: string, key: PublicKey): boolean {
     const check = this.#pins.check(userId, username, key.spki)
     if (check.status !== 'changed') return false

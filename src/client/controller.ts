@@ -101,6 +101,11 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
     case 'fingerprint':
       io.print({ type: 'fingerprint', ...(await s.fingerprint(cmd.user)) })
       return
+    case 'trust': {
+      const k = await s.trust(cmd.user)
+      io.print({ type: 'info', text: `now trusting the new key of ${k.username}: ${k.fingerprint}` })
+      return
+    }
     case 'help':
       io.print({ type: 'info', text: helpText() })
       return

@@ -63,6 +63,12 @@ export class PinStore {
     return pin.pubkey === pubkey ? { status: 'same' } : { status: 'changed', pinned: pin.pubkey }
   }
 
+  /** Replaces the pin of `userId` with `pubkey`: the user compared fingerprints and accepts it. */
+  trust(userId: string, username: string, pubkey: string, now = Date.now()): void {
+    this.#pins.set(userId, { pubkey, username, first_seen: now })
+    this.#save()
+  }
+
   // Written whole to a temp file, then renamed: a crash never leaves half a file (and no pins).
   #save(): void {
     if (this.#path === undefined) return

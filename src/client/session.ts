@@ -156,6 +156,13 @@ export class Session extends Emitter<SessionEvents> {
     return this.#contacts.keyInfo(userOrName)
   }
 
+  /** Accepts a changed key as the new pin (see Contacts.trust). @throws USER_NOT_FOUND, BAD_REQUEST */
+  async trust(userOrName: string): Promise<KeyInfo> {
+    this.#loggedIn()
+    if (!this.#contacts.directory.resolve(userOrName)) await this.list()
+    return this.#contacts.trust(userOrName)
+  }
+
   /** Waits for every send and transfer in progress, then for the socket buffer to empty. */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])

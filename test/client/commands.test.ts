@@ -22,6 +22,7 @@ describe('parseCommand: valid lines', () => {
     ['/file bob my file.txt', { name: 'file', user: 'bob', path: 'my file.txt' }],
     ['/fingerprint', { name: 'fingerprint' }],
     ['/fingerprint bob', { name: 'fingerprint', user: 'bob' }],
+    ['/trust bob', { name: 'trust', user: 'bob' }],
     ['/help', { name: 'help' }],
     ['/quit', { name: 'quit' }],
   ])('%s', (line, command) => {
@@ -46,6 +47,7 @@ describe('parseCommand: usage errors', () => {
     ['/all', /missing argument; usage: \/all/],
     ['/file bob', /missing argument; usage: \/file/],
     ['/fingerprint a b', /usage: \/fingerprint/],
+    ['/trust', /usage: \/trust/],
     ['/quit now', /usage: \/quit/],
   ])('%p', (line, error) => {
     const r = parseCommand(line)

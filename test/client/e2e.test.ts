@@ -115,6 +115,13 @@ describe('client end to end', () => {
     const dropped = alice.next('error')
     await bob.tell('alice', 'trust me')
     expect((await dropped).detail).toMatch(/changed since it was pinned/)
+    // After comparing fingerprints out of band, alice accepts the new key: bob is reachable again.
+    expect((await alice.trust('bob')).fingerprint).toBe((await bob.fingerprint()).fingerprint)
+    expect(PinStore.open(pinsPath).get(bob.userId!)).toBe((await testKey(1)).publicKey.spki)
+    const heard = bob.next('dm')
+    await alice.tell('bob', 'key accepted')
+    expect((await heard).text).toBe('key accepted')
+    expect(await failure(alice.trust('bob'))).toMatch(/^BAD_REQUEST: the key of bob has not changed/)
     await alice.close()
   })
 
