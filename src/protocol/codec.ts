@@ -173,7 +173,7 @@ export function decode(raw: RawFrame, kind: LinkKind, opts: DecodeOptions = {}):
   }
 }
 
-/** A frame to send: any payload object, already signed or not (`sig` absent = `""`). */
+/** A frame to send, with whatever payload object, already signed or not (`sig` absent = `""`). */
 export type OutgoingFrame = {
   type: string
   from: string
