@@ -44,3 +44,22 @@ test('a killed server is marked down, then links back on restart with the same i
   expect(again.ctx.peers.size).toBe(2)
   expect(intro!.ctx.links.size).toBe(2)
 })
+
+test('a restarted introducer keeps its id and gets its links back from both sides', async () => {
+  const [intro, a, b] = await mesh(2)
+  const id = intro!.serverId()
+  await stop(intro!)
+  await until(
+    () => !a!.ctx.peers.has(id) && !b!.ctx.peers.has(id),
+    FAST.linkTimeoutMs * 4,
+    'introducer marked down',
+  )
+  const again = await server({ db: intro!.db, port: intro!.port })
+  expect(again.serverId()).toBe(id)
+  await until(
+    () => again.ctx.peers.size === 2 && a!.ctx.peers.has(id) && b!.ctx.peers.has(id),
+    8_000,
+    'introducer linked back',
+  )
+  expect(a!.ctx.peers.has(b!.serverId())).toBe(true)
+})
