@@ -63,3 +63,19 @@ test('a restarted introducer keeps its id and gets its links back from both side
   )
   expect(a!.ctx.peers.has(b!.serverId())).toBe(true)
 })
+
+test('two servers that dial each other at once keep exactly one link between them', async () => {
+  const [intro, a] = await mesh(1)
+  await Promise.all([stop(intro!), stop(a!)])
+  // Both restart together and both dial the other from their pinned peers: a simultaneous-dial race.
+  const [i2, a2] = await Promise.all([
+    server({ db: intro!.db, port: intro!.port }),
+    server({ db: a!.db, port: a!.port }),
+  ])
+  await until(() => i2.ctx.peers.size === 1 && a2.ctx.peers.size === 1, 5_000, 'linked again')
+  await Bun.sleep(FAST.heartbeatMs * 5)
+  expect(i2.ctx.links.size).toBe(1)
+  expect(a2.ctx.links.size).toBe(1)
+  expect(i2.ctx.peers.get(a2.serverId())?.closed).toBe(false)
+  expect(a2.ctx.peers.get(i2.serverId())?.closed).toBe(false)
+})
