@@ -6,14 +6,13 @@
 import { v4 as uuidv4 } from 'uuid'
 import { importPublicKey } from '../../crypto/index.ts'
 import { broadcastToServers, type ServerContext, signed } from '../context.ts'
+import { isUuid } from '../ids.ts'
 import type { Link } from '../link.ts'
 import { takeServerSlot } from '../quota.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { linkTo, redialDone } from './dialer.ts'
 import { relay } from './gossip.ts'
 import { establishPeer } from './peers.ts'
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 function hello(ctx: ServerContext) {
   return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey }
@@ -46,9 +45,7 @@ export async function onHelloJoin(
   const p = f.payload
   let id = f.from
   const taken =
-    !UUID_RE.test(id) ||
-    id === ctx.me.serverId ||
-    (ctx.store.servers.get(id) && !samePinned(ctx, id, p.pubkey))
+    !isUuid(id) || id === ctx.me.serverId || (ctx.store.servers.get(id) && !samePinned(ctx, id, p.pubkey))
   if (taken) id = uuidv4()
   if (!pin(ctx, id, p.host, p.port, keySpki(p.pubkey))) return
   const servers = ctx.store.servers
@@ -115,7 +112,7 @@ export async function onHelloLink(
   { ctx, link: l }: MeshCall,
 ): Promise<void> {
   const p = f.payload
-  if (f.from === ctx.me.serverId || !UUID_RE.test(f.from)) return l.close(4003, 'bad server id')
+  if (f.from === ctx.me.serverId || !isUuid(f.from)) return l.close(4003, 'bad server id')
   if (l.direction === 'out') {
     if (l.target?.expect && l.target.expect !== f.from)
       return l.close(4003, 'unexpected server at that address')
@@ -134,7 +131,7 @@ export async function onHelloLink(
 /** A server announces itself: pin it, pass the news on, and link to it if nobody has yet. */
 export async function onAnnounce(f: MeshFrame<'SERVER_ANNOUNCE'>, call: MeshCall): Promise<void> {
   const { ctx } = call
-  if (f.from === ctx.me.serverId || !UUID_RE.test(f.from)) return
+  if (f.from === ctx.me.serverId || !isUuid(f.from)) return
   const p = f.payload
   if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return
   relay(call, f.from)

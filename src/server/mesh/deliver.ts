@@ -12,6 +12,7 @@ import {
   verifyPublic,
 } from '../../crypto/index.ts'
 import { signed } from '../context.ts'
+import { spkiOrNull } from '../ids.ts'
 import { route } from '../routing.ts'
 import { deliverPublicLocally } from '../users/delivery.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
@@ -41,7 +42,7 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
       forged(`${p.items.length - items.length} public item(s) with a bad content_sig`)
     return deliverPublicLocally(ctx, p.sender, f.ts, { sender: p.sender, sender_pub: p.sender_pub }, items)
   }
-  if (key && 'sender_pub' in p && p.sender_pub !== undefined && safeSpki(p.sender_pub) !== key.spki)
+  if (key && 'sender_pub' in p && p.sender_pub !== undefined && spkiOrNull(p.sender_pub) !== key.spki)
     return forged('sender_pub is not the directory key')
   if (
     key &&
@@ -76,13 +77,5 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
     )
   } else {
     r.link.send(await signed(ctx, inner_type, user_id, body, { ts: f.ts, from: p.sender }))
-  }
-}
-
-function safeSpki(text: string): string | null {
-  try {
-    return importPublicKey(text).spki
-  } catch {
-    return null
   }
 }

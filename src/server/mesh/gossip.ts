@@ -6,10 +6,10 @@
 import { importPublicKey } from '../../crypto/index.ts'
 import type { DirectoryEntry } from '../../store/index.ts'
 import { broadcastToServers, broadcastToUsers, type ServerContext } from '../context.ts'
+import { spkiOrNull, USERNAME_RE } from '../ids.ts'
 import { takeUserSlot } from '../quota.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 
-const USERNAME_RE = /^[a-z0-9_]{3,32}$/
 /**
  * How long a name stays contestable after registration. Two servers that register one name at
  * about the same time converge on the older `(created, user_id)` (docs/wire.md §5); `created` is the
@@ -124,7 +124,7 @@ export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): voi
     // A server may only advertise its own users, with the key the directory holds.
     if (known.serverId !== p.server_id)
       return ctx.log.warn(`refused USER_ADVERTISE moving ${p.user_id} to ${p.server_id}`)
-    if (p.pubkey && safeSpki(p.pubkey) !== known.pubkey)
+    if (p.pubkey && spkiOrNull(p.pubkey) !== known.pubkey)
       return ctx.log.warn(`refused USER_ADVERTISE re-keying ${p.user_id}`)
   } else {
     // Another implementation's user (no DIRECTORY_ENTRY): learn them from their server's word.
@@ -170,21 +170,13 @@ export function pinFirstSenderKey(
 ): DirectoryEntry | null {
   const username = keyless.get(ctx)?.get(userId)
   const serverId = ctx.locations.get(userId)
-  const spki = safeSpki(senderPub)
+  const spki = spkiOrNull(senderPub)
   if (!username || !serverId || !spki || !takeUserSlot(ctx, serverId)) return null
   const r = ctx.store.directory.upsert({ userId, username, pubkey: spki, serverId, created: Date.now() })
   if (r !== 'added') return null
   keyless.get(ctx)?.delete(userId)
   ctx.log.warn(`pinned the first key seen for ${username} (${userId}), whose server advertised none`)
   return ctx.store.directory.byId(userId)
-}
-
-function safeSpki(text: string): string | null {
-  try {
-    return importPublicKey(text).spki
-  } catch {
-    return null
-  }
 }
 
 export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {

@@ -8,8 +8,5 @@ export type UserCall = { ctx: ServerContext; link: Link; raw: Record<string, unk
 export type UserFrame<K extends UserToServerFrame['type']> = Extract<UserToServerFrame, { type: K }>
 export type UserHandlers = Handlers<UserToServerFrame, UserCall>
 
-/** Usernames: 3–32 of [a-z0-9_] after lower-casing; anything else is refused (PROTOCOL.md §6). */
-export const USERNAME_RE = /^[a-z0-9_]{3,32}$/
-
 /** ±5 minutes around the server clock (PROTOCOL.md §5). */
 export const FRESHNESS_MS = 5 * 60_000

@@ -13,10 +13,10 @@ import {
 } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
 import { signed } from '../context.ts'
+import { isUuid, USERNAME_RE } from '../ids.ts'
 import { announceDirectoryEntry } from '../presence.ts'
-import { USERNAME_RE, type UserCall, type UserFrame } from './_types.ts'
+import type { UserCall, UserFrame } from './_types.ts'
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const LOGIN_FAILED = 'invalid username or password'
 /** Failed attempts allowed on one connection before it is closed. */
 const MAX_FAILS_PER_LINK = 5
@@ -52,7 +52,7 @@ export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Pr
   const username = p.username.toLowerCase()
   if (!USERNAME_RE.test(username))
     throw new ChatError('BAD_REQUEST', 'username must be 3-32 characters of a-z, 0-9 and _')
-  if (!UUID_RE.test(f.from)) throw new ChatError('BAD_REQUEST', 'from must be the new user id (UUID v4)')
+  if (!isUuid(f.from)) throw new ChatError('BAD_REQUEST', 'from must be the new user id (UUID v4)')
   const pub = importPublicKey(p.pubkey)
   assertKdfParams(p.kdf)
   // Proof of possession: the registration is signed by the key it registers.
@@ -102,11 +102,9 @@ export async function onAuthHello(f: UserFrame<'AUTH_HELLO'>, c: UserCall): Prom
   const { ctx, link } = c
   if (link.auth.stage !== 'new') throw new ChatError('BAD_REQUEST', 'this connection is already logging in')
   const login = f.payload.login.toLowerCase()
-  const account = UUID_RE.test(login) ? ctx.store.users.byId(login) : ctx.store.users.byUsername(login)
+  const account = isUuid(login) ? ctx.store.users.byId(login) : ctx.store.users.byUsername(login)
   if (!account) {
-    const entry = UUID_RE.test(login)
-      ? ctx.store.directory.byId(login)
-      : ctx.store.directory.byUsername(login)
+    const entry = isUuid(login) ? ctx.store.directory.byId(login) : ctx.store.directory.byUsername(login)
     if (entry && entry.serverId !== ctx.me.serverId) {
       const addr = ctx.addrs.get(entry.serverId)
       const where = addr ? ` (ws://${addr.host}:${addr.port})` : ''
