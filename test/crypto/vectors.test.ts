@@ -1,4 +1,4 @@
-/** @module The shared interop vectors (../shared/socp/vectors.json), made with Python cryptography. */
+/** @module The shared interop vectors (test/fixtures/vectors.json), made with Python cryptography. */
 
 import { beforeAll, describe, expect, test } from 'bun:test'
 import {
@@ -15,7 +15,7 @@ import {
   verifyPublic,
 } from '../../src/crypto/index.ts'
 import { ChatError } from '../../src/errors.ts'
-import { loadVectors, type Vectors } from '../helpers/shared.ts'
+import { loadVectors, type Vectors } from '../helpers/vectors.ts'
 
 const v: Vectors = await loadVectors()
 const pub: Record<string, PublicKey> = {}

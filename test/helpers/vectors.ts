@@ -1,14 +1,13 @@
-/** @module Paths to the steering repo's shared/ folder, which sits beside the project checkout. */
+/** @module The interop vectors (test/fixtures/vectors.json, a copy of the wire profile's vectors made with Python cryptography). */
 
 import { resolve } from 'node:path'
 
-/** `../shared` relative to the project root, as CI lays it out. */
-export const SHARED_DIR = resolve(import.meta.dir, '../../../shared')
+/** The repository's own copy, so a clone with nothing beside it passes; CI checks it against ../shared when present. */
+export const VECTORS_PATH = resolve(import.meta.dir, '../fixtures/vectors.json')
 
 export async function loadVectors(): Promise<Vectors> {
-  return (await Bun.file(resolve(SHARED_DIR, 'socp/vectors.json')).json()) as Vectors
+  return (await Bun.file(VECTORS_PATH).json()) as Vectors
 }
-
 type KeyPem = { spki: string; pkcs8: string }
 type SigVector = {
   payload: unknown
