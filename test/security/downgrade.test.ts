@@ -18,8 +18,8 @@ import {
 import weak from '../fixtures/weak-keys.json'
 import { testKey } from '../helpers/keys.ts'
 import { server } from '../helpers/servers.ts'
-import { loadVectors } from '../helpers/vectors.ts'
 import { user } from '../helpers/users.ts'
+import { loadVectors } from '../helpers/vectors.ts'
 import { connect } from '../helpers/ws.ts'
 import { ATTACKER_KEY, dm, nothing, pkcs1v15, rawUser, rogueServer, signed } from './_attack.ts'
 
