@@ -4,7 +4,7 @@
 import pkg from '../package.json' with { type: 'json' }
 import { parseServerArgs, SERVER_USAGE } from './config.ts'
 import { UsageError } from './errors.ts'
-import { type Level, setLogLevel } from './log.ts'
+import { LevelSchema, setLogLevel } from './log.ts'
 
 const USAGE = `socp ${pkg.version} — SOCP v1.3 federated end-to-end encrypted chat
 
@@ -20,7 +20,6 @@ async function runServer(args: string[]): Promise<number> {
     return 0
   }
   const config = parseServerArgs(args)
-  if (config.logLevel) setLogLevel(config.logLevel as Level)
   const { startServer } = await import('./server/index.ts')
   const server = await startServer(config)
   await new Promise<void>((resolve) => {
@@ -52,6 +51,8 @@ async function runClientCommand(args: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // SOCP_LOG is the default level of every logger; `--log-level` overrides it for a server.
+  setLogLevel(LevelSchema.catch('info').parse(process.env.SOCP_LOG))
   const [command, ...rest] = argv
   switch (command) {
     case 'server':

@@ -2,10 +2,12 @@
 
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import type { KeyPair } from './crypto/index.ts'
 import { UsageError } from './errors.ts'
+import { LevelSchema } from './log.ts'
+import { UuidSchema } from './protocol/index.ts'
 
 const WS_URL = /^wss?:\/\/([^/:\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\/?$/
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 /** `ws://HOST:PORT` → host and port (port 0 asks the OS for a free one). */
 export function parseWsUrl(url: string): { host: string; port: number } {
@@ -15,18 +17,38 @@ export function parseWsUrl(url: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
 }
 
-const ServerConfigSchema = z.object({
+const Count = z.number().int().positive()
+
+/**
+ * Everything `startServer` takes: the CLI's flags and what tests and embedders may add. The one
+ * config type; defaults live here, so `startServer` reads a complete `ServerConfig`.
+ */
+export const ServerConfigSchema = z.object({
   host: z.string(),
   port: z.number().int().min(0).max(65535),
-  serverId: z.union([z.literal('auto'), z.string().regex(UUID_V4, 'server id must be a lowercase UUID v4')]),
-  peers: z.array(z.object({ host: z.string(), port: z.number().int() })),
+  serverId: z.union([z.literal('auto'), UuidSchema]),
+  peers: z.array(z.object({ host: z.string(), port: z.number().int().min(1).max(65535) })),
   db: z.string().min(1),
-  heartbeatMs: z.number().int().positive(),
-  linkTimeoutMs: z.number().int().positive(),
-  statusMs: z.number().int().positive(),
-  advertiseHost: z.string().optional(),
+  heartbeatMs: Count.default(15_000),
+  linkTimeoutMs: Count.default(45_000),
+  statusMs: Count.default(20_000),
+  helloTimeoutMs: Count.default(10_000),
+  /** Cap on simultaneous connections, so bogus connections cannot exhaust memory. */
+  maxConnections: Count.default(10_000),
+  /** Cap on pinned servers, and on directory entries per other server (src/server/quota.ts). */
+  maxServers: Count.default(1_000),
+  maxUsersPerServer: Count.default(10_000),
+  /** This server's log level; default: the process default (`setLogLevel`). */
+  logLevel: LevelSchema.optional(),
+  /** A log component name (tests run several servers in one process). */
+  name: z.string().optional(),
+  /** The identity key for a new database (tests reuse pre-generated keys); default: generate. */
+  keyPair: z.custom<KeyPair>((v) => typeof v === 'object' && v !== null).optional(),
 })
-export type ServerConfig = z.infer<typeof ServerConfigSchema>
+/** What `startServer` accepts: defaults may be left out. */
+export type ServerOptions = z.input<typeof ServerConfigSchema>
+/** What the server runs with, every default filled in. */
+export type ServerConfig = z.output<typeof ServerConfigSchema>
 
 export const SERVER_USAGE = `Usage: socp server [options]
 
@@ -50,7 +72,7 @@ function int(name: string, v: string | undefined, dflt: number): number {
 }
 
 /** Parses `socp server` arguments (the seed's flags plus our own). */
-export function parseServerArgs(args: string[]): ServerConfig & { logLevel?: string } {
+export function parseServerArgs(args: string[]): ServerConfig {
   const { values } = parseArgs({
     args,
     options: {
@@ -79,7 +101,14 @@ export function parseServerArgs(args: string[]): ServerConfig & { logLevel?: str
     heartbeatMs: int('heartbeat-ms', values['heartbeat-ms'], 15_000),
     linkTimeoutMs: int('link-timeout-ms', values['link-timeout-ms'], 45_000),
     statusMs: int('status-ms', values['status-ms'], 20_000),
+    logLevel: values['log-level'],
   })
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join('; '))
-  return { ...parsed.data, logLevel: values['log-level'] }
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map(usageMessage).join('; '))
+  return parsed.data
+}
+
+function usageMessage(i: z.core.$ZodIssue): string {
+  if (i.path[0] === 'logLevel') return '--log-level expects debug, info, warn or error'
+  if (i.path[0] === 'serverId') return 'server id must be a lowercase UUID v4'
+  return i.message
 }

@@ -19,7 +19,7 @@ const GOSSIP_PER_USER = 4
 /** USER_ADVERTISE: signed once by the home server, verified by each other server. */
 const ADVERTISE_CHAIN = { sign: 1, verify: 1 }
 
-const online = (s: ServerHandle) => s.ctx.localUsers.size + s.ctx.locations.size
+const online = (s: ServerHandle) => s.ctx.presence.local.size + s.ctx.presence.locations.size
 
 /**
  * Samples the servers' tables every few ms: when each user first appears at its home server,
@@ -38,13 +38,13 @@ class PresenceWatch {
       while (!this.#stop) {
         const now = performance.now()
         for (const s of servers)
-          for (const id of s.ctx.localUsers.keys())
+          for (const id of s.ctx.presence.local.keys())
             if (!this.attachedAt.has(id)) {
               this.attachedAt.set(id, now)
               this.#pending.add(id)
             }
         for (const id of this.#pending)
-          if (servers.every((s) => s.ctx.localUsers.has(id) || s.ctx.locations.has(id))) {
+          if (servers.every((s) => s.ctx.presence.local.has(id) || s.ctx.presence.locations.has(id))) {
             this.everywhereAt.set(id, now)
             this.#pending.delete(id)
           }
@@ -115,7 +115,7 @@ export const meshScale: Scenario = {
       const expected = watchers.length * gone.length
       const stopping = victim.stop()
       const serversMs = await until(
-        () => others.every((s) => ![...s.ctx.locations.values()].includes(victimId)),
+        () => others.every((s) => ![...s.ctx.presence.locations.values()].includes(victimId)),
         20_000,
         "every server to drop the killed server's users",
         2,

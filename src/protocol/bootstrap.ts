@@ -108,6 +108,9 @@ export const ServerWelcomeWireSchema = z.object({
       meta: z.object({ display_name: UsernameSchema }),
     }),
   ),
+  // The introducer's key under both names other implementations read.
+  pubkey: B64uPubkeySchema,
+  server_pub: B64uPubkeySchema,
 })
 
 // A joiner's `from` may not be a UUID yet ("an introducer never keeps the literal `auto`",

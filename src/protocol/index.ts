@@ -150,6 +150,13 @@ export {
 } from './frames.ts'
 export type { HeartbeatPayload } from './health.ts'
 export { HeartbeatFrameSchema, HeartbeatPayloadSchema } from './health.ts'
+export { asUuid, isUsername, isUuid, USERNAME_RE, USERNAME_RULE } from './names.ts'
+export type {
+  ClientFrameType,
+  ClientPayloadOf,
+  ServerFrameType,
+  ServerPayloadOf,
+} from './outgoing.ts'
 export type {
   DirectoryEntryPayload,
   UserAdvertisePayload,

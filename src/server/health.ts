@@ -1,7 +1,6 @@
 /** @module GET /health and the periodic status line ("Known servers", online users), as the seed had. */
 
 import type { ServerContext } from './context.ts'
-import { onlineUsers } from './routing.ts'
 
 /** The /health document: who we are, which servers we know and whether their link is up. */
 export function healthReport(ctx: ServerContext) {
@@ -21,23 +20,23 @@ export function healthReport(ctx: ServerContext) {
     port: ctx.advertised.port,
     servers,
     users: {
-      local: ctx.localUsers.size,
-      online: ctx.localUsers.size + ctx.locations.size,
+      local: ctx.presence.local.size,
+      online: ctx.presence.local.size + ctx.presence.locations.size,
       registered: ctx.store.users.count(),
       directory: ctx.store.directory.count(),
     },
     public_version: ctx.store.channel.version(),
-    connections: ctx.links.size,
+    connections: ctx.peers.links.size,
   }
 }
 
 /** The human status lines: one for servers, one for online users. */
 export function statusLines(ctx: ServerContext): string[] {
   const servers = [...ctx.peers.keys()].map((id) => {
-    const a = ctx.addrs.get(id)
+    const a = ctx.peers.addrs.get(id)
     return a ? `${id} (${a.host}:${a.port})` : id
   })
-  const users = onlineUsers(ctx).map((u) => u.username)
+  const users = ctx.presence.online().map((u) => u.username)
   return [
     `Known servers (${servers.length} linked): ${servers.join(', ') || 'none'}`,
     `Online users (${users.length}): ${users.join(', ') || 'none'}`,

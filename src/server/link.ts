@@ -1,16 +1,12 @@
-/** @module Link: one WebSocket connection, inbound or outbound, behind a tiny interface. */
+/**
+ * @module Link: one WebSocket connection, inbound or outbound, behind a tiny transport interface.
+ * Its role — pending, user or server — is a discriminated union, each role with its own state.
+ */
 
 import { TokenBucket } from './ratelimit.ts'
+import { Login } from './users/login.ts'
 
-/** What a link carries, decided by its first frame and fixed for life (PROTOCOL.md §1). */
-export type LinkKind = 'pending' | 'user' | 'server'
-
-/** The user-side login state machine of docs/wire.md §3. */
-export type AuthStage =
-  | { stage: 'new' }
-  | { stage: 'challenged'; login: string; userId: string | null }
-  | { stage: 'authenticated'; userId: string; nonce: string }
-  | { stage: 'bound'; userId: string }
+export type Addr = { host: string; port: number }
 
 export type Transport = {
   send(text: string): void
@@ -22,6 +18,24 @@ export type Transport = {
   resume?(): void
 }
 
+/** No first frame yet (PROTOCOL.md §1: the first frame decides what a link carries, for life). */
+export type PendingRole = { readonly kind: 'pending' }
+/** A client's link: its login state machine (src/server/users/login.ts). */
+export type UserRole = { readonly kind: 'user'; readonly login: Login }
+/** Another server's link. */
+export type ServerRole = {
+  readonly kind: 'server'
+  /** The peer's server id once the link is established (mesh/establish.ts). */
+  peerId: string | null
+  establishedAt: number
+  /** For outbound links: the address dialed, and the server expected there (if known). */
+  readonly target: (Addr & { expect: string | null }) | null
+  /** Set while this outbound link waits for SERVER_WELCOME. */
+  onWelcome: ((ok: boolean) => void) | null
+}
+export type Role = PendingRole | UserRole | ServerRole
+export type LinkKind = Role['kind']
+
 /**
  * A user link with this many frames queued is no longer read until it is down to `READ_LOW`: the
  * client then feels TCP backpressure (its `drain()` waits) instead of the queue reaching the
@@ -29,8 +43,6 @@ export type Transport = {
  */
 const READ_HIGH = 256
 const READ_LOW = 64
-
-let nextId = 1
 
 /** Frames a link may have waiting in its lanes before its own queue waits for them again. */
 const LANE_CAP = 2_000
@@ -41,20 +53,13 @@ export const SERVER_RATE = { perSec: 5_000, burst: 20_000 }
 
 /** Per-connection state, typed once; handlers see a Link, never a raw socket. */
 export class Link {
-  readonly id = nextId++
-  kind: LinkKind = 'pending'
-  auth: AuthStage = { stage: 'new' }
-  /** The peer's server id once a server link is established. */
-  peerId: string | null = null
+  /** A number for log lines, unique within its server (given by Peers). */
+  readonly id: number
+  #role: Role = { kind: 'pending' }
   lastSeen = Date.now()
-  establishedAt = 0
-  /** For outbound links: the address dialed, and the server expected there (if known). */
-  target: { host: string; port: number; expect: string | null } | null = null
-  /** Set while this outbound link waits for SERVER_WELCOME. */
-  onWelcome: ((ok: boolean) => void) | null = null
-  onClosed: (() => void) | null = null
-  authFailures = 0
+  /** When the last RATE_LIMITED was sent, so a flood gets one per second at most. */
   rateNotified = 0
+  onClosed: (() => void) | null = null
   closed = false
   /** Frames are handled one at a time per link, in arrival order. */
   private tail: Promise<void> = Promise.resolve()
@@ -71,21 +76,55 @@ export class Link {
   private readonly transport: Transport
 
   constructor(
+    id: number,
     direction: 'in' | 'out',
     remote: string,
     transport: Transport,
     rate: { perSec: number; burst: number },
   ) {
+    this.id = id
     this.direction = direction
     this.remote = remote
     this.transport = transport
     this.bucket = new TokenBucket(rate.perSec, rate.burst)
   }
 
-  /** Turns this link into a server link for life, with the server frame budget. */
-  becomeServer(): void {
-    if (this.kind !== 'server') this.bucket = new TokenBucket(SERVER_RATE.perSec, SERVER_RATE.burst)
-    this.kind = 'server'
+  get role(): Readonly<Role> {
+    return this.#role
+  }
+
+  get kind(): LinkKind {
+    return this.#role.kind
+  }
+
+  /** The user role, or null on a pending or server link. */
+  get user(): UserRole | null {
+    return this.#role.kind === 'user' ? this.#role : null
+  }
+
+  /** The server role, or null on a pending or user link. */
+  get server(): ServerRole | null {
+    return this.#role.kind === 'server' ? this.#role : null
+  }
+
+  /** The established peer's server id, or null. */
+  get peerId(): string | null {
+    return this.#role.kind === 'server' ? this.#role.peerId : null
+  }
+
+  /** A pending link becomes a user link for life; returns its role (a server link stays one). */
+  becomeUser(): UserRole | null {
+    if (this.#role.kind === 'pending') this.#role = { kind: 'user', login: new Login() }
+    return this.user
+  }
+
+  /** A pending link becomes a server link for life, with the server frame budget. */
+  becomeServer(target: ServerRole['target'] = null): ServerRole {
+    if (this.#role.kind === 'server') return this.#role
+    if (this.#role.kind === 'user') throw new TypeError('a user link cannot become a server link')
+    this.bucket = new TokenBucket(SERVER_RATE.perSec, SERVER_RATE.burst)
+    this.#role = { kind: 'server', peerId: null, establishedAt: 0, target, onWelcome: null }
+    return this.#role
   }
 
   send(text: string): void {

@@ -1,125 +1,157 @@
 /**
- * @module Presence and the directory from this server's side: our users coming and going, and the
- * signed gossip that tells the mesh (PROTOCOL.md §4 "Presence", docs/wire.md §5).
+ * @module Presence: who is online where — our own users, remote users' locations, how fresh each
+ * claim is, and users advertised without a key — and the rules that decide which presence news is
+ * taken and passed on (PROTOCOL.md §4 "Presence", spec §10 routing). The only writer of those tables.
  */
 
-import { randomBytes } from 'node:crypto'
-import { b64uEncode, encrypt, importPublicKey } from '../crypto/index.ts'
-import type { DirectoryEntry } from '../store/index.ts'
-import { broadcastToServers, broadcastToUsers, type ServerContext, signed } from './context.ts'
+import { BoundedMap } from '../bounded.ts'
+import type { Store } from '../store/index.ts'
+import type { Identity } from './identity.ts'
 import type { Link } from './link.ts'
-import { seenKey } from './seen.ts'
+import type { Peers } from './peers.ts'
 
-function remember(ctx: ServerContext, text: string): void {
-  const f = JSON.parse(text) as { ts: number; from: string; to: string; payload: unknown }
-  ctx.seen.add(seenKey(f, f.payload))
-}
+export type OnlineUser = { user_id: string; username: string; server_id: string; pubkey: string }
 
-async function directoryFrame(ctx: ServerContext, e: DirectoryEntry): Promise<string> {
-  const cached = ctx.ownFrames.directory.get(e.userId)
-  if (cached) return cached
-  const payload = {
-    user_id: e.userId,
-    username: e.username,
-    pubkey: e.pubkey,
-    server_id: e.serverId,
-    created: e.created,
+export type Route =
+  | { kind: 'local'; link: Link }
+  | { kind: 'remote'; serverId: string; link: Link }
+  | { kind: 'unknown' }
+
+/** Users advertised without a key we remember a name for, until their first `sender_pub`. */
+const KEYLESS_LIMIT = 10_000
+/** Freshness stamps kept; past this the oldest user's stamp is forgotten. */
+const FRESHNESS_LIMIT = 200_000
+
+export class Presence {
+  readonly #me: Identity
+  readonly #store: Store
+  readonly #peers: Peers
+  /** user_id → the link of a user logged in here. */
+  readonly #local = new Map<string, Link>()
+  /** user_id → the server a remote user is online at. */
+  readonly #locations = new Map<string, string>()
+  /** user_id → `ts` of the newest presence frame taken for them. */
+  readonly #fresh = new BoundedMap<string, number>(FRESHNESS_LIMIT)
+  /** user_id → username, for users advertised without a key (PROTOCOL.md §3.2). */
+  readonly #keyless = new BoundedMap<string, string>(KEYLESS_LIMIT)
+
+  constructor(me: Identity, store: Store, peers: Peers) {
+    this.#me = me
+    this.#store = store
+    this.#peers = peers
   }
-  const text = await signed(ctx, 'DIRECTORY_ENTRY', '*', payload)
-  ctx.ownFrames.directory.set(e.userId, text)
-  remember(ctx, text)
-  return text
-}
 
-/** Tells every server about a newly registered home user. */
-export async function announceDirectoryEntry(ctx: ServerContext, e: DirectoryEntry): Promise<void> {
-  broadcastToServers(ctx, await directoryFrame(ctx, e))
-}
-
-/** The user's online presence as USER_ADVERTISE: key in `pubkey` and `meta.pubkey` (spec-notes §5.2). */
-function advertisePayload(ctx: ServerContext, e: DirectoryEntry) {
-  return {
-    user_id: e.userId,
-    server_id: ctx.me.serverId,
-    pubkey: e.pubkey,
-    meta: { display_name: e.username, pubkey: e.pubkey },
+  get local(): ReadonlyMap<string, Link> {
+    return this.#local
   }
-}
 
-/** Binds a link to a user who proved their key, then tells the mesh and the public channel. */
-export async function attachUser(ctx: ServerContext, link: Link, e: DirectoryEntry): Promise<void> {
-  ctx.localUsers.set(e.userId, link)
-  ctx.locations.delete(e.userId)
-  link.auth = { stage: 'bound', userId: e.userId }
-  link.kind = 'user'
-  const advertise = await signed(ctx, 'USER_ADVERTISE', '*', advertisePayload(ctx, e))
-  remember(ctx, advertise)
-  broadcastToServers(ctx, advertise)
-  for (const [id, other] of ctx.localUsers) if (id !== e.userId) other.send(advertise)
-  await joinChannel(ctx, e)
-  ctx.log.info(`user ${e.username} (${e.userId}) online`)
-  ctx.changed()
-}
+  get locations(): ReadonlyMap<string, string> {
+    return this.#locations
+  }
 
-/** Unbinds a departing user and tells the mesh, unless another link already took their place. */
-export async function detachUser(ctx: ServerContext, link: Link): Promise<void> {
-  if (link.auth.stage !== 'bound') return
-  const userId = link.auth.userId
-  if (ctx.localUsers.get(userId) !== link) return
-  ctx.localUsers.delete(userId)
-  const remove = await signed(ctx, 'USER_REMOVE', '*', { user_id: userId, server_id: ctx.me.serverId })
-  remember(ctx, remove)
-  broadcastToServers(ctx, remove)
-  broadcastToUsers(ctx, remove)
-  const version = ctx.store.channel.removeMember(userId)
-  broadcastToServers(ctx, await signed(ctx, 'PUBLIC_CHANNEL_UPDATED', '*', { version, wraps: [] }))
-  ctx.log.info(`user ${userId} offline`)
-  ctx.changed()
-}
+  // --- our own users ---
 
-/**
- * Public-channel membership (spec-notes §11): the version rises on every join. The wrap of a fresh
- * 256-bit key exists for spec conformance only; messages are per-member RSA (PROTOCOL.md §5), and
- * the clear key is dropped at once, never stored.
- */
-async function joinChannel(ctx: ServerContext, e: DirectoryEntry): Promise<void> {
-  const wrapped = b64uEncode(encrypt(importPublicKey(e.pubkey), randomBytes(32)))
-  const version = ctx.store.channel.setMember(e.userId, wrapped)
-  const [add, updated] = await Promise.all([
-    signed(ctx, 'PUBLIC_CHANNEL_ADD', '*', { add: [e.userId], if_version: version }),
-    signed(ctx, 'PUBLIC_CHANNEL_UPDATED', '*', {
-      version,
-      wraps: [{ member_id: e.userId, wrapped_key: wrapped }],
-    }),
-  ])
-  broadcastToServers(ctx, add)
-  broadcastToServers(ctx, updated)
-}
+  /** Binds `userId` to `link`; a location elsewhere is superseded. */
+  attach(userId: string, link: Link): void {
+    this.#local.set(userId, link)
+    this.#locations.delete(userId)
+  }
 
-/** After a server link (re)forms: our directory, who is online here, and the channel version. */
-export async function resync(ctx: ServerContext, link: Link): Promise<void> {
-  const entries = ctx.store.directory.byServer(ctx.me.serverId)
-  const texts = await Promise.all(entries.map((e) => directoryFrame(ctx, e)))
-  for (const t of texts) link.send(t)
-  // Re-signed with a fresh ts: the peer may still remember the old frame in its seen cache and
-  // would drop it, although it forgot our users when the link died.
-  const online = [...ctx.localUsers.keys()].flatMap((id) => ctx.store.directory.byId(id) ?? [])
-  const adverts = await Promise.all(
-    online.map((e) => signed(ctx, 'USER_ADVERTISE', '*', advertisePayload(ctx, e))),
-  )
-  for (const t of adverts) link.send(t)
-  link.send(
-    await signed(ctx, 'PUBLIC_CHANNEL_UPDATED', '*', { version: ctx.store.channel.version(), wraps: [] }),
-  )
-}
+  /** Unbinds `userId` unless another link already took their place; true when it was this one. */
+  detach(userId: string, link: Link): boolean {
+    if (this.#local.get(userId) !== link) return false
+    this.#local.delete(userId)
+    return true
+  }
 
-/** Marks every user of a dead server offline here and tells our users (PROTOCOL.md §4). */
-export async function dropServerUsers(ctx: ServerContext, serverId: string): Promise<void> {
-  const gone = [...ctx.locations].filter(([, s]) => s === serverId).map(([u]) => u)
-  for (const u of gone) ctx.locations.delete(u)
-  const frames = await Promise.all(
-    gone.map((u) => signed(ctx, 'USER_REMOVE', '', { user_id: u, server_id: serverId })),
-  )
-  for (const f of frames) broadcastToUsers(ctx, f)
-  if (gone.length > 0) ctx.changed()
+  /** Sends the same text to every local user except `exceptUser`. */
+  toLocal(text: string, exceptUser?: string): void {
+    for (const [id, link] of this.#local) if (id !== exceptUser) link.send(text)
+  }
+
+  // --- other servers' users ---
+
+  /**
+   * Presence is ordered by `ts`, which no signature covers: a copy relayed by a third server could
+   * carry any ts (an old USER_REMOVE dated next year would hide a user for good). So only the
+   * origin's own link speaks for its users' presence: in a full mesh every origin reaches us
+   * directly, and the users of a server we have no link to cannot be routed to anyway.
+   */
+  static fromOrigin(origin: string, peer: string | null | undefined): boolean {
+    return peer === origin
+  }
+
+  /**
+   * USER_ADVERTISE of `userId` at `serverId`: taken unless the user is ours or the news is older
+   * than what we hold. True when taken, and so to be passed on.
+   */
+  arrive(userId: string, serverId: string, ts: number): boolean {
+    if (this.#local.has(userId) || !this.#fresher(userId, ts)) return false
+    this.#locations.set(userId, serverId)
+    return true
+  }
+
+  /**
+   * USER_REMOVE: "remove only when the stored location still equals server_id" (PROTOCOL.md §4),
+   * and only if not older than what we hold. True when taken, and so to be passed on.
+   */
+  depart(userId: string, serverId: string, ts: number): boolean {
+    if (this.#locations.get(userId) !== serverId || !this.#fresher(userId, ts)) return false
+    this.#locations.delete(userId)
+    return true
+  }
+
+  /** A server's link died: its users are offline here. Returns who went. */
+  dropServer(serverId: string): string[] {
+    const gone = [...this.#locations].filter(([, s]) => s === serverId).map(([u]) => u)
+    for (const u of gone) this.#locations.delete(u)
+    return gone
+  }
+
+  #fresher(userId: string, ts: number): boolean {
+    if ((this.#fresh.get(userId) ?? -1) > ts) return false
+    this.#fresh.set(userId, ts)
+    return true
+  }
+
+  // --- users advertised without a key (PROTOCOL.md §3.2) ---
+
+  rememberKeyless(userId: string, username: string): void {
+    this.#keyless.set(userId, username)
+  }
+
+  /** The name and server of a keyless user, to pin their first key with. */
+  keyless(userId: string): { username: string; serverId: string } | null {
+    const username = this.#keyless.get(userId)
+    const serverId = this.#locations.get(userId)
+    return username && serverId ? { username, serverId } : null
+  }
+
+  forgetKeyless(userId: string): void {
+    this.#keyless.delete(userId)
+  }
+
+  // --- queries ---
+
+  /** The one routing rule (spec §10): a local link, else the live link to their server, else unknown. */
+  route(userId: string): Route {
+    const local = this.#local.get(userId)
+    if (local) return { kind: 'local', link: local }
+    const serverId = this.#locations.get(userId)
+    const link = serverId ? this.#peers.get(serverId) : undefined
+    if (serverId && link) return { kind: 'remote', serverId, link }
+    return { kind: 'unknown' }
+  }
+
+  /** Every user online anywhere in the mesh, sorted by username (docs/wire.md §4). */
+  online(): OnlineUser[] {
+    const out: OnlineUser[] = []
+    const add = (userId: string, serverId: string) => {
+      const e = this.#store.directory.byId(userId)
+      if (e) out.push({ user_id: userId, username: e.username, server_id: serverId, pubkey: e.pubkey })
+    }
+    for (const id of this.#local.keys()) add(id, this.#me.serverId)
+    for (const [id, serverId] of this.#locations) add(id, serverId)
+    return out.sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+  }
 }

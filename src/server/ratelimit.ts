@@ -1,4 +1,11 @@
-/** @module A token bucket per connection, so one peer cannot monopolise a server. */
+/**
+ * @module A token bucket per connection, so one peer cannot monopolise a server; and the login
+ * failure delay, so guessing passwords is slow.
+ */
+
+import { randomBytes } from 'node:crypto'
+import { BoundedMap } from '../bounded.ts'
+import { b64uEncode, hashVerifier } from '../crypto/index.ts'
 
 export class TokenBucket {
   private tokens: number
@@ -26,11 +33,17 @@ export class TokenBucket {
 
 /** Exponential delay for repeated login failures per name, forgotten after a quiet period. */
 export class FailureDelay {
-  private readonly fails = new Map<string, { count: number; at: number }>()
+  private readonly fails = new BoundedMap<string, { count: number; at: number }>(50_000)
   private readonly baseMs = 250
   private readonly maxMs = 8_000
   private readonly forgetMs = 15 * 60_000
-  private readonly maxKeys = 50_000
+  #dummy: Promise<string> | null = null
+
+  /** A verifier for a random key: unknown logins are checked against it so both paths cost the same. */
+  dummy(): Promise<string> {
+    this.#dummy ??= hashVerifier(b64uEncode(randomBytes(32)))
+    return this.#dummy
+  }
 
   /** How long to wait before answering an attempt for `key`. */
   delayFor(key: string, now = Date.now()): number {
@@ -41,9 +54,7 @@ export class FailureDelay {
 
   fail(key: string, now = Date.now()): void {
     const f = this.fails.get(key)
-    this.fails.delete(key)
-    this.fails.set(key, { count: (f && now - f.at <= this.forgetMs ? f.count : 0) + 1, at: now })
-    if (this.fails.size > this.maxKeys) this.fails.delete(this.fails.keys().next().value as string)
+    this.fails.touch(key, { count: (f && now - f.at <= this.forgetMs ? f.count : 0) + 1, at: now })
   }
 
   succeed(key: string): void {

@@ -63,7 +63,7 @@ async function advertise(ours: TestServer, peer: RawPeer, fx: Foreign, who: Fore
       meta: { display_name: name, pubkey: who.pem },
     }),
   )
-  await until(() => ours.ctx.locations.get(who.id) === fx.id, 5_000, `${name} located`)
+  await until(() => ours.ctx.presence.locations.get(who.id) === fx.id, 5_000, `${name} located`)
 }
 
 test('a foreign server joins our introducer with a PEM key, spaced JSON and a 32-byte PSS salt', async () => {
@@ -328,7 +328,11 @@ test('we join a foreign introducer: assigned_id null, servers listed as `clients
       pubkey_b64u: b64uEncode(utf8(zoe.pem)),
     }),
   )
-  await until(() => ours.ctx.locations.get(zoe.id) === intro.id, 5_000, 'zoe located at the introducer')
+  await until(
+    () => ours.ctx.presence.locations.get(zoe.id) === intro.id,
+    5_000,
+    'zoe located at the introducer',
+  )
 })
 
 test('we join an introducer whose WELCOME has no lists at all (the seed)', async () => {

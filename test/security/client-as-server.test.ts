@@ -16,8 +16,8 @@ import { ATTACKER_KEY, dm, nothing, rawUser, signed } from './_attack.ts'
 /** Everything an attacker could hope to change, as comparable values. */
 function state(s: ServerHandle) {
   return {
-    localUsers: [...s.ctx.localUsers.keys()].sort(),
-    locations: [...s.ctx.locations].sort(),
+    localUsers: [...s.ctx.presence.local.keys()].sort(),
+    locations: [...s.ctx.presence.locations].sort(),
     peers: [...s.ctx.peers.keys()].sort(),
     servers: s.ctx.store.servers.all().map((x) => `${x.serverId}@${x.host}:${x.port}`),
     directory: s.ctx.store.directory.all().map((e) => `${e.userId}:${e.username}@${e.serverId}`),
@@ -100,7 +100,7 @@ describe('clients posing as servers', () => {
     }
     expect(state(s)).toEqual(before)
     // Nobody was disconnected: mallory is still bound, alice still receives.
-    expect(s.ctx.localUsers.get(mallory.id)?.closed).toBe(false)
+    expect(s.ctx.presence.local.get(mallory.id)?.closed).toBe(false)
     const got = alice.next('dm')
     await bob.tell('alice', 'still here?')
     expect((await got).text).toBe('still here?')

@@ -270,7 +270,7 @@ describe('client-side attacks', () => {
     m!.close(4000, EVIL_TEXT.slice(0, 60))
     const closed = await bob.next('closed')
     expect(renderLine({ type: 'closed', ...closed }, false)).not.toMatch(UNSAFE)
-    await until(() => !s.ctx.localUsers.has(b.id), 3_000, 'bob unbound')
+    await until(() => !s.ctx.presence.local.has(b.id), 3_000, 'bob unbound')
   })
 
   test('a forged disconnect disconnects nobody', async () => {
@@ -278,7 +278,7 @@ describe('client-side attacks', () => {
     // A user asking the server to close someone else's session closes only its own link.
     mallory.peer.send({ type: 'CTRL_CLOSE', from: b.id, to: s.serverId(), ts: Date.now(), payload: {} })
     expect((await mallory.peer.closed).code).toBe(1000)
-    expect(s.ctx.localUsers.has(b.id)).toBe(true)
+    expect(s.ctx.presence.local.has(b.id)).toBe(true)
     // A CTRL_CLOSE, a USER_REMOVE for ourselves and an ERROR injected at the client change nothing.
     m!.inject({ type: 'CTRL_CLOSE', from: s.serverId(), to: b.id, ts: Date.now(), payload: {} })
     m!.inject({

@@ -92,7 +92,7 @@ describe('crypto downgrade', () => {
       sig: pkcs1v15(k, canonicalBytes(hello)),
     })
     expect((await c.next('ERROR')).payload.code).toBe('INVALID_SIG')
-    expect(s.ctx.localUsers.size).toBe(0)
+    expect(s.ctx.presence.local.size).toBe(0)
     // content_sig: a v1.5 signature over ciphertext ‖ from ‖ to ‖ ts is not delivered.
     const mallory = await rawUser(s, 'mallory', ATTACKER_KEY + 1)
     const bob = await rawUser(s, 'bob', 1)
@@ -144,7 +144,7 @@ describe('crypto downgrade', () => {
       }),
     )
     expect((await c.next('ERROR')).payload.code).toBe('BAD_KEY')
-    expect(s.ctx.localUsers.has(String(ok.payload.user_id))).toBe(false)
+    expect(s.ctx.presence.local.has(String(ok.payload.user_id))).toBe(false)
   })
 
   test('server keys: weak keys in hellos, joins, announces and gossip are refused; v1.5 hellos too', async () => {
@@ -201,7 +201,7 @@ describe('crypto downgrade', () => {
     }
     await Bun.sleep(300)
     expect(s.ctx.store.directory.byServer(rogue.id)).toEqual([])
-    expect(s.ctx.locations.size).toBe(0)
+    expect(s.ctx.presence.locations.size).toBe(0)
     expect(alice.userId).not.toBeNull()
     // Sanity: the vector's v1.5 signature really is a signature over those bytes, just not PSS.
     expect(b64uDecode((await loadVectors()).transport_sig[0]!.sig_pkcs1v15_must_reject).byteLength).toBe(512)

@@ -34,7 +34,7 @@ describe('floods and size', () => {
     const bob = await rawUser(s, 'bob', 1)
     mallory.peer.sendText(' '.repeat(64 * KiB + 1))
     expect((await mallory.peer.closed).code).toBe(1009)
-    await until(() => !s.ctx.localUsers.has(mallory.id), 2_000, 'mallory unbound')
+    await until(() => !s.ctx.presence.local.has(mallory.id), 2_000, 'mallory unbound')
     // Server links may carry up to 1 MiB, not more.
     const rogue = await rogueServer(s)
     rogue.peer.sendText(`{"type":"HEARTBEAT","pad":"${'x'.repeat(200 * KiB)}"}`)
@@ -56,7 +56,7 @@ describe('floods and size', () => {
     expect(e.payload).toMatchObject({ code: 'RATE_LIMITED' })
     await Bun.sleep(300)
     expect(count(mallory.peer, 'ERROR')).toBeLessThanOrEqual(2)
-    expect(s.ctx.localUsers.get(mallory.id)?.closed).toBe(false)
+    expect(s.ctx.presence.local.get(mallory.id)?.closed).toBe(false)
     await Bun.sleep(1_000)
     mallory.peer.send({ type: 'LIST', from: mallory.id, to: s.serverId(), ts: Date.now(), payload: {} })
     expect((await mallory.peer.next('USER_LIST')).payload.users).toHaveLength(1)
@@ -85,14 +85,14 @@ describe('floods and size', () => {
     expect(c).toBeGreaterThan(0)
     expect(c).toBeLessThan(hello * 8)
     expect(alice.peer.ws.readyState).toBe(WebSocket.OPEN)
-    expect(s.ctx.links.size).toBe(1)
+    expect(s.ctx.peers.links.size).toBe(1)
   })
 
   test('a thousand bogus connections never hold more than maxConnections, and all are reaped', async () => {
     const cap = 64
     const s = await server({ maxConnections: cap, helloTimeoutMs: 500 })
     let most = 0
-    const probe = setInterval(() => (most = Math.max(most, s.ctx.links.size)), 2)
+    const probe = setInterval(() => (most = Math.max(most, s.ctx.peers.links.size)), 2)
     const opened: WebSocket[] = []
     for (let batch = 0; batch < 5; batch++) {
       const got = await Promise.all(Array.from({ length: 200 }, () => tryOpen(s.url)))
@@ -102,7 +102,7 @@ describe('floods and size', () => {
     expect(opened.length).toBeGreaterThan(0)
     expect(opened.length).toBeLessThanOrEqual(cap)
     expect(most).toBeLessThanOrEqual(cap)
-    await until(() => s.ctx.links.size === 0, 3_000, 'bogus connections reaped')
+    await until(() => s.ctx.peers.links.size === 0, 3_000, 'bogus connections reaped')
     for (const ws of opened) ws.close()
     const alice = await rawUser(s, 'alice', 0)
     const bob = await rawUser(s, 'bob', 1)
@@ -138,7 +138,7 @@ describe('floods and size', () => {
     await until(() => s.ctx.store.directory.byServer(rogue.id).length >= cap, 5_000, 'the cap reached')
     await Bun.sleep(300)
     expect(s.ctx.store.directory.byServer(rogue.id).length).toBe(cap)
-    expect(s.ctx.locations.size).toBeLessThanOrEqual(cap)
+    expect(s.ctx.presence.locations.size).toBeLessThanOrEqual(cap)
     // Our own users are not crowded out.
     const alice = await rawUser(s, 'alice', 0)
     expect(s.ctx.store.directory.byId(alice.id)?.serverId).toBe(s.serverId())
@@ -157,7 +157,7 @@ describe('floods and size', () => {
     for (let i = 0; i < 500; i++) rogue.peer.send({ ...announce, from: randomUUID() })
     await Bun.sleep(500)
     expect(s.ctx.store.servers.all().length).toBeLessThanOrEqual(cap)
-    expect(s.ctx.addrs.size).toBeLessThanOrEqual(cap)
+    expect(s.ctx.peers.addrs.size).toBeLessThanOrEqual(cap)
     expect(s.ctx.peers.get(rogue.id)?.closed).toBe(false)
   })
 

@@ -24,7 +24,8 @@ import {
   signed,
 } from './_attack.ts'
 
-const bound = (s: ServerHandle) => [...s.ctx.links].filter((l) => l.auth.stage === 'bound').length
+const bound = (s: ServerHandle) =>
+  [...s.ctx.peers.links].filter((l) => l.user?.login.state.stage === 'bound').length
 
 /** alice is a real client Session; bob a raw user, so every frame the server hands him is visible. */
 async function scene() {
@@ -59,7 +60,7 @@ describe('identity', () => {
     }
     await nothing(bob.peer, 'USER_DELIVER', 200)
     expect(count(bob.peer, 'MSG_PUBLIC_CHANNEL') + count(bob.peer, 'FILE_START')).toBe(0)
-    expect([...s.ctx.localUsers.keys()].sort()).toEqual([a.id, bob.id].sort())
+    expect([...s.ctx.presence.local.keys()].sort()).toEqual([a.id, bob.id].sort())
     expect(bound(s)).toBe(2)
     // The real alice is unaffected.
     await alice.tell(bob.id, 'the real one')
@@ -123,7 +124,7 @@ describe('identity', () => {
     const alice = await user(home!, 'alice', 0)
     const bob = await user(home!, 'bob', 1)
     const a: Party = { id: alice.userId!, key: await testKey(0) }
-    const firstLink = home!.ctx.localUsers.get(a.id)
+    const firstLink = home!.ctx.presence.local.get(a.id)
     // The thief knows the password and holds the key: AUTH_OK comes, the bind does not.
     const thief = await rawLogin(home!, 'alice', PASSWORD)
     expect(thief.answer.type).toBe('AUTH_OK')
@@ -140,7 +141,7 @@ describe('identity', () => {
     })
     thief.peer.send(hello)
     expect((await thief.peer.next('ERROR')).payload.code).toBe('NAME_IN_USE')
-    expect(home!.ctx.localUsers.get(a.id)).toBe(firstLink)
+    expect(home!.ctx.presence.local.get(a.id)).toBe(firstLink)
     // The refused link is not bound: it cannot send as alice, and alice's traffic stays hers.
     thief.peer.send(await dm(a, { id: bob.userId!, key: await testKey(1) }, 'as alice'))
     expect((await thief.peer.next('ERROR')).payload.code).toBe('AUTH_FAILED')

@@ -22,7 +22,7 @@ async function scene() {
   const [intro, a] = await mesh(1)
   const alice = await user(a!, 'alice', 0)
   const bob = await user(intro!, 'bob', 1)
-  await until(() => intro!.ctx.locations.has(alice.userId!), 3_000, 'alice seen at the introducer')
+  await until(() => intro!.ctx.presence.locations.has(alice.userId!), 3_000, 'alice seen at the introducer')
   const works = async (what: string) => {
     const got = bob.next('dm', (m) => m.text === what)
     await alice.tell('bob', what)
@@ -73,7 +73,7 @@ describe('rogue servers', () => {
     expect(welcome.payload.assigned_id).not.toBe(a.serverId())
     expect(intro.ctx.store.servers.get(a.serverId())).toEqual(pinned)
     expect(intro.ctx.peers.get(a.serverId())).toBe(link)
-    expect(intro.ctx.addrs.get(a.serverId())).toEqual({ host: '127.0.0.1', port: a.port })
+    expect(intro.ctx.peers.addrs.get(a.serverId())).toEqual({ host: '127.0.0.1', port: a.port })
     await works('after a hostile join')
   })
 
@@ -93,7 +93,7 @@ describe('rogue servers', () => {
     await nothing(direct, 'SERVER_HELLO_LINK', 300)
     await nothing(observer.peer, 'SERVER_ANNOUNCE', 100, (f) => f.from === a.serverId())
     expect(intro.ctx.store.servers.get(a.serverId())).toEqual(pinned)
-    expect(intro.ctx.addrs.get(a.serverId())).toEqual({ host: '127.0.0.1', port: a.port })
+    expect(intro.ctx.peers.addrs.get(a.serverId())).toEqual({ host: '127.0.0.1', port: a.port })
     expect(intro.ctx.peers.get(a.serverId())).toBe(link)
     expect(link?.closed).toBe(false)
     await works('after a re-key attempt')
@@ -143,8 +143,8 @@ describe('rogue servers', () => {
     )
     await rogue.send('HEARTBEAT', {}, as)
     await nothing(bobRaw.peer, 'USER_DELIVER', 300)
-    expect(intro.ctx.locations.get(alice.userId!)).toBe(a.serverId())
-    expect(intro.ctx.locations.has(ghost)).toBe(false)
+    expect(intro.ctx.presence.locations.get(alice.userId!)).toBe(a.serverId())
+    expect(intro.ctx.presence.locations.has(ghost)).toBe(false)
     expect(intro.ctx.store.directory.all()).toEqual(directoryBefore)
     const relayed = observer.peer.frames.filter((f) => f.from === a.serverId() && f.type !== 'HEARTBEAT')
     expect(relayed.map((f) => f.type)).toEqual([])
@@ -175,7 +175,7 @@ describe('rogue servers', () => {
     await Bun.sleep(300)
     expect(intro.ctx.store.directory.byId(alice.userId!)).toEqual(entry)
     expect(a.ctx.store.directory.byId(alice.userId!)).toEqual(entry)
-    expect(intro.ctx.locations.get(alice.userId!)).toBe(a.serverId())
+    expect(intro.ctx.presence.locations.get(alice.userId!)).toBe(a.serverId())
     await works('after a forged move')
     expect(count(rogue.peer, 'SERVER_DELIVER')).toBe(0)
   })
@@ -320,7 +320,7 @@ describe('rogue servers', () => {
   test('a captured SERVER_ANNOUNCE replayed as a hello cannot take over a live server link', async () => {
     const { intro, a, announce, bob } = await capturingScene()
     const alice = await user(a, 'alice', 0)
-    await until(() => intro.ctx.locations.has(alice.userId!), 3_000, 'alice seen')
+    await until(() => intro.ctx.presence.locations.has(alice.userId!), 3_000, 'alice seen')
     const link = intro.ctx.peers.get(a.serverId())!
     // `sig` covers only {host, port, pubkey}: the announce is also a valid SERVER_HELLO_LINK from a.
     const hijack = await connect(intro.url)
@@ -338,7 +338,7 @@ describe('rogue servers', () => {
     const { intro, a, rogue, bob } = await capturingScene()
     const first = await user(a, 'alice', 0)
     const id = first.userId!
-    await until(() => intro.ctx.locations.has(id), 3_000, 'alice online')
+    await until(() => intro.ctx.presence.locations.has(id), 3_000, 'alice online')
     await first.close()
     const isRemove = (f: { type: string; payload: Record<string, unknown> }) =>
       f.type === 'USER_REMOVE' && f.payload.user_id === id
@@ -346,11 +346,11 @@ describe('rogue servers', () => {
     const removal = rogue.peer.frames.find(isRemove)!
     const alice = await connectUser(a)
     await alice.login('alice', PASSWORD)
-    await until(() => intro.ctx.locations.get(id) === a.serverId(), 3_000, 'alice back')
+    await until(() => intro.ctx.presence.locations.get(id) === a.serverId(), 3_000, 'alice back')
     // `ts` is not signed: a day ahead, the old removal would also outrank every later advertise.
     rogue.peer.send({ ...removal, ts: Date.now() + 86_400_000 })
     await Bun.sleep(300)
-    expect(intro.ctx.locations.get(id)).toBe(a.serverId())
+    expect(intro.ctx.presence.locations.get(id)).toBe(a.serverId())
     const got = alice.next('dm', (m) => m.text === 'still online')
     await bob.tell('alice', 'still online')
     await got
@@ -370,7 +370,7 @@ describe('rogue servers', () => {
       pubkey: spki,
       meta: { display_name: 'ursula' },
     })
-    await until(() => intro.ctx.locations.get(u) === rogue.id, 3_000, 'the advertise applied')
+    await until(() => intro.ctx.presence.locations.get(u) === rogue.id, 3_000, 'the advertise applied')
     const relayed = (f: { from: string; payload: Record<string, unknown> }) =>
       f.from === rogue.id && f.payload.user_id === u
     await until(() => count(observer.peer, 'USER_ADVERTISE', relayed) === 1, 3_000, 'relayed, unchanged')

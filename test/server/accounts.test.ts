@@ -22,11 +22,11 @@ describe('accounts', () => {
     expect(alice.userId).toMatch(/^[0-9a-f-]{36}$/)
     const id = alice.userId!
     await alice.close()
-    await until(() => s.ctx.localUsers.size === 0)
+    await until(() => s.ctx.presence.local.size === 0)
     const again = await connectUser(s)
     expect(await again.login('ALICE', PASSWORD)).toEqual({ userId: id, username: 'alice' })
     await again.close()
-    await until(() => s.ctx.localUsers.size === 0)
+    await until(() => s.ctx.presence.local.size === 0)
     const byId = await connectUser(s)
     expect((await byId.login(id, PASSWORD)).username).toBe('alice')
   })

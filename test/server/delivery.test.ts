@@ -80,12 +80,12 @@ describe('delivery', () => {
     const [intro, a, b] = await mesh(2)
     const alice = await user(a!, 'alice', 0)
     const bob = await user(b!, 'bob', 1)
-    await until(() => intro!.ctx.locations.size === 2, 3_000, 'both seen by the introducer')
+    await until(() => intro!.ctx.presence.locations.size === 2, 3_000, 'both seen by the introducer')
     const bobId = bob.userId!
     const offline = alice.next('presence', (p) => !p.online && p.userId === bobId, 5_000)
     await stop(b!)
     await until(
-      () => !a!.ctx.locations.has(bobId) && !intro!.ctx.locations.has(bobId),
+      () => !a!.ctx.presence.locations.has(bobId) && !intro!.ctx.presence.locations.has(bobId),
       FAST.linkTimeoutMs * 4,
       'bob offline',
     )
@@ -93,7 +93,7 @@ describe('delivery', () => {
     const b2 = await server({ db: b!.db, port: b!.port, peers: [intro!] })
     const bob2 = await (await import('../helpers/users.ts')).connectUser(b2)
     await bob2.login('bob', (await import('../helpers/users.ts')).PASSWORD)
-    await until(() => a!.ctx.locations.get(bobId) === b2.serverId(), 5_000, 'bob back online')
+    await until(() => a!.ctx.presence.locations.get(bobId) === b2.serverId(), 5_000, 'bob back online')
   })
 
   test('presence reaches users: USER_ADVERTISE for a newcomer on another server', async () => {

@@ -41,5 +41,5 @@ test('a connection that never says hello is closed', async () => {
   const idle = await connect(s.url)
   const closed = await Promise.race([idle.closed, Bun.sleep(2_000).then(() => null)])
   expect(closed?.code).toBe(1008)
-  expect(s.ctx.links.size).toBe(0)
+  expect(s.ctx.peers.links.size).toBe(0)
 })

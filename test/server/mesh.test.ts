@@ -42,7 +42,7 @@ test('a killed server is marked down, then links back on restart with the same i
   )
   await Bun.sleep(300)
   expect(again.ctx.peers.size).toBe(2)
-  expect(intro!.ctx.links.size).toBe(2)
+  expect(intro!.ctx.peers.links.size).toBe(2)
 })
 
 test('a restarted introducer keeps its id and gets its links back from both sides', async () => {
@@ -74,8 +74,8 @@ test('two servers that dial each other at once keep exactly one link between the
   ])
   await until(() => i2.ctx.peers.size === 1 && a2.ctx.peers.size === 1, 5_000, 'linked again')
   await Bun.sleep(FAST.heartbeatMs * 5)
-  expect(i2.ctx.links.size).toBe(1)
-  expect(a2.ctx.links.size).toBe(1)
+  expect(i2.ctx.peers.links.size).toBe(1)
+  expect(a2.ctx.peers.links.size).toBe(1)
   expect(i2.ctx.peers.get(a2.serverId())?.closed).toBe(false)
   expect(a2.ctx.peers.get(i2.serverId())?.closed).toBe(false)
 })

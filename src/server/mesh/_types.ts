@@ -5,12 +5,11 @@ import type { ServerContext } from '../context.ts'
 import type { Link } from '../link.ts'
 import type { Verified } from '../verified.ts'
 
+export type MeshType = ServerToServerFrame['type']
 /** `text` is the frame exactly as received, so gossip is relayed unchanged (PROTOCOL.md §4). */
 export type MeshCall = { ctx: ServerContext; link: Link; raw: Record<string, unknown>; text: string }
-export type MeshFrame<K extends ServerToServerFrame['type']> = Verified<
-  Extract<ServerToServerFrame, { type: K }>
->
+export type MeshFrame<K extends MeshType> = Verified<Extract<ServerToServerFrame, { type: K }>>
 /** Like `Handlers`, but every handler takes only a verified frame (STYLE.md §7). */
 export type MeshHandlers = {
-  [K in ServerToServerFrame['type']]: (f: MeshFrame<K>, c: MeshCall) => void | Promise<void>
+  [K in MeshType]: (f: MeshFrame<K>, c: MeshCall) => void | Promise<void>
 }

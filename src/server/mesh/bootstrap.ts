@@ -5,22 +5,17 @@
 
 import { v4 as uuidv4 } from 'uuid'
 import { importPublicKey } from '../../crypto/index.ts'
-import { broadcastToServers, type ServerContext, signed } from '../context.ts'
-import { isUuid } from '../ids.ts'
-import type { Link } from '../link.ts'
-import { takeServerSlot } from '../quota.ts'
+import { isUuid } from '../../protocol/index.ts'
+import type { ServerContext } from '../context.ts'
+import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
-import { linkTo, redialDone } from './dialer.ts'
-import { relay } from './gossip.ts'
-import { establishPeer } from './peers.ts'
-
-function hello(ctx: ServerContext) {
-  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey }
-}
+import { linkTo, myAddress } from './dialer.ts'
+import { establishPeer } from './establish.ts'
+import { relay } from './relay.ts'
 
 function pin(ctx: ServerContext, serverId: string, host: string, port: number, pubkey: string): boolean {
-  if (!ctx.store.servers.get(serverId) && !takeServerSlot(ctx)) {
-    ctx.log.warn(`refused to pin server ${serverId}: ${ctx.limits.servers} servers pinned already`)
+  if (!ctx.store.servers.get(serverId) && !ctx.quota.takeServerSlot()) {
+    ctx.log.warn(`refused to pin server ${serverId}: ${ctx.quota.limits.servers} servers pinned already`)
     return false
   }
   const r = ctx.store.servers.pin({ serverId, host, port, pubkey })
@@ -28,12 +23,12 @@ function pin(ctx: ServerContext, serverId: string, host: string, port: number, p
     ctx.log.warn(`refused another key for pinned server ${serverId}`)
     return false
   }
-  ctx.addrs.set(serverId, { host, port })
+  ctx.peers.setAddr(serverId, { host, port })
   return true
 }
 
-async function link(ctx: ServerContext, l: Link, serverId: string, addr: { host: string; port: number }) {
-  if (await establishPeer(ctx, l, serverId, addr)) redialDone(ctx, serverId)
+async function link(ctx: ServerContext, l: Link, serverId: string, addr: Addr): Promise<void> {
+  await establishPeer(ctx, l, serverId, addr)
 }
 
 /** Introducer side: keep the joiner's id unless another key holds it, then welcome it. */
@@ -58,15 +53,13 @@ export async function onHelloJoin(
     pubkey: e.pubkey,
     meta: { display_name: e.username },
   }))
-  l.send(
-    await signed(ctx, 'SERVER_WELCOME', id, {
-      assigned_id: id,
-      servers,
-      clients,
-      pubkey: ctx.me.pubkey,
-      server_pub: ctx.me.pubkey,
-    }),
-  )
+  await ctx.outbox.send(l, 'SERVER_WELCOME', id, {
+    assigned_id: id,
+    servers,
+    clients,
+    pubkey: ctx.me.pubkey,
+    server_pub: ctx.me.pubkey,
+  })
   ctx.log.info(`welcomed server ${id} from ${p.host}:${p.port}`)
   await link(ctx, l, id, { host: p.host, port: p.port })
 }
@@ -81,10 +74,11 @@ function samePinned(ctx: ServerContext, id: string, key: string): boolean {
 
 /** Joiner side: adopt the assigned id, pin the introducer, link to every listed server, announce. */
 export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }: MeshCall): Promise<void> {
-  if (!l.onWelcome || !l.target || !f.payload.pubkey) return
-  const introducer = { host: l.target.host, port: l.target.port }
-  if (!pin(ctx, f.from, introducer.host, introducer.port, keySpki(f.payload.pubkey)))
-    return l.onWelcome(false)
+  const role = l.server
+  const onWelcome = role?.onWelcome
+  if (!onWelcome || !role?.target || !f.payload.pubkey) return
+  const introducer = { host: role.target.host, port: role.target.port }
+  if (!pin(ctx, f.from, introducer.host, introducer.port, keySpki(f.payload.pubkey))) return onWelcome(false)
   const assigned = f.payload.assigned_id
   if (assigned && assigned !== ctx.me.serverId) {
     ctx.log.warn(`introducer assigned id ${assigned} (was ${ctx.me.serverId})`)
@@ -92,7 +86,7 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
     ctx.me.serverId = assigned
   }
   await link(ctx, l, f.from, introducer)
-  l.onWelcome(true)
+  onWelcome(true)
   for (const s of f.payload.servers) {
     if (s.server_id === ctx.me.serverId || s.server_id === f.from) continue
     let spki: string
@@ -103,7 +97,7 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
     }
     if (pin(ctx, s.server_id, s.host, s.port, spki)) linkTo(ctx, s.server_id, { host: s.host, port: s.port })
   }
-  broadcastToServers(ctx, await signed(ctx, 'SERVER_ANNOUNCE', '*', hello(ctx)))
+  ctx.peers.broadcast(await ctx.outbox.frame('SERVER_ANNOUNCE', '*', myAddress(ctx)))
 }
 
 /** Both ends of a link say SERVER_HELLO_LINK: the acceptor answers the dialer with its own. */
@@ -114,17 +108,16 @@ export async function onHelloLink(
   const p = f.payload
   if (f.from === ctx.me.serverId || !isUuid(f.from)) return l.close(4003, 'bad server id')
   if (l.direction === 'out') {
-    if (l.target?.expect && l.target.expect !== f.from)
-      return l.close(4003, 'unexpected server at that address')
-    if (!pin(ctx, f.from, l.target?.host ?? p.host, l.target?.port ?? p.port, keySpki(p.pubkey)))
-      return l.close(4003, 'key mismatch')
-    if (!l.peerId)
-      await link(ctx, l, f.from, { host: l.target?.host ?? p.host, port: l.target?.port ?? p.port })
+    const target = l.server?.target
+    if (target?.expect && target.expect !== f.from) return l.close(4003, 'unexpected server at that address')
+    const addr = { host: target?.host ?? p.host, port: target?.port ?? p.port }
+    if (!pin(ctx, f.from, addr.host, addr.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
+    if (!l.peerId) await link(ctx, l, f.from, addr)
     return
   }
   if (l.peerId) return
   if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
-  l.send(await signed(ctx, 'SERVER_HELLO_LINK', f.from, hello(ctx)))
+  await ctx.outbox.send(l, 'SERVER_HELLO_LINK', f.from, myAddress(ctx))
   await link(ctx, l, f.from, { host: p.host, port: p.port })
 }
 

@@ -11,12 +11,10 @@ import {
   verifyDm,
   verifyPublic,
 } from '../../crypto/index.ts'
-import { signed } from '../context.ts'
-import { spkiOrNull } from '../ids.ts'
-import { route } from '../routing.ts'
-import { deliverPublicLocally } from '../users/delivery.ts'
+import { deliverPublicLocally } from '../fanout.ts'
+import { spkiOrNull } from '../keys.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
-import { pinFirstSenderKey } from './gossip.ts'
+import { pinFirstSenderKey } from './directory.ts'
 
 /** Server-to-server skew we tolerate on the original user ts (user links allow ±5 minutes). */
 const SERVER_FRESHNESS_MS = 10 * 60_000
@@ -40,7 +38,7 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
       : p.items
     if (items.length < p.items.length)
       forged(`${p.items.length - items.length} public item(s) with a bad content_sig`)
-    return deliverPublicLocally(ctx, p.sender, f.ts, { sender: p.sender, sender_pub: p.sender_pub }, items)
+    return deliverPublicLocally(ctx, f.ts, { sender: p.sender, sender_pub: p.sender_pub }, items)
   }
   if (key && 'sender_pub' in p && p.sender_pub !== undefined && spkiOrNull(p.sender_pub) !== key.spki)
     return forged('sender_pub is not the directory key')
@@ -56,26 +54,39 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
     if (!verifyContent(key, pre, p.content_sig)) return forged('file manifest signature does not verify')
   }
 
-  const r = route(ctx, p.user_id)
+  const r = ctx.presence.route(p.user_id)
   if (r.kind === 'unknown') return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not online`)
   if (r.kind === 'remote') {
     if (r.link !== call.link) r.link.send(call.text)
     return
   }
-  const { user_id, inner_type, ...rest } = p
-  const body = 'type' in rest ? Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'type')) : rest
-  if (inner_type === 'MSG_DIRECT') {
-    const { ciphertext, sender: s, sender_pub, content_sig } = p
-    r.link.send(
-      await signed(
-        ctx,
+  // Handed over as the original frame: MSG_DIRECT as USER_DELIVER from us, files as themselves
+  // with the sender's `from` and `ts` (PROTOCOL.md §3.2).
+  const opts = { ts: f.ts, from: p.sender }
+  switch (p.inner_type) {
+    case 'MSG_DIRECT': {
+      const { ciphertext, sender, sender_pub, content_sig } = p
+      return ctx.outbox.send(
+        r.link,
         'USER_DELIVER',
-        user_id,
-        { ciphertext, sender: s, sender_pub, content_sig },
-        { ts: f.ts },
-      ),
-    )
-  } else {
-    r.link.send(await signed(ctx, inner_type, user_id, body, { ts: f.ts, from: p.sender }))
+        p.user_id,
+        { ciphertext, sender, sender_pub, content_sig },
+        {
+          ts: f.ts,
+        },
+      )
+    }
+    case 'FILE_START': {
+      const { user_id, inner_type, ...body } = p
+      return ctx.outbox.send(r.link, inner_type, user_id, body, opts)
+    }
+    case 'FILE_CHUNK': {
+      const { user_id, inner_type, ...body } = p
+      return ctx.outbox.send(r.link, inner_type, user_id, body, opts)
+    }
+    case 'FILE_END': {
+      const { user_id, inner_type, ...body } = p
+      return ctx.outbox.send(r.link, inner_type, user_id, body, opts)
+    }
   }
 }

@@ -3,13 +3,10 @@
  * lost peer with exponential backoff and jitter (PROTOCOL.md §4 "Join", "Links", "Health").
  */
 
-import { onLinkClosed, onLinkMessage } from '../connection.ts'
-import { type ServerContext, signed } from '../context.ts'
-import { Link, SERVER_RATE } from '../link.ts'
+import type { ServerContext } from '../context.ts'
+import { type Addr, type Link, SERVER_RATE } from '../link.ts'
 
 const JOIN_TIMEOUT_MS = 5_000
-
-type Addr = { host: string; port: number }
 
 /** Opens a WebSocket to another server and sends `hello` as its first frame. */
 export function dial(
@@ -19,7 +16,7 @@ export function dial(
   hello: () => Promise<string>,
 ): Link {
   const ws = new WebSocket(`ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`)
-  const link = new Link(
+  const link = ctx.peers.open(
     'out',
     `${addr.host}:${addr.port}`,
     {
@@ -31,56 +28,60 @@ export function dial(
     },
     SERVER_RATE,
   )
-  link.kind = 'server'
-  link.target = { ...addr, expect }
-  ctx.links.add(link)
+  link.becomeServer({ ...addr, expect })
   ws.addEventListener('open', () => {
     hello().then(
       (t) => ws.send(t),
       (e) => ctx.log.error(`could not sign hello: ${String(e)}`),
     )
   })
-  ws.addEventListener('message', (ev) => onLinkMessage(ctx, link, ev.data as string | Buffer))
+  ws.addEventListener('message', (ev) => ctx.events.message(link, ev.data as string | Buffer))
   ws.addEventListener('close', () => {
     link.closed = true
-    onLinkClosed(ctx, link)
+    ctx.events.closed(link)
   })
   ws.addEventListener('error', () => {})
   return link
 }
 
-function myAddress(ctx: ServerContext) {
+/** What a dialing server says about itself in SERVER_HELLO_JOIN / _LINK / ANNOUNCE. */
+export function myAddress(ctx: ServerContext) {
   return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey }
 }
 
 /** Dials a known server with SERVER_HELLO_LINK, unless a live link or a dial is already there. */
 export function linkTo(ctx: ServerContext, serverId: string, addr: Addr): void {
-  if (ctx.stopping || serverId === ctx.me.serverId || ctx.peers.has(serverId)) return
-  dial(ctx, addr, serverId, () => signed(ctx, 'SERVER_HELLO_LINK', serverId, myAddress(ctx)))
+  if (ctx.work.stopping || serverId === ctx.me.serverId || ctx.peers.has(serverId)) return
+  dial(ctx, addr, serverId, () => ctx.outbox.frame('SERVER_HELLO_LINK', serverId, myAddress(ctx)))
 }
 
 /** Tries each introducer in order until one answers SERVER_WELCOME; retries all with backoff. */
-export async function joinMesh(ctx: ServerContext, introducers: Addr[], attempt = 0): Promise<boolean> {
+export async function joinMesh(
+  ctx: ServerContext,
+  introducers: readonly Addr[],
+  attempt = 0,
+): Promise<boolean> {
   for (const addr of introducers) {
-    if (ctx.stopping) return false
+    if (ctx.work.stopping) return false
     const ok = await new Promise<boolean>((resolve) => {
       const link = dial(ctx, addr, null, () =>
-        signed(ctx, 'SERVER_HELLO_JOIN', `${addr.host}:${addr.port}`, myAddress(ctx)),
+        ctx.outbox.frame('SERVER_HELLO_JOIN', `${addr.host}:${addr.port}`, myAddress(ctx)),
       )
+      const role = link.becomeServer()
       const timer = setTimeout(() => settle(false), JOIN_TIMEOUT_MS)
       const settle = (v: boolean) => {
         clearTimeout(timer)
-        link.onWelcome = null
+        role.onWelcome = null
         if (!v && !ctx.peers.has(link.peerId ?? '')) link.close(1000, 'join failed')
         resolve(v)
       }
-      link.onWelcome = settle
+      role.onWelcome = settle
       link.onClosed = () => settle(false)
     })
     if (ok) return true
     ctx.log.warn(`introducer ${addr.host}:${addr.port} did not welcome us`)
   }
-  if (ctx.stopping || introducers.length === 0) return false
+  if (ctx.work.stopping || introducers.length === 0) return false
   const delay = backoff(ctx, attempt)
   ctx.log.warn(`no introducer reachable; retrying in ${Math.round(delay)} ms`)
   await Bun.sleep(delay)
@@ -96,30 +97,12 @@ function backoff(ctx: ServerContext, attempt: number): number {
 
 /** Redials a lost peer until it is linked again (by us or by it). */
 export function scheduleRedial(ctx: ServerContext, serverId: string): void {
-  if (ctx.stopping || ctx.peers.has(serverId)) return
-  const state = ctx.redials.get(serverId) ?? { attempt: 0, timer: null }
-  if (state.timer) return
+  if (ctx.work.stopping || ctx.peers.has(serverId)) return
   const pinned = ctx.store.servers.get(serverId)
   if (!pinned) return
-  state.timer = setTimeout(
-    () => {
-      state.timer = null
-      state.attempt++
-      if (ctx.stopping || ctx.peers.has(serverId)) {
-        ctx.redials.delete(serverId)
-        return
-      }
-      linkTo(ctx, serverId, { host: pinned.host, port: pinned.port })
-      // If this dial fails, its close schedules the next attempt.
-    },
-    backoff(ctx, state.attempt),
+  ctx.peers.scheduleRedial(
+    serverId,
+    (attempt) => backoff(ctx, attempt),
+    () => linkTo(ctx, serverId, { host: pinned.host, port: pinned.port }),
   )
-  ctx.redials.set(serverId, state)
-}
-
-/** Clears the backoff once a link to `serverId` is up. */
-export function redialDone(ctx: ServerContext, serverId: string): void {
-  const state = ctx.redials.get(serverId)
-  if (state?.timer) clearTimeout(state.timer)
-  ctx.redials.delete(serverId)
 }

@@ -2,15 +2,10 @@
 
 import type { MeshCall, MeshHandlers } from './_types.ts'
 import { onAnnounce, onHelloJoin, onHelloLink, onWelcome } from './bootstrap.ts'
+import { onChannelAdd, onChannelUpdated, onKeyShare } from './channel.ts'
 import { onServerDeliver } from './deliver.ts'
-import {
-  onAdvertise,
-  onChannelAdd,
-  onChannelUpdated,
-  onDirectoryEntry,
-  onKeyShare,
-  onRemove,
-} from './gossip.ts'
+import { onDirectoryEntry } from './directory.ts'
+import { onAdvertise, onRemove } from './presence.ts'
 
 /** Handlers receive frames only after `verifyServerFrame` (the `Verified` brand says so). */
 export const meshHandlers = {

@@ -10,9 +10,23 @@ import type { ServerContext } from '../context.ts'
 import type { Link } from '../link.ts'
 import { brand, type Verified } from '../verified.ts'
 
-const SELF_KEYED = new Set(['SERVER_HELLO_JOIN', 'SERVER_HELLO_LINK', 'SERVER_ANNOUNCE', 'SERVER_WELCOME'])
+type MeshType = ServerToServerFrame['type']
+
+/** Frames that carry the key they are signed with. */
+const SELF_KEYED: ReadonlySet<MeshType> = new Set<MeshType>([
+  'SERVER_HELLO_JOIN',
+  'SERVER_HELLO_LINK',
+  'SERVER_ANNOUNCE',
+  'SERVER_WELCOME',
+])
 /** Frames only the peer at the other end of this link may originate. */
-const DIRECT_ONLY = new Set(['HEARTBEAT', 'ACK', 'ERROR', 'CTRL_CLOSE', 'SERVER_WELCOME'])
+const DIRECT_ONLY: ReadonlySet<MeshType> = new Set<MeshType>([
+  'HEARTBEAT',
+  'ACK',
+  'ERROR',
+  'CTRL_CLOSE',
+  'SERVER_WELCOME',
+])
 
 export type VerifyResult<F> = { ok: true; frame: Verified<F>; key: PublicKey } | { ok: false; reason: string }
 

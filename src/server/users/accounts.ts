@@ -12,28 +12,18 @@ import {
   verifyPayload,
 } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
-import { signed } from '../context.ts'
-import { isUuid, USERNAME_RE } from '../ids.ts'
-import { announceDirectoryEntry } from '../presence.ts'
+import { isUsername, isUuid, USERNAME_RULE } from '../../protocol/index.ts'
+import { announceDirectoryEntry } from '../announce.ts'
 import type { UserCall, UserFrame } from './_types.ts'
 
 const LOGIN_FAILED = 'invalid username or password'
-/** Failed attempts allowed on one connection before it is closed. */
-const MAX_FAILS_PER_LINK = 5
-
-/** A verifier for a random key: unknown logins are checked against it so both paths cost the same. */
-let dummyVerifier: Promise<string> | null = null
-function dummy(): Promise<string> {
-  dummyVerifier ??= hashVerifier(b64uEncode(randomBytes(32)))
-  return dummyVerifier
-}
 
 async function sendAuthOk(
   c: UserCall,
   user: { userId: string; username: string; pubkey: string; privkeyStore: string },
 ) {
   const nonce = b64uEncode(randomBytes(32))
-  c.link.auth = { stage: 'authenticated', userId: user.userId, nonce }
+  c.login.authenticate(user.userId, nonce)
   const payload = {
     user_id: user.userId,
     username: user.username,
@@ -42,16 +32,16 @@ async function sendAuthOk(
     nonce,
     server_ts: Date.now(),
   }
-  c.link.send(await signed(c.ctx, 'AUTH_OK', user.userId, payload))
+  await c.ctx.outbox.send(c.link, 'AUTH_OK', user.userId, payload)
 }
 
 export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Promise<void> {
-  const { ctx, link } = c
-  if (link.auth.stage !== 'new') throw new ChatError('BAD_REQUEST', 'this connection is already logging in')
+  const { ctx } = c
+  if (c.login.state.stage !== 'new')
+    throw new ChatError('BAD_REQUEST', 'this connection is already logging in')
   const p = f.payload
   const username = p.username.toLowerCase()
-  if (!USERNAME_RE.test(username))
-    throw new ChatError('BAD_REQUEST', 'username must be 3-32 characters of a-z, 0-9 and _')
+  if (!isUsername(username)) throw new ChatError('BAD_REQUEST', USERNAME_RULE)
   if (!isUuid(f.from)) throw new ChatError('BAD_REQUEST', 'from must be the new user id (UUID v4)')
   const pub = importPublicKey(p.pubkey)
   assertKdfParams(p.kdf)
@@ -100,13 +90,14 @@ export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Pr
 
 export async function onAuthHello(f: UserFrame<'AUTH_HELLO'>, c: UserCall): Promise<void> {
   const { ctx, link } = c
-  if (link.auth.stage !== 'new') throw new ChatError('BAD_REQUEST', 'this connection is already logging in')
+  if (c.login.state.stage !== 'new')
+    throw new ChatError('BAD_REQUEST', 'this connection is already logging in')
   const login = f.payload.login.toLowerCase()
   const account = isUuid(login) ? ctx.store.users.byId(login) : ctx.store.users.byUsername(login)
   if (!account) {
     const entry = isUuid(login) ? ctx.store.directory.byId(login) : ctx.store.directory.byUsername(login)
     if (entry && entry.serverId !== ctx.me.serverId) {
-      const addr = ctx.addrs.get(entry.serverId)
+      const addr = ctx.peers.addrs.get(entry.serverId)
       const where = addr ? ` (ws://${addr.host}:${addr.port})` : ''
       throw new ChatError('AUTH_FAILED', `account lives on server ${entry.serverId}${where}: log in there`)
     }
@@ -116,24 +107,21 @@ export async function onAuthHello(f: UserFrame<'AUTH_HELLO'>, c: UserCall): Prom
     salt: fakeSalt(ctx.me.secret, login),
     ...DEFAULT_KDF,
   }
-  link.auth = { stage: 'challenged', login, userId: account?.userId ?? null }
-  link.send(await signed(ctx, 'AUTH_CHALLENGE', '', { kdf }))
+  c.login.challenge(login, account?.userId ?? null)
+  await ctx.outbox.send(link, 'AUTH_CHALLENGE', '', { kdf })
 }
 
 export async function onAuthResponse(f: UserFrame<'AUTH_RESPONSE'>, c: UserCall): Promise<void> {
   const { ctx, link } = c
-  const auth = link.auth
+  const auth = c.login.state
   if (auth.stage !== 'challenged') throw new ChatError('BAD_REQUEST', 'send AUTH_HELLO first')
   const wait = ctx.loginDelay.delayFor(auth.login)
   if (wait > 0) await Bun.sleep(wait)
   const account = auth.userId ? ctx.store.users.byId(auth.userId) : null
-  const ok = await checkVerifier(f.payload.auth_key, account?.pakePassword ?? (await dummy()))
+  const ok = await checkVerifier(f.payload.auth_key, account?.pakePassword ?? (await ctx.loginDelay.dummy()))
   if (!ok || !account) {
     ctx.loginDelay.fail(auth.login)
-    link.authFailures++
-    link.auth = { stage: 'new' }
-    if (link.authFailures >= MAX_FAILS_PER_LINK)
-      setTimeout(() => link.close(1008, 'too many failed logins'), 50)
+    if (c.login.fail()) setTimeout(() => link.close(1008, 'too many failed logins'), 50)
     throw new ChatError('AUTH_FAILED', LOGIN_FAILED)
   }
   ctx.loginDelay.succeed(auth.login)

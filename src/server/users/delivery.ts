@@ -12,8 +12,8 @@ import {
   verifyPublic,
 } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
-import { type ServerContext, signed } from '../context.ts'
-import { route } from '../routing.ts'
+import type { ServerContext } from '../context.ts'
+import { deliverPublicLocally } from '../fanout.ts'
 import { seenKey } from '../seen.ts'
 import { FRESHNESS_MS, type UserCall, type UserFrame } from './_types.ts'
 
@@ -21,9 +21,10 @@ type Routed = { type: string; from: string; to: string; ts: number }
 
 /** Common checks; returns the sender's directory key. */
 function admit(f: Routed, c: UserCall, senderPub?: string) {
-  const { ctx, link } = c
-  if (link.auth.stage !== 'bound') throw new ChatError('AUTH_FAILED', 'log in first')
-  if (f.from !== link.auth.userId) throw new ChatError('AUTH_FAILED', 'from must be your own user id')
+  const { ctx } = c
+  const userId = c.login.boundUser
+  if (!userId) throw new ChatError('AUTH_FAILED', 'log in first')
+  if (f.from !== userId) throw new ChatError('AUTH_FAILED', 'from must be your own user id')
   if (Math.abs(f.ts - Date.now()) > FRESHNESS_MS)
     throw new ChatError('BAD_REQUEST', 'ts is more than 5 minutes off the server clock')
   const entry = ctx.store.directory.byId(f.from)
@@ -45,33 +46,21 @@ function firstTime(f: Routed, c: UserCall): boolean {
   return false
 }
 
-/** Sends a user frame onward: as `localType` to a local user, or inside SERVER_DELIVER. */
-async function forward(
-  ctx: ServerContext,
-  f: Routed,
-  localType: string,
-  local: Record<string, unknown>,
-  remote: Record<string, unknown>,
-) {
-  const r = route(ctx, f.to)
-  if (r.kind === 'unknown') throw new ChatError('USER_NOT_FOUND', `user ${f.to} is not online`)
-  if (r.kind === 'local')
-    r.link.send(
-      await signed(ctx, localType, f.to, local, {
-        ts: f.ts,
-        from: localType === 'USER_DELIVER' ? ctx.me.serverId : f.from,
-      }),
-    )
-  else
-    r.link.send(
-      await signed(
-        ctx,
-        'SERVER_DELIVER',
-        r.serverId,
-        { user_id: f.to, sender: f.from, ...remote },
-        { ts: f.ts },
-      ),
-    )
+type DirectBody = { ciphertext: string; sender: string; sender_pub: string; content_sig: string }
+
+/** Where a frame for `to` goes; USER_NOT_FOUND when they are online nowhere we can reach. */
+function routeTo(ctx: ServerContext, to: string) {
+  const r = ctx.presence.route(to)
+  if (r.kind === 'unknown') throw new ChatError('USER_NOT_FOUND', `user ${to} is not online`)
+  return r
+}
+
+/** MSG_DIRECT onward: USER_DELIVER from us to a local user, else inside SERVER_DELIVER. */
+async function forwardDirect(ctx: ServerContext, f: Routed, body: DirectBody): Promise<void> {
+  const r = routeTo(ctx, f.to)
+  if (r.kind === 'local') return ctx.outbox.send(r.link, 'USER_DELIVER', f.to, body, { ts: f.ts })
+  const payload = { user_id: f.to, ...body, inner_type: 'MSG_DIRECT' as const }
+  await ctx.outbox.send(r.link, 'SERVER_DELIVER', r.serverId, payload, { ts: f.ts })
 }
 
 export async function onMsgDirect(f: UserFrame<'MSG_DIRECT'>, c: UserCall): Promise<void> {
@@ -85,7 +74,7 @@ export async function onMsgDirect(f: UserFrame<'MSG_DIRECT'>, c: UserCall): Prom
     sender_pub: f.payload.sender_pub,
     content_sig: f.payload.content_sig,
   }
-  await forward(c.ctx, f, 'USER_DELIVER', body, { ...body, inner_type: 'MSG_DIRECT' })
+  await forwardDirect(c.ctx, f, body)
 }
 
 type FileFrame = UserFrame<'FILE_START'> | UserFrame<'FILE_CHUNK'> | UserFrame<'FILE_END'>
@@ -98,7 +87,34 @@ export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
       throw new ChatError('INVALID_SIG', 'file manifest signature does not verify')
   }
   if (!firstTime(f, c)) return
-  await forward(c.ctx, f, f.type, { ...f.payload, sender: f.from }, { ...f.payload, inner_type: f.type })
+  const { ctx } = c
+  const r = routeTo(ctx, f.to)
+  if (r.kind === 'remote') {
+    const payload = { user_id: f.to, sender: f.from, ...fileBody(f) }
+    return ctx.outbox.send(r.link, 'SERVER_DELIVER', r.serverId, payload, { ts: f.ts })
+  }
+  // Files reach a local user as themselves, with the sender's `from` and `ts` (PROTOCOL.md §3.2).
+  const opts = { ts: f.ts, from: f.from }
+  switch (f.type) {
+    case 'FILE_START':
+      return ctx.outbox.send(r.link, f.type, f.to, { ...f.payload, sender: f.from }, opts)
+    case 'FILE_CHUNK':
+      return ctx.outbox.send(r.link, f.type, f.to, { ...f.payload, sender: f.from }, opts)
+    case 'FILE_END':
+      return ctx.outbox.send(r.link, f.type, f.to, { ...f.payload, sender: f.from }, opts)
+  }
+}
+
+/** A file frame's payload tagged with its type, as SERVER_DELIVER carries it (PROTOCOL.md §4). */
+function fileBody(f: FileFrame) {
+  switch (f.type) {
+    case 'FILE_START':
+      return { ...f.payload, inner_type: f.type }
+    case 'FILE_CHUNK':
+      return { ...f.payload, inner_type: f.type }
+    case 'FILE_END':
+      return { ...f.payload, inner_type: f.type }
+  }
 }
 
 /**
@@ -114,37 +130,25 @@ export async function onPublic(f: UserFrame<'MSG_PUBLIC_CHANNEL'>, c: UserCall):
   const local: typeof f.payload.items = []
   const remote = new Map<string, typeof f.payload.items>()
   for (const item of f.payload.items) {
-    const r = route(ctx, item.member_id)
+    const r = ctx.presence.route(item.member_id)
     if (r.kind === 'local') local.push(item)
     else if (r.kind === 'remote') remote.set(r.serverId, [...(remote.get(r.serverId) ?? []), item])
   }
   const base = { sender: f.from, sender_pub: f.payload.sender_pub }
   await Promise.all([
-    deliverPublicLocally(ctx, f.from, f.ts, base, local),
+    deliverPublicLocally(ctx, f.ts, base, local),
     ...[...remote].map(async ([serverId, items]) => {
+      const link = ctx.peers.get(serverId)
+      if (!link) return
       const payload = {
         user_id: 'public',
-        inner_type: 'MSG_PUBLIC_CHANNEL',
+        inner_type: 'MSG_PUBLIC_CHANNEL' as const,
         ...base,
         items,
-        ciphertext: '',
-        content_sig: '',
+        ciphertext: '' as const,
+        content_sig: '' as const,
       }
-      ctx.peers.get(serverId)?.send(await signed(ctx, 'SERVER_DELIVER', serverId, payload, { ts: f.ts }))
+      await ctx.outbox.send(link, 'SERVER_DELIVER', serverId, payload, { ts: f.ts })
     }),
   ])
-}
-
-/** One signed frame for all local members of a batch; each member picks its own item. */
-export async function deliverPublicLocally(
-  ctx: ServerContext,
-  sender: string,
-  ts: number,
-  base: { sender: string; sender_pub: string },
-  items: { member_id: string; ciphertext: string; content_sig: string }[],
-): Promise<void> {
-  const links = items.flatMap((i) => ctx.localUsers.get(i.member_id) ?? [])
-  if (links.length === 0) return
-  const text = await signed(ctx, 'MSG_PUBLIC_CHANNEL', 'public', { ...base, items }, { ts, from: sender })
-  for (const l of links) l.send(text)
 }

@@ -2,14 +2,12 @@
 
 import { importPublicKey, verifyPayload } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
-import { signed } from '../context.ts'
-import { attachUser } from '../presence.ts'
-import { onlineUsers } from '../routing.ts'
+import { attachUser } from '../announce.ts'
 import type { UserCall, UserFrame } from './_types.ts'
 
 export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Promise<void> {
-  const { ctx, link } = c
-  const auth = link.auth
+  const { ctx, link, login } = c
+  const auth = login.state
   if (auth.stage === 'bound') throw new ChatError('BAD_REQUEST', 'already logged in')
   if (auth.stage !== 'authenticated')
     throw new ChatError('AUTH_FAILED', 'log in or register before USER_HELLO')
@@ -18,8 +16,9 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   const entry = ctx.store.directory.byId(auth.userId)
   if (!entry) throw new ChatError('AUTH_FAILED', 'account not found')
   // The nonce is single-use: whatever happens next, it cannot be replayed on this link.
-  const nonce = auth.nonce
-  link.auth = { stage: 'new' }
+  const taken = login.takeNonce()
+  if (!taken) throw new ChatError('AUTH_FAILED', 'log in or register before USER_HELLO')
+  const { nonce } = taken
   const key = importPublicKey(entry.pubkey)
   if (importPublicKey(f.payload.pubkey).spki !== key.spki)
     throw new ChatError('BAD_KEY', 'pubkey is not the registered key')
@@ -27,11 +26,12 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
     throw new ChatError('INVALID_SIG', 'USER_HELLO must sign the login nonce with the account key')
   }
   // One live session per user: the first keeps its traffic; the newcomer is told why.
-  if (ctx.localUsers.has(auth.userId)) throw new ChatError('NAME_IN_USE', 'this user is already logged in')
+  if (ctx.presence.local.has(entry.userId))
+    throw new ChatError('NAME_IN_USE', 'this user is already logged in')
   await attachUser(ctx, link, entry)
   const [ack, list] = await Promise.all([
-    signed(ctx, 'ACK', entry.userId, { msg_ref: 'USER_HELLO' }),
-    signed(ctx, 'USER_LIST', entry.userId, { users: onlineUsers(ctx) }),
+    ctx.outbox.frame('ACK', entry.userId, { msg_ref: 'USER_HELLO' }),
+    ctx.outbox.frame('USER_LIST', entry.userId, { users: ctx.presence.online() }),
   ])
   link.send(ack)
   link.send(list)

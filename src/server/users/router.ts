@@ -1,8 +1,6 @@
 /** @module The user-link handler table: one entry per frame a client may send (STYLE.md §3). */
 
 import { ChatError } from '../../errors.ts'
-import { signed } from '../context.ts'
-import { onlineUsers } from '../routing.ts'
 import type { UserHandlers } from './_types.ts'
 import { onAuthHello, onAuthResponse, onRegister } from './accounts.ts'
 import { onFile, onMsgDirect, onPublic } from './delivery.ts'
@@ -18,9 +16,10 @@ export const userHandlers = {
   FILE_START: onFile,
   FILE_CHUNK: onFile,
   FILE_END: onFile,
-  LIST: async (_f, { ctx, link }) => {
-    if (link.auth.stage !== 'bound') throw new ChatError('AUTH_FAILED', 'log in first')
-    link.send(await signed(ctx, 'USER_LIST', link.auth.userId, { users: onlineUsers(ctx) }))
+  LIST: async (_f, { ctx, link, login }) => {
+    const userId = login.boundUser
+    if (!userId) throw new ChatError('AUTH_FAILED', 'log in first')
+    await ctx.outbox.send(link, 'USER_LIST', userId, { users: ctx.presence.online() })
   },
   // Liveness and courtesy frames need no answer; never answer an ERROR (PROTOCOL.md §4).
   HEARTBEAT: () => {},

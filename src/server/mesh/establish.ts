@@ -1,15 +1,15 @@
 /**
  * @module The one-live-link-per-pair rule and what happens when a server link comes or goes
- * (PROTOCOL.md §4 "Links", "Health").
+ * (PROTOCOL.md §4 "Links", "Health"). Peers holds the tables; this file decides.
  */
 
+import { dropServerUsers, resync } from '../announce.ts'
 import type { ServerContext } from '../context.ts'
-import type { Link } from '../link.ts'
-import { dropServerUsers, resync } from '../presence.ts'
+import type { Addr, Link, ServerRole } from '../link.ts'
 import { scheduleRedial } from './dialer.ts'
 
 /** Links established this close together count as a simultaneous-dial race. */
-const RACE_WINDOW_MS = 2_000
+export const RACE_WINDOW_MS = 2_000
 
 function dialer(ctx: ServerContext, link: Link): string {
   return link.direction === 'out' ? ctx.me.serverId : (link.peerId ?? '')
@@ -22,11 +22,15 @@ function dialer(ctx: ServerContext, link: Link): string {
  * (`sig` covers only {host, port, pubkey}, so any copy of the server's SERVER_ANNOUNCE replays as
  * its SERVER_HELLO_LINK), and a live link must not be handed to whoever replays one.
  */
-function keepNew(ctx: ServerContext, old: Link, fresh: Link): boolean {
-  if (fresh.establishedAt - old.establishedAt > RACE_WINDOW_MS)
-    return fresh.establishedAt - old.lastSeen > ctx.timing.linkTimeoutMs / 2
-  const lower = [ctx.me.serverId, fresh.peerId ?? ''].sort()[0]
-  return dialer(ctx, fresh) === lower && dialer(ctx, old) !== lower
+export function keepNew(
+  ctx: ServerContext,
+  old: { link: Link; role: ServerRole },
+  fresh: { link: Link; role: ServerRole },
+): boolean {
+  if (fresh.role.establishedAt - old.role.establishedAt > RACE_WINDOW_MS)
+    return fresh.role.establishedAt - old.link.lastSeen > ctx.timing.linkTimeoutMs / 2
+  const lower = [ctx.me.serverId, fresh.role.peerId ?? ''].sort()[0]
+  return dialer(ctx, fresh.link) === lower && dialer(ctx, old.link) !== lower
 }
 
 /** Registers `link` as the live link to `serverId`; returns false when it lost to an existing one. */
@@ -34,22 +38,25 @@ export async function establishPeer(
   ctx: ServerContext,
   link: Link,
   serverId: string,
-  addr: { host: string; port: number },
+  addr: Addr,
 ): Promise<boolean> {
-  link.kind = 'server'
-  link.peerId = serverId
-  link.establishedAt = Date.now()
+  const role = link.becomeServer()
+  role.peerId = serverId
+  role.establishedAt = Date.now()
   const old = ctx.peers.get(serverId)
-  if (old && old !== link && !old.closed) {
-    if (!keepNew(ctx, old, link)) {
-      link.close(4000, 'duplicate link')
-      return false
-    }
-    ctx.peers.delete(serverId)
-    old.close(4000, 'duplicate link')
+  const oldRole = old?.server
+  if (
+    old &&
+    oldRole &&
+    old !== link &&
+    !old.closed &&
+    !keepNew(ctx, { link: old, role: oldRole }, { link, role })
+  ) {
+    link.close(4000, 'duplicate link')
+    return false
   }
-  ctx.peers.set(serverId, link)
-  ctx.addrs.set(serverId, addr)
+  ctx.peers.setLive(serverId, link, addr)?.close(4000, 'duplicate link')
+  ctx.peers.redialDone(serverId)
   ctx.store.servers.touch(serverId, Date.now())
   ctx.log.info(
     `linked with server ${serverId} at ${addr.host}:${addr.port} (${link.direction === 'out' ? 'dialed' : 'accepted'})`,
@@ -62,8 +69,7 @@ export async function establishPeer(
 /** A server link closed: if it was the live one, its users go offline here and we redial. */
 export async function peerClosed(ctx: ServerContext, link: Link): Promise<void> {
   const id = link.peerId
-  if (!id || ctx.peers.get(id) !== link) return
-  ctx.peers.delete(id)
+  if (!id || !ctx.peers.dropLive(id, link)) return
   ctx.log.warn(`link to server ${id} is down`)
   ctx.changed()
   await dropServerUsers(ctx, id)

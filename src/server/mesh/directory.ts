@@ -1,0 +1,109 @@
+/**
+ * @module DIRECTORY_ENTRY from other servers (docs/wire.md §5): who a user is and where their home
+ * is, taken only from that home server, with a name race rule and a per-server cap (Quota).
+ */
+
+import { importPublicKey } from '../../crypto/index.ts'
+import { isUsername } from '../../protocol/index.ts'
+import type { DirectoryEntry } from '../../store/index.ts'
+import type { ServerContext } from '../context.ts'
+import { spkiOrNull } from '../keys.ts'
+import type { MeshCall, MeshFrame } from './_types.ts'
+import { relay } from './relay.ts'
+
+/**
+ * How long a name stays contestable after registration. Two servers that register one name at
+ * about the same time converge on the older `(created, user_id)` (docs/wire.md §5); `created` is the
+ * claimant's word, so outside this window a claim could be back-dated to steal any name.
+ */
+const NAME_RACE_MS = 2 * 60_000
+/**
+ * Whether a claim created at `created` may take a name from `holder`: only in a registration race,
+ * and never from one of our own users (the home server is the authority on its accounts).
+ */
+function mayTakeName(ctx: ServerContext, holder: { serverId: string; created: number }, created: number) {
+  const now = Date.now()
+  return (
+    holder.serverId !== ctx.me.serverId &&
+    now - holder.created < NAME_RACE_MS &&
+    Math.abs(now - created) < NAME_RACE_MS
+  )
+}
+
+/**
+ * Takes a directory entry from its home server; a re-key, a move to another home server, or a
+ * name taken from its owner is refused.
+ */
+export function learn(
+  call: MeshCall,
+  e: { userId: string; username: string; pubkey: string; serverId: string; created: number },
+): boolean {
+  const { ctx } = call
+  let spki: string
+  try {
+    spki = importPublicKey(e.pubkey).spki
+  } catch {
+    ctx.log.warn(`refused a weak key for user ${e.userId} from server ${e.serverId}`)
+    return false
+  }
+  // The key is public, so an entry with the right key proves nothing: a user's home is fixed at
+  // registration, or any server could re-home a user and then advertise and receive their traffic.
+  const known = ctx.store.directory.byId(e.userId)
+  if (known && known.serverId !== e.serverId) {
+    ctx.log.warn(`refused directory entry moving ${e.userId} from ${known.serverId} to ${e.serverId}`)
+    return false
+  }
+  const holder = ctx.store.directory.byUsername(e.username)
+  if (holder && holder.userId !== e.userId && !mayTakeName(ctx, holder, e.created)) {
+    ctx.log.warn(`refused directory entry for ${e.userId} from ${e.serverId}: "${e.username}" is taken`)
+    return false
+  }
+  if (!known && !ctx.quota.takeUserSlot(e.serverId)) {
+    ctx.log.warn(`refused directory entry for ${e.userId}: server ${e.serverId} is at its user cap`)
+    return false
+  }
+  const r = ctx.store.directory.upsert({ ...e, pubkey: spki })
+  if (r === 'rekey' || r === 'name_conflict') {
+    ctx.log.warn(`refused directory entry for ${e.userId} from server ${e.serverId}: ${r}`)
+    return false
+  }
+  return true
+}
+
+export function onDirectoryEntry(f: MeshFrame<'DIRECTORY_ENTRY'>, call: MeshCall): void {
+  const p = f.payload
+  // Only a user's home server speaks for them.
+  if (f.from !== p.server_id || p.server_id === call.ctx.me.serverId) return
+  if (!isUsername(p.username)) return
+  if (
+    !learn(call, {
+      userId: p.user_id,
+      username: p.username.toLowerCase(),
+      pubkey: p.pubkey,
+      serverId: p.server_id,
+      created: p.created,
+    })
+  )
+    return
+  relay(call, f.from)
+}
+
+/**
+ * A user whose server advertised no key: pin the first `sender_pub` seen for them, from then on
+ * the directory refuses any other (PROTOCOL.md §3.2). Returns the new entry, or null.
+ */
+export function pinFirstSenderKey(
+  ctx: ServerContext,
+  userId: string,
+  senderPub: string,
+): DirectoryEntry | null {
+  const who = ctx.presence.keyless(userId)
+  const spki = spkiOrNull(senderPub)
+  if (!who || !spki || !ctx.quota.takeUserSlot(who.serverId)) return null
+  const { username, serverId } = who
+  const r = ctx.store.directory.upsert({ userId, username, pubkey: spki, serverId, created: Date.now() })
+  if (r !== 'added') return null
+  ctx.presence.forgetKeyless(userId)
+  ctx.log.warn(`pinned the first key seen for ${username} (${userId}), whose server advertised none`)
+  return ctx.store.directory.byId(userId)
+}
