@@ -16,6 +16,7 @@ import {
   verifyContent,
 } from '../crypto/index.ts'
 import type { FileChunkFrameSchema, FileEndFrameSchema, FileStartFrameSchema } from '../protocol/index.ts'
+import { isUuid } from '../protocol/index.ts'
 
 export type FileStartFrame = z.infer<typeof FileStartFrameSchema>
 export type FileChunkFrame = z.infer<typeof FileChunkFrameSchema>
@@ -48,8 +49,8 @@ export const DEFAULT_FILE_LIMITS: FileLimits = {
   maxActive: 16,
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-export const isFileId = (id: string): boolean => UUID_RE.test(id)
+/** File ids are UUID v4 like every other id (PROTOCOL.md §2). */
+export const isFileId = (id: string): boolean => isUuid(id)
 
 export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 

@@ -1,11 +1,12 @@
 /** @module The slash-command table: a pure parser from one input line to a typed command. */
 
 import { z } from 'zod'
+import { isUsername, USERNAME_RULE } from '../protocol/index.ts'
 
 /** Usernames as the server accepts them (PROTOCOL.md §6): 3–32 of [a-z0-9_] after lower-casing. */
 const UsernameArg = z
   .string()
-  .regex(/^[A-Za-z0-9_]{3,32}$/, 'a username is 3–32 letters, digits or _')
+  .refine(isUsername, USERNAME_RULE)
   .transform((s) => s.toLowerCase())
 /** A user as the other commands name one: a username or a user id (no spaces). */
 const UserArg = z.string().regex(/^\S{1,64}$/, 'expected a username or user id')

@@ -7,6 +7,7 @@
 import { basename } from 'node:path'
 import { generateKeyPair } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
+import { asUuid } from '../protocol/index.ts'
 import { type Command, helpText } from './commands.ts'
 import type { ClientEvent } from './render.ts'
 import type { Session } from './session.ts'
@@ -27,8 +28,6 @@ export type Io = {
 
 /** `failed` when the command was refused or failed; `quit` for /quit. */
 export type Outcome = 'ok' | 'failed' | 'quit'
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Executes `cmd`; never throws (failures are printed as `[ERROR] CODE: detail`). */
 export async function execute(cmd: Command, s: Session, io: Io): Promise<Outcome> {
@@ -59,7 +58,7 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
     case 'login': {
       // The seed's workflow is /register then /login: logging in again as yourself is a no-op.
       if (s.userId && s.username) {
-        const same = UUID_RE.test(cmd.login)
+        const same = asUuid(cmd.login)
           ? cmd.login.toLowerCase() === s.userId
           : cmd.login.toLowerCase() === s.username
         if (!same)

@@ -4,6 +4,7 @@
  */
 
 import type { PublicKey } from '../crypto/index.ts'
+import { asUuid } from '../protocol/index.ts'
 
 /** One online user. `keyChanged` marks a key that differs from the pinned one: never send to it. */
 export type DirEntry = {
@@ -13,8 +14,6 @@ export type DirEntry = {
   pubkey: PublicKey | null
   keyChanged: boolean
 }
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export class Directory {
   readonly #users = new Map<string, DirEntry>()
@@ -51,7 +50,8 @@ export class Directory {
 
   /** Finds a user by id, else by username (case-insensitive). */
   resolve(userOrName: string): DirEntry | undefined {
-    if (UUID_RE.test(userOrName)) return this.#users.get(userOrName.toLowerCase())
+    const id = asUuid(userOrName)
+    if (id) return this.#users.get(id)
     const name = userOrName.toLowerCase()
     for (const e of this.#users.values()) if (e.username.toLowerCase() === name) return e
     return undefined

@@ -5,7 +5,13 @@
 
 import { ChatError, ERROR_CODES, type ErrorCode } from '../errors.ts'
 import { logger } from '../log.ts'
-import { decode, encode, type OutgoingFrame, type ServerToClientFrame } from '../protocol/index.ts'
+import {
+  type ClientFrame,
+  type ClientFrameType,
+  decode,
+  encode,
+  type ServerToClientFrame,
+} from '../protocol/index.ts'
 
 const log = logger('client')
 
@@ -81,7 +87,7 @@ export class ClientLink {
   }
 
   /** Sends one frame. @throws ChatError when the socket is closed. */
-  send(frame: OutgoingFrame): void {
+  send<K extends ClientFrameType>(frame: ClientFrame<K>): void {
     if (!this.isOpen) throw closedError()
     this.#ws.send(encode(frame))
   }
@@ -117,7 +123,7 @@ export class ClientLink {
   }
 
   /** Sends CTRL_CLOSE (best effort) and closes with 1000. */
-  async close(ctrl?: OutgoingFrame): Promise<void> {
+  async close(ctrl?: ClientFrame<'CTRL_CLOSE'>): Promise<void> {
     if (this.isOpen) {
       try {
         if (ctrl) this.send(ctrl)

@@ -21,7 +21,7 @@ import {
   verifyPublic,
 } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
-import type { MsgDirectPayload, OutgoingFrame, PublicItem } from '../protocol/index.ts'
+import type { ClientFrame, MsgDirectPayload, PublicItem } from '../protocol/index.ts'
 
 /** "the client sends at most 32 items per frame" (docs/wire.md §6). */
 export const PUBLIC_BATCH = 32
@@ -81,7 +81,7 @@ export async function publicFrames(
   members: readonly { userId: string; pubkey: PublicKey }[],
   bytes: Uint8Array,
   ids: { from: string; ts: number },
-): Promise<OutgoingFrame[]> {
+): Promise<ClientFrame<'MSG_PUBLIC_CHANNEL'>[]> {
   const batches = await sealPublic(key, members, bytes, ids)
   return Promise.all(
     batches.map(async (items) => {

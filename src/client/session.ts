@@ -12,6 +12,7 @@
 import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
+import type { ClientFrameType, ClientPayloadOf } from '../protocol/index.ts'
 import type { FileLimits } from './_files.ts'
 import { type Identity, login, register } from './auth.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
@@ -241,14 +242,19 @@ export class Session extends Emitter<SessionEvents> {
     return this.#contacts.senderKey(userId, senderPub)
   }
 
-  async #send(type: string, to: string, ts: number, payload: object): Promise<void> {
+  async #send<K extends ClientFrameType>(
+    type: K,
+    to: string,
+    ts: number,
+    payload: ClientPayloadOf<K>,
+  ): Promise<void> {
     const { id } = this.#loggedIn()
     // MSG_DIRECT's link `sig` is optional (spec-notes §6.2) and our server does not check it: the
     // link is bound to us at USER_HELLO and `content_sig` signs the message end to end. Skipping it
     // saves one of the five RSA private-key operations of a DM (`npm run bench`: ≈ 4 ms each).
-    if (type === 'MSG_DIRECT') return this.#link.send({ type, from: id.userId, to, ts, payload })
+    if (type === 'MSG_DIRECT') return this.#link.send<K>({ type, from: id.userId, to, ts, payload })
     const sig = await signPayload(id.key, payload)
-    this.#link.send({ type, from: id.userId, to, ts, payload, sig })
+    this.#link.send<K>({ type, from: id.userId, to, ts, payload, sig })
   }
 
   #track<T>(run: () => Promise<T>): Promise<T> {

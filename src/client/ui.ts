@@ -7,6 +7,7 @@
 import type { Readable, Writable } from 'node:stream'
 import { intro, isCancel, log, outro, password, progress, select, spinner, text } from '@clack/prompts'
 import { setLogSink } from '../log.ts'
+import { isUsername, USERNAME_RULE } from '../protocol/index.ts'
 import { type Command, parseCommand } from './commands.ts'
 import { execute, type Io, type Progress } from './controller.ts'
 import { type Draft, eraseAbortedPrompt, trackDraft } from './draft.ts'
@@ -36,8 +37,6 @@ const LOG: Record<Level, (msg: string, opts: { output: Writable }) => void> = {
 
 // --- prompts ---
 
-const USERNAME_RE = /^[A-Za-z0-9_]{3,32}$/
-
 function uiIo(o: UiOptions, screen: Screen): Io {
   const io = { input: o.input, output: o.output }
   return {
@@ -48,7 +47,7 @@ function uiIo(o: UiOptions, screen: Screen): Io {
           ...io,
           message: 'Choose a username',
           placeholder: '3–32 letters, digits or _',
-          validate: (s) => (s && USERNAME_RE.test(s) ? undefined : 'use 3–32 letters, digits or _'),
+          validate: (s) => (s && isUsername(s) ? undefined : USERNAME_RULE),
         }),
       )
       return v === CANCELLED ? null : v.toLowerCase()

@@ -8,6 +8,7 @@ import {
   generateKeyPair as nodeGenerate,
 } from 'node:crypto'
 import { promisify } from 'node:util'
+import { BoundedMap } from '../bounded.ts'
 import { ChatError } from '../errors.ts'
 import { MODULUS_BITS, OAEP_IMPORT, PSS_IMPORT, PUBLIC_EXPONENT } from './_params.ts'
 import { b64uDecode, b64uEncode, fromUtf8 } from './encoding.ts'
@@ -58,7 +59,7 @@ function parsePublic(text: string): KeyObject {
 }
 
 const CACHE_LIMIT = 10_000
-const publicCache = new Map<string, PublicKey>()
+const publicCache = new BoundedMap<string, PublicKey>(CACHE_LIMIT)
 
 /**
  * Validates and imports a peer's public key (PROTOCOL.md §3 "keys", "public key on the wire").
@@ -77,7 +78,6 @@ export function importPublicKey(text: string): PublicKey {
   assertStrong(object)
   const spki = b64uEncode(object.export({ format: 'der', type: 'spki' }))
   const key: PublicKey = spki === text ? { spki, object } : (publicCache.get(spki) ?? { spki, object })
-  if (publicCache.size >= CACHE_LIMIT) publicCache.delete(publicCache.keys().next().value as string)
   publicCache.set(text, key)
   publicCache.set(spki, key)
   return key

@@ -152,6 +152,7 @@ export type { HeartbeatPayload } from './health.ts'
 export { HeartbeatFrameSchema, HeartbeatPayloadSchema } from './health.ts'
 export { asUuid, isUsername, isUuid, USERNAME_RE, USERNAME_RULE } from './names.ts'
 export type {
+  ClientFrame,
   ClientFrameType,
   ClientPayloadOf,
   ServerFrameType,

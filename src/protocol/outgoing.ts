@@ -44,3 +44,16 @@ export type ServerPayloadOf<K extends ServerFrameType> = K extends keyof ServerW
 
 /** The payload a client sends in a frame of type `K`. */
 export type ClientPayloadOf<K extends ClientFrameType> = Extract<ClientOut, { type: K }>['payload']
+
+/**
+ * A frame a client sends: its type, envelope fields, and the payload that type requires. With a
+ * literal `K` the payload is exact; `send<K>` keeps the pairing through generic callers.
+ */
+export type ClientFrame<K extends ClientFrameType = ClientFrameType> = {
+  type: K
+  from: string
+  to: string
+  ts: number
+  payload: ClientPayloadOf<K>
+  sig?: string | undefined
+}

@@ -9,6 +9,7 @@ import { openStore, type Store } from '../store/index.ts'
 import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
 import { type Identity, loadIdentity } from './identity.ts'
+import type { Addr } from './link.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
 import { Outbox } from './outbox.ts'
 import { Peers } from './peers.ts'
@@ -37,7 +38,13 @@ export type ServerHandle = {
 }
 
 /** Every owner of the server's state, each given only what it needs. */
-function createContext(c: ServerConfig, store: Store, me: Identity, status: StatusFlag): ServerContext {
+function createContext(
+  c: ServerConfig,
+  store: Store,
+  me: Identity,
+  advertised: Addr,
+  status: StatusFlag,
+): ServerContext {
   const peers = new Peers()
   let ctx: ServerContext | null = null
   ctx = {
@@ -51,7 +58,7 @@ function createContext(c: ServerConfig, store: Store, me: Identity, status: Stat
       helloTimeoutMs: c.helloTimeoutMs,
     },
     introducers: c.peers,
-    advertised: { host: c.host, port: c.port },
+    advertised,
     outbox: new Outbox(me),
     peers,
     presence: new Presence(me, store, peers),
@@ -79,9 +86,10 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   const store = openStore(config.db)
   const me = await loadIdentity(store, config.serverId, config.keyPair)
   const status: StatusFlag = { dirty: true }
-  const ctx = createContext(config, store, me, status)
+  // The port is known once listening (port 0 asks the OS); the context is needed to listen.
+  const advertised: Addr = { host: config.host, port: config.port }
+  const ctx = createContext(config, store, me, advertised, status)
   const bun = listen(ctx, config.host, config.port, config.maxConnections)
-  const advertised = ctx.advertised as { host: string; port: number }
   advertised.port = bun.port ?? config.port
   const stopTimers = startTimers(ctx, status)
   const joined = joinAtStart(ctx)
