@@ -16,14 +16,18 @@ const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g
 function terminal() {
   const input = new PassThrough()
   const output = new PassThrough()
+  let raw = ''
   let text = ''
   output.on('data', (b: Buffer) => {
+    raw += b.toString('utf8')
     text += b.toString('utf8').replace(ANSI, '')
   })
   return {
     input,
     output,
     screen: () => text,
+    /** Every byte written, escape sequences included: what a terminal would act on. */
+    raw: () => raw,
     type: (keys: string) => input.write(keys),
     waitFor: (re: RegExp, ms = 10_000) => until(() => re.test(text), ms, `screen to show ${re}`),
   }
@@ -68,5 +72,6 @@ test('interactive: register, list, an interrupting DM, tell, quit', async () => 
   t.type('/quit\r')
   expect(await exit).toBe(0)
   expect(t.screen()).toContain('Bye.')
-  expect(t.screen()).not.toContain('\x1b[2J')
+  // The peer's clear-screen was neutralised: the terminal never received it (nor any ESC [2J).
+  expect(t.raw()).not.toContain('\x1b[2J')
 }, 60_000)

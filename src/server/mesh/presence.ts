@@ -1,26 +1,19 @@
 /**
  * @module USER_ADVERTISE and USER_REMOVE from other servers (PROTOCOL.md §4 "Presence"): checked
- * against the directory, taken or refused by Presence, then passed on unchanged.
+ * against the directory, taken or refused by Presence, then passed on unchanged. Only the origin's
+ * own copy reaches these handlers: mesh/inbound.ts drops relayed ones (`Presence.fromOrigin`).
  */
 
 import { isUsername } from '../../protocol/index.ts'
 import { spkiOrNull } from '../keys.ts'
-import { Presence } from '../presence.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { learn } from './directory.ts'
 import { relay } from './relay.ts'
 
-/** Relayed presence is ignored: see `Presence.fromOrigin`. */
-function direct(f: { from: string; type: string }, call: MeshCall): boolean {
-  if (Presence.fromOrigin(f.from, call.link.peerId)) return true
-  call.ctx.log.debug(`ignored a relayed ${f.type} of ${f.from} from ${call.link.describe()}`)
-  return false
-}
-
 export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): void {
   const { ctx } = call
   const p = f.payload
-  if (f.from !== p.server_id || p.server_id === ctx.me.serverId || !direct(f, call)) return
+  if (f.from !== p.server_id || p.server_id === ctx.me.serverId) return
   const known = ctx.store.directory.byId(p.user_id)
   if (known) {
     // A server may only advertise its own users, with the key the directory holds.
@@ -51,7 +44,7 @@ function nameFor(userId: string, displayName: string | null): string {
 export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {
   const { ctx } = call
   const p = f.payload
-  if (f.from !== p.server_id || !direct(f, call)) return
+  if (f.from !== p.server_id) return
   // "Remove only when the stored location still equals server_id" (PROTOCOL.md §4).
   if (!ctx.presence.depart(p.user_id, p.server_id, f.ts)) return
   relay(call, f.from)
