@@ -44,6 +44,15 @@ test.each([
   [['--server-id', 'not-a-uuid']],
   [['--heartbeat-ms', '1.5']],
   [['--http', 'nonsense']],
+  [['--log-level', 'loud']],
 ])('%p is a usage error', (args) => {
   expect(() => parseServerArgs(args)).toThrow(UsageError)
+})
+
+test('--log-level is validated and reaches the server config', () => {
+  expect(parseServerArgs(['--log-level', 'warn']).logLevel).toBe('warn')
+  expect(parseServerArgs([]).logLevel).toBeUndefined()
+  expect(() => parseServerArgs(['--log-level', 'loud'])).toThrow(
+    '--log-level expects debug, info, warn or error',
+  )
 })
