@@ -46,8 +46,7 @@ function createContext(
   status: StatusFlag,
 ): ServerContext {
   const peers = new Peers()
-  let ctx: ServerContext | null = null
-  ctx = {
+  const ctx: ServerContext = {
     me,
     store,
     log: logger(c.name ?? `server:${me.serverId.slice(0, 8)}`, c.logLevel),
@@ -66,7 +65,8 @@ function createContext(
     seen: new SeenCache(),
     loginDelay: new FailureDelay(),
     work: new Work(),
-    events: linkEvents(() => ctx!),
+    // Called only once frames arrive, after `ctx` is built.
+    events: linkEvents(() => ctx),
     changed: () => {
       status.dirty = true
     },
