@@ -37,7 +37,9 @@ export const ServerConfigSchema = z.object({
   maxConnections: Count.default(10_000),
   /** Cap on pinned servers, and on directory entries per other server (src/server/quota.ts). */
   maxServers: Count.default(1_000),
-  maxUsersPerServer: Count.default(10_000),
+  maxUsersPerServer: Count.default(100_000),
+  /** Link to servers that cannot answer SERVER_CHALLENGE (PROTOCOL.md §4); never by default. */
+  allowLegacyPeers: z.boolean().default(false),
   /** This server's log level; default: the process default (`setLogLevel`). */
   logLevel: LevelSchema.optional(),
   /** A log component name (tests run several servers in one process). */
@@ -62,6 +64,8 @@ export const SERVER_USAGE = `Usage: socp server [options]
   --link-timeout-ms N       silence after which a server link is dead (default 45000)
   --status-ms N             how often the status ("Known servers", online users) is logged (default 20000)
   --log-level LEVEL         debug | info | warn | error (default info)
+  --allow-legacy-peers      also link to servers that cannot prove their key (another
+                            implementation); such links are unauthenticated: warned at start and per link
   -h, --help                show this help
 `
 
@@ -85,6 +89,7 @@ export function parseServerArgs(args: string[]): ServerConfig {
       'link-timeout-ms': { type: 'string' },
       'status-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      'allow-legacy-peers': { type: 'boolean', default: false },
     },
     strict: true,
   })
@@ -102,6 +107,7 @@ export function parseServerArgs(args: string[]): ServerConfig {
     linkTimeoutMs: int('link-timeout-ms', values['link-timeout-ms'], 45_000),
     statusMs: int('status-ms', values['status-ms'], 20_000),
     logLevel: values['log-level'],
+    allowLegacyPeers: values['allow-legacy-peers'],
   })
   if (!parsed.success) throw new UsageError(parsed.error.issues.map(usageMessage).join('; '))
   return parsed.data

@@ -12,11 +12,19 @@ import {
   UuidSchema,
 } from './envelope.ts'
 
+/** The link-authentication version our hellos announce. */
+export const LINK_AUTH = 'v1' as const
+
 /** "SERVER_HELLO_JOIN {host, port, pubkey}, `to:"host:port"`, signed with the joiner's key" (PROTOCOL.md §4). */
 export const ServerHelloJoinPayloadSchema = z.object({
   host: HostSchema,
   port: PortSchema,
   pubkey: PubkeySchema,
+  /**
+   * Ours (docs/wire.md §9): "v1" says the dialer answers SERVER_CHALLENGE. Signed with the hello, so
+   * only a hello from a server without it can take the `--allow-legacy-peers` path.
+   */
+  auth: z.literal(LINK_AUTH).optional(),
 })
 
 /** "first frame `SERVER_HELLO_LINK` {host, port, pubkey}" (PROTOCOL.md §4). */

@@ -1,5 +1,6 @@
 /** @module The SOCP envelope and the field schemas every payload is built from (PROTOCOL.md §2, §3). */
 
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 // --- ids and encodings ---
@@ -58,8 +59,23 @@ export const B64uPubkeySchema = base64url(4096)
  */
 export const PubkeySchema = z.string().min(1).max(4096)
 
-/** A host name or IP literal as a server advertises it. */
-export const HostSchema = z.string().min(1).max(255)
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
+/** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, ≤ 253 chars. */
+const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`)
+const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+
+/** True for an RFC 1123 name, a dotted IPv4 address, or a bracket-free IPv6 literal. */
+export function isHost(h: string): boolean {
+  if (h.length === 0 || h.length > 253) return false
+  if (h.includes(':')) return isIP(h) === 6
+  return IPV4_RE.test(h) || (HOSTNAME_RE.test(h) && !/^[\d.]+$/.test(h))
+}
+
+/**
+ * A host name or IP literal as a server advertises it (PROTOCOL.md §4 "Addresses"): an address that
+ * would make an invalid URL is refused here, at decode, so nothing downstream can dial it.
+ */
+export const HostSchema = z.string().min(1).max(253).refine(isHost, 'not a host name, IPv4 or IPv6 address')
 
 /** A TCP port. Server links are lenient (PROTOCOL.md, rule of thumb): a decimal string is accepted. */
 export const PortSchema = z.union([

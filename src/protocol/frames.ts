@@ -28,6 +28,7 @@ import { AckFrameSchema, CtrlCloseFrameSchema, ErrorFrameSchema } from './contro
 import { MsgDirectFrameSchema, ServerDeliverFrameSchema, UserDeliverFrameSchema } from './delivery.ts'
 import { FileChunkFrameSchema, FileEndFrameSchema, FileStartFrameSchema } from './files.ts'
 import { HeartbeatFrameSchema } from './health.ts'
+import { ServerChallengeFrameSchema, ServerProofFrameSchema } from './linkauth.ts'
 import { DirectoryEntryFrameSchema, UserAdvertiseFrameSchema, UserRemoveFrameSchema } from './presence.ts'
 
 /** What a client may send on a user link. */
@@ -54,6 +55,8 @@ export const ServerToServerFrameSchema = z.discriminatedUnion('type', [
   ServerWelcomeFrameSchema,
   ServerHelloLinkFrameSchema,
   ServerAnnounceFrameSchema,
+  ServerChallengeFrameSchema,
+  ServerProofFrameSchema,
   UserAdvertiseFrameSchema,
   UserRemoveFrameSchema,
   DirectoryEntryFrameSchema,

@@ -37,6 +37,7 @@ export type {
   ServerWelcomeWire,
 } from './bootstrap.ts'
 export {
+  LINK_AUTH,
   ServerAnnounceFrameSchema,
   ServerAnnouncePayloadSchema,
   ServerEntrySchema,
@@ -150,6 +151,14 @@ export {
 } from './frames.ts'
 export type { HeartbeatPayload } from './health.ts'
 export { HeartbeatFrameSchema, HeartbeatPayloadSchema } from './health.ts'
+export type { ServerChallengePayload, ServerProofPayload } from './linkauth.ts'
+export {
+  NonceSchema,
+  ServerChallengeFrameSchema,
+  ServerChallengePayloadSchema,
+  ServerProofFrameSchema,
+  ServerProofPayloadSchema,
+} from './linkauth.ts'
 export { asUuid, isUsername, isUuid, USERNAME_RE, USERNAME_RULE } from './names.ts'
 export type {
   ClientFrame,

@@ -9,18 +9,9 @@ import { b64uEncode, encrypt, importPublicKey } from '../crypto/index.ts'
 import type { DirectoryEntry } from '../store/index.ts'
 import type { ServerContext } from './context.ts'
 import type { Link } from './link.ts'
-import { seenKey } from './seen.ts'
-
-/** Our own gossip goes in the seen cache, so a peer's relayed copy of it is a duplicate here. */
-function remember(ctx: ServerContext, text: string): void {
-  const f = JSON.parse(text) as { ts: number; from: string; to: string; payload: unknown }
-  ctx.seen.add(seenKey(f, f.payload))
-}
 
 async function directoryFrame(ctx: ServerContext, e: DirectoryEntry): Promise<string> {
-  const { text, fresh } = await ctx.outbox.directoryEntry(e)
-  if (fresh) remember(ctx, text)
-  return text
+  return (await ctx.outbox.directoryEntry(e)).text
 }
 
 /** Tells every server about a newly registered home user. */
@@ -43,7 +34,6 @@ export async function attachUser(ctx: ServerContext, link: Link, e: DirectoryEnt
   ctx.presence.attach(e.userId, link)
   link.user?.login.bind(e.userId)
   const text = await advertise(ctx, e)
-  remember(ctx, text)
   ctx.peers.broadcast(text)
   ctx.presence.toLocal(text, e.userId)
   await joinChannel(ctx, e)
@@ -56,7 +46,6 @@ export async function detachUser(ctx: ServerContext, link: Link): Promise<void> 
   const userId = link.user?.login.boundUser
   if (!userId || !ctx.presence.detach(userId, link)) return
   const remove = await ctx.outbox.frame('USER_REMOVE', '*', { user_id: userId, server_id: ctx.me.serverId })
-  remember(ctx, remove)
   ctx.peers.broadcast(remove)
   ctx.presence.toLocal(remove)
   const version = ctx.store.channel.removeMember(userId)

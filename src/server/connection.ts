@@ -43,15 +43,17 @@ export function onLinkMessage(
 ): void {
   if (link.closed) return
   link.lastSeen = Date.now()
-  const isServer = link.kind === 'server'
-  // A pending link may be a server saying hello; its hello is small, so the user cap applies.
+  // A server link counts once authenticated (mesh/handshake.ts); until then user caps apply. A
+  // link we dialed went to an address we trust, and its WELCOME may be large.
+  const isServer = link.kind === 'server' && (link.authed || link.direction === 'out')
   if (byteLength(data) > (isServer ? MAX_SERVER_TO_SERVER_BYTES : MAX_USER_TO_SERVER_BYTES)) {
     return link.close(1009, 'frame too large')
   }
   if (link.backlog > (isServer ? MAX_BACKLOG.server : MAX_BACKLOG.user))
     return link.close(1008, 'too many queued frames')
   if (!link.bucket.take()) {
-    if (isServer) return ctx.log.warn(`${link.describe()} is over its rate; frame dropped`)
+    if (link.kind === 'server')
+      return ctx.logs.warn(`rate|${link.id}`, `${link.describe()} is over its rate; frame dropped`)
     if (link.rateNotified < Date.now() - 1_000) {
       link.rateNotified = Date.now()
       void ctx.outbox.error(link, 'RATE_LIMITED', 'too many frames; slow down')

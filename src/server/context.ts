@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts'
 import type { Store } from '../store/index.ts'
 import type { Identity } from './identity.ts'
 import type { Addr, Link } from './link.ts'
+import type { LogLimiter } from './loglimit.ts'
 import type { Outbox } from './outbox.ts'
 import type { Peers } from './peers.ts'
 import type { Presence } from './presence.ts'
@@ -27,6 +28,13 @@ export type ServerContext = {
   readonly me: Identity
   readonly store: Store
   readonly log: Logger
+  /** Rate-limited lines per cause and link, for anything a peer can provoke once per frame. */
+  readonly logs: LogLimiter
+  /**
+   * `--allow-legacy-peers`: servers that cannot answer SERVER_CHALLENGE (other implementations) may
+   * link, unauthenticated, as the operator chose (PROTOCOL.md §4). Off by default.
+   */
+  readonly allowLegacyPeers: boolean
   readonly timing: Timing
   /** The --peer introducers; a lost link to one is redialed with a join, which every server accepts. */
   readonly introducers: readonly Addr[]

@@ -10,6 +10,7 @@ import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
 import { type Identity, loadIdentity } from './identity.ts'
 import type { Addr } from './link.ts'
+import { LogLimiter } from './loglimit.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
 import { Outbox } from './outbox.ts'
 import { Peers } from './peers.ts'
@@ -46,10 +47,13 @@ function createContext(
   status: StatusFlag,
 ): ServerContext {
   const peers = new Peers()
+  const log = logger(c.name ?? `server:${me.serverId.slice(0, 8)}`, c.logLevel)
   const ctx: ServerContext = {
     me,
     store,
-    log: logger(c.name ?? `server:${me.serverId.slice(0, 8)}`, c.logLevel),
+    log,
+    logs: new LogLimiter(log),
+    allowLegacyPeers: c.allowLegacyPeers,
     timing: {
       heartbeatMs: c.heartbeatMs,
       linkTimeoutMs: c.linkTimeoutMs,
@@ -93,6 +97,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   advertised.port = bun.port ?? config.port
   const stopTimers = startTimers(ctx, status)
   const joined = joinAtStart(ctx)
+  if (config.allowLegacyPeers)
+    ctx.log.warn('--allow-legacy-peers: servers that cannot prove their key may link, unauthenticated')
   ctx.log.info(`listening on ws://${config.host}:${advertised.port} as server ${me.serverId}`)
 
   return {

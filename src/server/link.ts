@@ -22,9 +22,25 @@ export type Transport = {
 export type PendingRole = { readonly kind: 'pending' }
 /** A client's link: its login state machine (src/server/users/login.ts). */
 export type UserRole = { readonly kind: 'user'; readonly login: Login }
+/**
+ * Link authentication (PROTOCOL.md §4, mesh/handshake.ts). Until `done` the link is pending in all
+ * but name: user budgets, the hello timeout, and nothing it says is pinned, stored, relayed or dialed.
+ */
+export type LinkAuth =
+  | { readonly stage: 'new' }
+  /** Acceptor: challenge sent; `hello` runs the held hello once the dialer's proof verifies. */
+  | { readonly stage: 'challenged'; readonly nonce: string; readonly prover: string; readonly hello: Held }
+  /** Dialer: proof sent with our own nonce; waits for the acceptor's proof under `key`. */
+  | { readonly stage: 'proving'; readonly nonce: string; readonly peer: string; readonly key: string }
+  /** Authenticated as `peer` (`legacy`: another implementation, allowed by the operator). */
+  | { readonly stage: 'done'; readonly peer: string; readonly legacy: boolean }
+/** A verified hello held until its sender proves its key: its key, and how to carry it out. */
+export type Held = { readonly key: string; readonly run: () => Promise<void> }
+
 /** Another server's link. */
 export type ServerRole = {
   readonly kind: 'server'
+  auth: LinkAuth
   /** The peer's server id once the link is established (mesh/establish.ts). */
   peerId: string | null
   establishedAt: number
@@ -118,13 +134,31 @@ export class Link {
     return this.user
   }
 
-  /** A pending link becomes a server link for life, with the server frame budget. */
+  /** A pending link becomes a server link for life; it keeps user budgets until `authenticate`. */
   becomeServer(target: ServerRole['target'] = null): ServerRole {
     if (this.#role.kind === 'server') return this.#role
     if (this.#role.kind === 'user') throw new TypeError('a user link cannot become a server link')
-    this.bucket = new TokenBucket(SERVER_RATE.perSec, SERVER_RATE.burst)
-    this.#role = { kind: 'server', peerId: null, establishedAt: 0, target, onWelcome: null }
+    this.#role = {
+      kind: 'server',
+      auth: { stage: 'new' },
+      peerId: null,
+      establishedAt: 0,
+      target,
+      onWelcome: null,
+    }
     return this.#role
+  }
+
+  /** True once this server link proved who is at the other end (or was allowed as legacy). */
+  get authed(): boolean {
+    return this.#role.kind === 'server' && this.#role.auth.stage === 'done'
+  }
+
+  /** The link proved it is `peer`: from now on it has the server frame budget. */
+  authenticate(peer: string, legacy: boolean): void {
+    if (this.#role.kind !== 'server') throw new TypeError('only a server link authenticates')
+    this.#role.auth = { stage: 'done', peer, legacy }
+    this.bucket = new TokenBucket(SERVER_RATE.perSec, SERVER_RATE.burst)
   }
 
   send(text: string): void {

@@ -9,6 +9,7 @@ import { canonicalJson, signPayload } from '../crypto/index.ts'
 import type { ErrorCode } from '../errors.ts'
 import { encode, type ServerFrameType, type ServerPayloadOf } from '../protocol/index.ts'
 import type { DirectoryEntry } from '../store/index.ts'
+import { FairQueue } from './fair.ts'
 import type { Identity } from './identity.ts'
 
 /** Anything a frame can be written to: a Link, or a test's in-memory end. */
@@ -19,14 +20,20 @@ export type SendOptions = {
   ts?: number
   /** The envelope `from`; default this server. Forwarded user frames keep the sender. */
   from?: string
+  /** Whose turn pays for the signature (src/server/fair.ts): a user id or a server id; default us. */
+  owner?: string
 }
 
 /** Signatures remembered, by sha256(canonical(payload)). */
 const SIG_MEMO_SIZE = 512
+/** Signatures in flight at once; WebCrypto signs on its own threads (PROTOCOL.md §3). */
+const SIGN_CONCURRENCY = 4
 
 export class Outbox {
   readonly #me: Identity
   readonly #memo = new BoundedMap<string, Promise<string>>(SIG_MEMO_SIZE)
+  /** RSA signing, round robin between the owners it is done for (src/server/fair.ts). */
+  readonly fair = new FairQueue(SIGN_CONCURRENCY)
   /** Signed DIRECTORY_ENTRY texts of our own users, so a resync re-sends instead of re-signing. */
   readonly #directory = new Map<string, string>()
 
@@ -47,8 +54,16 @@ export class Outbox {
     payload: ServerPayloadOf<K>,
     opts: SendOptions = {},
   ): Promise<string> {
-    const sig = await this.sig(payload)
+    const sig = await this.sig(payload, opts.owner)
     return encode({ type, from: opts.from ?? this.#me.serverId, to, ts: opts.ts ?? Date.now(), payload, sig })
+  }
+
+  /**
+   * An unsigned frame (`sig: ""`): only SERVER_CHALLENGE, which a stranger's hello provokes and
+   * which therefore must not cost an RSA signature (docs/wire.md §9).
+   */
+  unsigned<K extends 'SERVER_CHALLENGE'>(type: K, to: string, payload: ServerPayloadOf<K>): string {
+    return encode({ type, from: this.#me.serverId, to, ts: Date.now(), payload, sig: '' })
   }
 
   /** Builds a frame (as `frame`) and writes it to `link`. */
@@ -91,11 +106,11 @@ export class Outbox {
    * USER_LIST, a presence frame, every HEARTBEAT — needs no second RSA signature (≈ 3 ms each).
    * Without this, every junk frame a peer sends would cost us one.
    */
-  sig(payload: object): Promise<string> {
+  sig(payload: object, owner = 'server'): Promise<string> {
     const key = createHash('sha256').update(canonicalJson(payload)).digest('base64url')
     const hit = this.#memo.get(key)
     if (hit) return hit
-    const sig = signPayload(this.#me.key, payload)
+    const sig = this.fair.run(owner, () => signPayload(this.#me.key, payload))
     this.#memo.set(key, sig)
     sig.catch(() => this.#memo.delete(key))
     return sig

@@ -20,6 +20,14 @@ export class TokenBucket {
     this.last = performance.now()
   }
 
+  /** Milliseconds until `cost` tokens are there (0: now); takes nothing. */
+  need(cost = 1): number {
+    const now = performance.now()
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSec)
+    this.last = now
+    return this.tokens >= cost ? 0 : Math.ceil(((cost - this.tokens) / this.ratePerSec) * 1000)
+  }
+
   /** Takes one token; false when the peer is over its rate. */
   take(cost = 1): boolean {
     const now = performance.now()

@@ -3,15 +3,24 @@
 import { createHash } from 'node:crypto'
 import { canonicalJson } from '../crypto/index.ts'
 
-/** `ts|from|to|sha256(canonical(payload))`, the key PROTOCOL.md §4 prescribes. */
-export function seenKey(f: { ts: number; from: string; to: string }, rawPayload: unknown): string {
+/**
+ * A hash of the whole signed frame — type, from, to, ts, canonical(payload) and `sig` (PROTOCOL.md
+ * §4): a replay of the same bytes is a duplicate, whatever unsigned field (`ts`) it changes.
+ */
+export function seenKey(
+  f: { type: string; ts: number; from: string; to: string; sig?: string | undefined },
+  rawPayload: unknown,
+): string {
   let body: string
   try {
     body = canonicalJson(rawPayload)
   } catch {
     body = JSON.stringify(rawPayload)
   }
-  return `${f.ts}|${f.from}|${f.to}|${createHash('sha256').update(body).digest('base64url')}`
+  return createHash('sha256')
+    .update(`${f.type}|${f.from}|${f.to}|${f.ts}|${f.sig ?? ''}|`)
+    .update(body)
+    .digest('base64url')
 }
 
 /**

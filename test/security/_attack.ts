@@ -24,6 +24,7 @@ import {
 } from '../../src/crypto/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
+import { AUTH, prove } from '../helpers/linkauth.ts'
 import { connect, type Frame, type RawPeer } from '../helpers/ws.ts'
 
 /** Attacker keys live at 20–29 of the shared pool (users 0–19, servers 50+). */
@@ -248,7 +249,7 @@ afterEach(() => {
 
 /**
  * A hostile server: a raw socket that links to `target` with SERVER_HELLO_LINK under a fresh id and
- * its own key, optionally announces itself, and keeps the link alive with heartbeats. Its
+ * its own key (proving it, as any mesh member can), optionally announces itself, and keeps the link alive with heartbeats. Its
  * advertised address (port 9) refuses connections, so nobody can dial it back.
  */
 export async function rogueServer(
@@ -272,8 +273,9 @@ export async function rogueServer(
     peer.send(fr)
     return fr
   }
-  const hello = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki }
+  const hello = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, ...AUTH }
   await send('SERVER_HELLO_LINK', hello, { to: target.serverId() })
+  await prove(peer, key, id)
   await peer.next('SERVER_HELLO_LINK')
   const beat = await frame('HEARTBEAT', {}, { to: target.serverId() })
   const timer = setInterval(() => {

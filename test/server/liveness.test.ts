@@ -3,6 +3,7 @@
 import { expect, test } from 'bun:test'
 import { signPayload } from '../../src/crypto/index.ts'
 import { testKey } from '../helpers/keys.ts'
+import { AUTH, prove } from '../helpers/linkauth.ts'
 import { FAST, server, until } from '../helpers/servers.ts'
 import { connect } from '../helpers/ws.ts'
 
@@ -12,7 +13,7 @@ test('a linked server that falls silent is marked down within the link timeout, 
   const s = await server()
   const key = await testKey(30)
   const peer = await connect(s.url)
-  const payload = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki }
+  const payload = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, ...AUTH }
   peer.send({
     type: 'SERVER_HELLO_LINK',
     from: SILENT_ID,
@@ -21,6 +22,7 @@ test('a linked server that falls silent is marked down within the link timeout, 
     payload,
     sig: await signPayload(key.privateKey, payload),
   })
+  await prove(peer, key, SILENT_ID)
   const reply = await peer.next('SERVER_HELLO_LINK')
   expect(reply.from).toBe(s.serverId())
   await until(() => s.ctx.peers.has(SILENT_ID), 2_000, 'linked')

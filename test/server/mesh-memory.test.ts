@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { KeyPair } from '../../src/crypto/index.ts'
 import { RACE_WINDOW_MS } from '../../src/server/mesh/establish.ts'
 import { testKey } from '../helpers/keys.ts'
+import { AUTH, prove } from '../helpers/linkauth.ts'
 import { type MemoryPeer, memoryPeer } from '../helpers/memory.ts'
 import { server, until } from '../helpers/servers.ts'
 import { ATTACKER_KEY, dm, type Frame, rawUser, signed } from '../security/_attack.ts'
@@ -40,7 +41,10 @@ async function fakeServer(s: Awaited<ReturnType<typeof server>>, keyIndex: numbe
       payload: payload as Record<string, unknown>,
       ...(ts !== undefined && { ts }),
     })
-  peer.send(await frame('SERVER_HELLO_LINK', { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki }))
+  peer.send(
+    await frame('SERVER_HELLO_LINK', { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, ...AUTH }),
+  )
+  await prove(peer, key, id)
   await peer.next('SERVER_HELLO_LINK')
   await until(() => s.ctx.peers.get(id) === peer.link, 2_000, 'the fake server linked')
   const beat = await frame('HEARTBEAT', {})
@@ -61,7 +65,7 @@ test('an in-memory hello establishes a server link, answered with our own hello 
   expect(f.peer.frames.filter((x) => x.type === 'ERROR')).toEqual([])
 })
 
-test('a relayed USER_ADVERTISE is dropped before the seen cache, so the origin’s own copy still counts', async () => {
+test('a relayed USER_ADVERTISE (from another server than the link’s) is dropped before the seen cache, so the origin’s own copy still counts', async () => {
   const s = await server()
   const relayer = await fakeServer(s, ATTACKER_KEY)
   const origin = await fakeServer(s, ATTACKER_KEY + 1)
@@ -89,7 +93,10 @@ test('after the race window, a second hello does not take over a live link', asy
   // Beyond the simultaneous-dial window, and the live link is not silent (it just spoke).
   await Bun.sleep(RACE_WINDOW_MS + 200)
   const again = memoryPeer(s)
-  again.send(await f.frame('SERVER_HELLO_LINK', { host: '127.0.0.1', port: 9, pubkey: f.key.publicKey.spki }))
+  again.send(
+    await f.frame('SERVER_HELLO_LINK', { host: '127.0.0.1', port: 9, pubkey: f.key.publicKey.spki, ...AUTH }),
+  )
+  await prove(again, f.key, f.id)
   await until(() => again.closed !== null, 2_000, 'the second link closed')
   expect(again.closed).toEqual({ code: 4000, reason: 'duplicate link' })
   expect(s.ctx.peers.get(f.id)).toBe(live)
@@ -105,7 +112,10 @@ test('after the race window, a hello does take over a link that went quiet', asy
   await Bun.sleep(RACE_WINDOW_MS + 600)
   expect(old.closed).toBe(false)
   const again = memoryPeer(s)
-  again.send(await f.frame('SERVER_HELLO_LINK', { host: '127.0.0.1', port: 9, pubkey: f.key.publicKey.spki }))
+  again.send(
+    await f.frame('SERVER_HELLO_LINK', { host: '127.0.0.1', port: 9, pubkey: f.key.publicKey.spki, ...AUTH }),
+  )
+  await prove(again, f.key, f.id)
   await until(() => s.ctx.peers.get(f.id) === again.link, 2_000, 'the new link took over')
   expect(old.closed).toBe(true)
 }, 20_000)

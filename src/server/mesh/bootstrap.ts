@@ -11,7 +11,6 @@ import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { linkTo, myAddress } from './dialer.ts'
 import { establishPeer } from './establish.ts'
-import { relay } from './relay.ts'
 
 function pin(ctx: ServerContext, serverId: string, host: string, port: number, pubkey: string): boolean {
   if (!ctx.store.servers.get(serverId) && !ctx.quota.takeServerSlot()) {
@@ -78,6 +77,9 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
   const onWelcome = role?.onWelcome
   if (!onWelcome || !role?.target || !f.payload.pubkey) return
   const introducer = { host: role.target.host, port: role.target.port }
+  // The introducer proved a key in the handshake; its welcome must name that same server.
+  const auth = role.auth
+  if (auth.stage !== 'done' || auth.peer !== f.from) return onWelcome(false)
   if (!pin(ctx, f.from, introducer.host, introducer.port, keySpki(f.payload.pubkey))) return onWelcome(false)
   const assigned = f.payload.assigned_id
   if (assigned && assigned !== ctx.me.serverId) {
@@ -116,21 +118,26 @@ export async function onHelloLink(
     return
   }
   if (l.peerId) return
-  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
-  await ctx.outbox.send(l, 'SERVER_HELLO_LINK', f.from, myAddress(ctx))
-  await link(ctx, l, f.from, { host: p.host, port: p.port })
+  await acceptLink(ctx, l, f.from, p)
 }
 
-/** A server announces itself: pin it, pass the news on, and link to it if nobody has yet. */
+/** An incoming link proved to be `serverId`'s: pin it, answer with our hello, establish it. */
+async function acceptLink(ctx: ServerContext, l: Link, serverId: string, p: Addr & { pubkey: string }) {
+  if (!pin(ctx, serverId, p.host, p.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
+  await ctx.outbox.send(l, 'SERVER_HELLO_LINK', serverId, myAddress(ctx))
+  await link(ctx, l, serverId, { host: p.host, port: p.port })
+}
+
+/**
+ * A server announces itself. Only on its own link (mesh/inbound.ts), so this is never news about
+ * another server and never relayed: an incoming link that opened with it (an allowed first frame,
+ * issue 16 C) is bound to the announcer like a SERVER_HELLO_LINK; on a bound link it updates the
+ * peer's address. Nothing is dialed: we are linked to the announcer already.
+ */
 export async function onAnnounce(f: MeshFrame<'SERVER_ANNOUNCE'>, call: MeshCall): Promise<void> {
-  const { ctx } = call
+  const { ctx, link: l } = call
   if (f.from === ctx.me.serverId || !isUuid(f.from)) return
   const p = f.payload
-  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return
-  relay(call, f.from)
-  // The announcer dials every server it knows; this covers peers it could not have known.
-  setTimeout(
-    () => linkTo(ctx, f.from, { host: p.host, port: p.port }),
-    Math.min(1_000, ctx.timing.heartbeatMs),
-  )
+  if (l.direction === 'in' && !l.peerId) return acceptLink(ctx, l, f.from, p)
+  if (l.peerId === f.from) pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))
 }

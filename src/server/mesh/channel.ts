@@ -1,10 +1,10 @@
 /**
  * @module Public-channel gossip from other servers (spec-notes §11): versions converge upward;
- * wraps and key shares are verified and relayed but nothing relies on them (PROTOCOL.md §5).
+ * wraps and key shares are verified but nothing relies on them (PROTOCOL.md §5). Never relayed:
+ * each server sends its own (PROTOCOL.md §4).
  */
 
 import type { MeshCall, MeshFrame } from './_types.ts'
-import { relay } from './relay.ts'
 
 /**
  * Versions converge to the highest seen, so one forged jump to the top of the integer range would
@@ -21,7 +21,6 @@ function plausibleVersion(call: MeshCall, v: number, from: string): boolean {
 export function onChannelAdd(f: MeshFrame<'PUBLIC_CHANNEL_ADD'>, call: MeshCall): void {
   if (!plausibleVersion(call, f.payload.if_version, f.from)) return
   call.ctx.store.channel.raiseVersion(f.payload.if_version)
-  relay(call, f.from)
 }
 
 export function onChannelUpdated(f: MeshFrame<'PUBLIC_CHANNEL_UPDATED'>, call: MeshCall): void {
@@ -33,10 +32,7 @@ export function onChannelUpdated(f: MeshFrame<'PUBLIC_CHANNEL_UPDATED'>, call: M
     .filter((w) => ctx.store.directory.byId(w.member_id) !== null)
     .map((w) => ({ memberId: w.member_id, wrappedKey: w.wrapped_key }))
   ctx.store.channel.applyUpdate(f.payload.version, wraps)
-  relay(call, f.from)
 }
 
-/** Key shares carry nothing we rely on (PROTOCOL.md §5): verified, relayed, otherwise ignored. */
-export function onKeyShare(f: MeshFrame<'PUBLIC_CHANNEL_KEY_SHARE'>, call: MeshCall): void {
-  relay(call, f.from)
-}
+/** Key shares carry nothing we rely on (PROTOCOL.md §5): verified, otherwise ignored. */
+export function onKeyShare(): void {}

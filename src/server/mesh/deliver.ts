@@ -56,13 +56,13 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
 
   const r = ctx.presence.route(p.user_id)
   if (r.kind === 'unknown') return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not online`)
-  if (r.kind === 'remote') {
-    if (r.link !== call.link) r.link.send(call.text)
-    return
-  }
+  // Never passed on to a third server: every server delivers straight to the recipient's home
+  // (PROTOCOL.md §4, full mesh), and a relay would let one peer spend another's link budget.
+  if (r.kind === 'remote') return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not here`)
   // Handed over as the original frame: MSG_DIRECT as USER_DELIVER from us, files as themselves
   // with the sender's `from` and `ts` (PROTOCOL.md §3.2).
-  const opts = { ts: f.ts, from: p.sender }
+  // Signing for one origin waits its turn behind other origins' (src/server/fair.ts).
+  const opts = { ts: f.ts, from: p.sender, owner: f.from }
   switch (p.inner_type) {
     case 'MSG_DIRECT': {
       const { ciphertext, sender, sender_pub, content_sig } = p
@@ -71,9 +71,7 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
         'USER_DELIVER',
         p.user_id,
         { ciphertext, sender, sender_pub, content_sig },
-        {
-          ts: f.ts,
-        },
+        { ts: f.ts, owner: f.from },
       )
     }
     case 'FILE_START': {

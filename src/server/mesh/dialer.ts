@@ -3,19 +3,31 @@
  * lost peer with exponential backoff and jitter (PROTOCOL.md §4 "Join", "Links", "Health").
  */
 
+import { LINK_AUTH } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
-import { type Addr, type Link, SERVER_RATE } from '../link.ts'
+import { type Addr, type Link, USER_RATE } from '../link.ts'
 
 const JOIN_TIMEOUT_MS = 5_000
 
-/** Opens a WebSocket to another server and sends `hello` as its first frame. */
+/**
+ * Opens a WebSocket to another server and sends `hello` as its first frame; null when the address
+ * cannot be dialed at all (a bad URL must never throw out of a timer: PROTOCOL.md §4 "Addresses").
+ * The link counts only once the other side proved its key (mesh/handshake.ts) within the hello
+ * timeout; until then it has user budgets.
+ */
 export function dial(
   ctx: ServerContext,
   addr: Addr,
   expect: string | null,
   hello: () => Promise<string>,
-): Link {
-  const ws = new WebSocket(`ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`)
+): Link | null {
+  let ws: WebSocket
+  try {
+    ws = new WebSocket(`ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`)
+  } catch (e) {
+    ctx.logs.warn(`dial|${addr.host}`, `cannot dial ${addr.host}:${addr.port}: ${String(e)}`)
+    return null
+  }
   const link = ctx.peers.open(
     'out',
     `${addr.host}:${addr.port}`,
@@ -26,9 +38,14 @@ export function dial(
       close: (code, reason) => ws.close(code, reason),
       buffered: () => ws.bufferedAmount,
     },
-    SERVER_RATE,
+    USER_RATE,
   )
   link.becomeServer({ ...addr, expect })
+  link.timers.push(
+    setTimeout(() => {
+      if (!link.authed) link.close(1008, 'no link authentication')
+    }, ctx.timing.helloTimeoutMs),
+  )
   ws.addEventListener('open', () => {
     hello().then(
       (t) => ws.send(t),
@@ -46,7 +63,7 @@ export function dial(
 
 /** What a dialing server says about itself in SERVER_HELLO_JOIN / _LINK / ANNOUNCE. */
 export function myAddress(ctx: ServerContext) {
-  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey }
+  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey, auth: LINK_AUTH }
 }
 
 /** Dials a known server with SERVER_HELLO_LINK, unless a live link or a dial is already there. */
@@ -67,6 +84,7 @@ export async function joinMesh(
       const link = dial(ctx, addr, null, () =>
         ctx.outbox.frame('SERVER_HELLO_JOIN', `${addr.host}:${addr.port}`, myAddress(ctx)),
       )
+      if (!link) return resolve(false)
       const role = link.becomeServer()
       const timer = setTimeout(() => settle(false), JOIN_TIMEOUT_MS)
       const settle = (v: boolean) => {

@@ -9,7 +9,6 @@ import type { DirectoryEntry } from '../../store/index.ts'
 import type { ServerContext } from '../context.ts'
 import { spkiOrNull } from '../keys.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
-import { relay } from './relay.ts'
 
 /**
  * How long a name stays contestable after registration. Two servers that register one name at
@@ -85,7 +84,6 @@ export function onDirectoryEntry(f: MeshFrame<'DIRECTORY_ENTRY'>, call: MeshCall
     })
   )
     return
-  relay(call, f.from)
 }
 
 /**

@@ -1,18 +1,18 @@
 /**
  * @module Mesh admission: the ordered gates every frame on a server link passes before its handler
- * runs — decode, hello first, presence only from its origin, duplicate before verification,
- * signature, establishment by first signed frame, the seen cache — then dispatch, with per-
- * conversation lanes for deliveries (PROTOCOL.md §3.1, §4).
+ * runs — decode, link authentication (mesh/handshake.ts), `from` = the link's server, the origin's
+ * gossip budget, duplicate before verification, signature, establishment, the seen cache — then
+ * dispatch, with per-conversation lanes for deliveries (PROTOCOL.md §3.1, §4).
  */
 
 import { decode, type ServerToServerFrame } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
-import type { Link } from '../link.ts'
-import { Presence } from '../presence.ts'
+import type { Link, ServerRole } from '../link.ts'
 import { seenKey } from '../seen.ts'
 import type { Verified } from '../verified.ts'
 import type { MeshCall, MeshType } from './_types.ts'
 import { establishPeer } from './establish.ts'
+import { handshake } from './handshake.ts'
 import { meshHandlers } from './router.ts'
 import { verifyServerFrame } from './verify.ts'
 
@@ -28,49 +28,69 @@ const NOT_DEDUPED: ReadonlySet<MeshType> = new Set<MeshType>([
   'SERVER_HELLO_JOIN',
   'SERVER_HELLO_LINK',
   'SERVER_WELCOME',
+  'SERVER_CHALLENGE',
+  'SERVER_PROOF',
   'ACK',
   'ERROR',
   'CTRL_CLOSE',
 ])
+/** Frames that never count as an outbound link's hello (issue 16 B: an ERROR proves nothing). */
+const NEVER_A_HELLO: ReadonlySet<MeshType> = new Set<MeshType>(['ERROR', 'HEARTBEAT', 'ACK', 'CTRL_CLOSE'])
 
 /** Handles one text frame received on a server link. Never answers: peers answer errors with errors. */
 export async function onServerText(ctx: ServerContext, link: Link, text: string): Promise<void> {
   const role = link.server
   if (!role) return
   const d = decode(text, 'serverToServer')
-  if (!d.ok) return ctx.log.warn(`dropped a frame from ${link.describe()}: ${d.error.code} ${d.error.detail}`)
-  const frame: ServerToServerFrame = d.frame
+  if (!d.ok)
+    return ctx.logs.warn(
+      `decode|${link.id}`,
+      `dropped a frame from ${link.describe()}: ${d.error.code} ${d.error.detail}`,
+    )
+  if (!link.authed) {
+    const go = await handshake(ctx, link, role, d.frame, d.rawPayload, () => admit(ctx, link, role, d, text))
+    if (go === 'consumed') return
+  }
+  return admit(ctx, link, role, d, text)
+}
+
+type Decoded = { frame: ServerToServerFrame; rawPayload: Record<string, unknown> }
+
+async function admit(ctx: ServerContext, link: Link, role: ServerRole, d: Decoded, text: string) {
+  const frame = d.frame
+  // Every frame on an authenticated link comes from the server that proved itself on it: nothing
+  // is relayed between servers (PROTOCOL.md §4), so a stranger's frame here is a replay.
+  const origin = role.peerId ?? (role.auth.stage === 'done' ? role.auth.peer : null)
+  if (frame.from !== origin)
+    return ctx.logs.warn(`from|${link.id}`, `dropped ${frame.type} from ${frame.from} on ${link.describe()}`)
+  if (frame.type === 'SERVER_CHALLENGE' || frame.type === 'SERVER_PROOF') return
   const expected = link.direction === 'out' ? (role.target?.expect ?? null) : null
   if (!role.peerId && !SERVER_FIRST.has(frame.type) && !(frame.type === 'SERVER_WELCOME' && role.onWelcome)) {
-    // Before a link is established only hellos count; an outbound link also accepts its peer's
-    // first signed frame as the hello it did not send (another implementation).
-    if (expected !== frame.from)
-      return ctx.log.warn(`dropped ${frame.type} before hello on ${link.describe()}`)
+    // Before a link is established only hellos count; an outbound link to another implementation
+    // also takes its peer's first signed frame — never an ERROR — as the hello it did not send.
+    if (expected !== frame.from || NEVER_A_HELLO.has(frame.type))
+      return ctx.logs.warn(`prehello|${link.id}`, `dropped ${frame.type} before hello on ${link.describe()}`)
   }
-  // A relayed copy of presence must not reach the seen cache either: processed first, it would
-  // make the origin's own copy a "duplicate", and the user would never come online here.
-  if (
-    (frame.type === 'USER_ADVERTISE' || frame.type === 'USER_REMOVE') &&
-    !Presence.fromOrigin(frame.from, role.peerId ?? expected)
-  ) {
-    return ctx.log.debug(`ignored a relayed ${frame.type} of ${frame.from} from ${link.describe()}`)
-  }
+  if (!(await ctx.quota.gossip(frame.from, frame.type, text.length)))
+    return ctx.logs.warn(
+      `budget|${frame.from}`,
+      `dropped ${frame.type} from ${frame.from}: over its gossip budget`,
+    )
   const dedupe = !NOT_DEDUPED.has(frame.type)
   const seen = dedupe ? seenKey(frame, d.rawPayload) : ''
-  // In a full mesh each gossip frame arrives from its origin and again from every relaying peer:
-  // (n − 1)² copies in all. A copy of a frame already verified and handled is dropped below as a
-  // duplicate whatever its signature, so it is dropped before paying for the verification.
+  // A replayed copy of a frame already verified and handled is dropped before paying for its
+  // verification; the key covers the whole signed frame, `sig` included.
   if (dedupe && role.peerId && ctx.seen.has(seen))
-    return ctx.log.debug(`dropped a duplicate ${frame.type} from ${frame.from}`)
+    return ctx.logs.debug(`dup|${link.id}`, `dropped a duplicate ${frame.type} from ${frame.from}`)
   const v = verifyServerFrame(ctx, link, frame, d.rawPayload)
-  if (!v.ok) return ctx.log.warn(`refused a frame on ${link.describe()}: ${v.reason}`)
+  if (!v.ok) return ctx.logs.warn(`verify|${link.id}`, `refused a frame on ${link.describe()}: ${v.reason}`)
   if (!role.peerId && role.target && expected === frame.from && !SERVER_FIRST.has(frame.type)) {
     await establishPeer(ctx, link, frame.from, { host: role.target.host, port: role.target.port })
   }
   // SERVER_DELIVER is time-bound (its freshness window), so the cache also refuses it below its horizon.
   const timeBound = frame.type === 'SERVER_DELIVER' ? frame.ts : undefined
   if (dedupe && !ctx.seen.add(seen, timeBound))
-    return ctx.log.debug(`dropped a duplicate ${frame.type} from ${frame.from}`)
+    return ctx.logs.debug(`dup|${link.id}`, `dropped a duplicate ${frame.type} from ${frame.from}`)
   const call: MeshCall = { ctx, link, raw: d.rawPayload, text }
   const run = () => dispatch(v.frame, call)
   if (frame.type !== 'SERVER_DELIVER') return run()

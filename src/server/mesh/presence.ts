@@ -1,16 +1,18 @@
 /**
- * @module USER_ADVERTISE and USER_REMOVE from other servers (PROTOCOL.md §4 "Presence"): checked
- * against the directory, taken or refused by Presence, then passed on unchanged. Only the origin's
- * own copy reaches these handlers: mesh/inbound.ts drops relayed ones (`Presence.fromOrigin`).
+ * @module USER_ADVERTISE and USER_REMOVE from other servers (PROTOCOL.md §4 "Presence"): only from
+ * the origin itself (mesh/inbound.ts: `from` = the link's server), checked against the directory,
+ * taken or refused by Presence, and told to our users — never relayed to other servers. A user's
+ * name comes from its home server's directory entry, never from an advert's `meta.display_name`.
  */
 
 import { isUsername } from '../../protocol/index.ts'
+import type { DirectoryEntry } from '../../store/index.ts'
+import type { ServerContext } from '../context.ts'
 import { spkiOrNull } from '../keys.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { learn } from './directory.ts'
-import { relay } from './relay.ts'
 
-export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): void {
+export async function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): Promise<void> {
   const { ctx } = call
   const p = f.payload
   if (f.from !== p.server_id || p.server_id === ctx.me.serverId) return
@@ -18,11 +20,12 @@ export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): voi
   if (known) {
     // A server may only advertise its own users, with the key the directory holds.
     if (known.serverId !== p.server_id)
-      return ctx.log.warn(`refused USER_ADVERTISE moving ${p.user_id} to ${p.server_id}`)
+      return ctx.logs.warn(`advert|${f.from}`, `refused USER_ADVERTISE moving ${p.user_id} to ${p.server_id}`)
     if (p.pubkey && spkiOrNull(p.pubkey) !== known.pubkey)
-      return ctx.log.warn(`refused USER_ADVERTISE re-keying ${p.user_id}`)
+      return ctx.logs.warn(`advert|${f.from}`, `refused USER_ADVERTISE re-keying ${p.user_id}`)
   } else {
-    // Another implementation's user (no DIRECTORY_ENTRY): learn them from their server's word.
+    // Another implementation's user (no DIRECTORY_ENTRY): learn them from their server's word. The
+    // name may be shared with another server's user; clients then qualify both (PROTOCOL.md §6).
     const username = nameFor(p.user_id, p.display_name)
     if (!p.pubkey) ctx.presence.rememberKeyless(p.user_id, username)
     else if (
@@ -31,9 +34,31 @@ export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): voi
       return
   }
   if (!ctx.presence.arrive(p.user_id, p.server_id, f.ts)) return
-  relay(call, f.from)
-  ctx.presence.toLocal(call.text)
+  const entry = known ?? ctx.store.directory.byId(p.user_id)
+  if (entry) await tellLocal(ctx, entry)
+  else ctx.presence.toLocal(call.text)
   ctx.changed()
+}
+
+/**
+ * Our users hear of a remote user in an advert we sign, named from the directory: a member's own
+ * advert could carry any `display_name` (a rogue naming its user "alice"). The payload of one user
+ * is always the same, so the Outbox signs it once.
+ */
+async function tellLocal(ctx: ServerContext, e: DirectoryEntry): Promise<void> {
+  if (ctx.presence.local.size === 0) return
+  const text = await ctx.outbox.frame(
+    'USER_ADVERTISE',
+    '*',
+    {
+      user_id: e.userId,
+      server_id: e.serverId,
+      pubkey: e.pubkey,
+      meta: { display_name: e.username, pubkey: e.pubkey },
+    },
+    { owner: e.serverId },
+  )
+  ctx.presence.toLocal(text)
 }
 
 function nameFor(userId: string, displayName: string | null): string {
@@ -47,7 +72,6 @@ export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {
   if (f.from !== p.server_id) return
   // "Remove only when the stored location still equals server_id" (PROTOCOL.md §4).
   if (!ctx.presence.depart(p.user_id, p.server_id, f.ts)) return
-  relay(call, f.from)
   ctx.presence.toLocal(call.text)
   ctx.changed()
 }

@@ -20,6 +20,9 @@ export const meshHandlers = {
   PUBLIC_CHANNEL_ADD: onChannelAdd,
   PUBLIC_CHANNEL_UPDATED: onChannelUpdated,
   PUBLIC_CHANNEL_KEY_SHARE: onKeyShare,
+  // Consumed by mesh/handshake.ts before a link counts; afterwards a repeat means nothing.
+  SERVER_CHALLENGE: () => {},
+  SERVER_PROOF: () => {},
   // Liveness is any frame (PROTOCOL.md §4); never answer HEARTBEAT or ERROR.
   HEARTBEAT: () => {},
   ACK: () => {},

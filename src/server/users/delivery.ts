@@ -58,9 +58,10 @@ function routeTo(ctx: ServerContext, to: string) {
 /** MSG_DIRECT onward: USER_DELIVER from us to a local user, else inside SERVER_DELIVER. */
 async function forwardDirect(ctx: ServerContext, f: Routed, body: DirectBody): Promise<void> {
   const r = routeTo(ctx, f.to)
-  if (r.kind === 'local') return ctx.outbox.send(r.link, 'USER_DELIVER', f.to, body, { ts: f.ts })
+  if (r.kind === 'local')
+    return ctx.outbox.send(r.link, 'USER_DELIVER', f.to, body, { ts: f.ts, owner: f.from })
   const payload = { user_id: f.to, ...body, inner_type: 'MSG_DIRECT' as const }
-  await ctx.outbox.send(r.link, 'SERVER_DELIVER', r.serverId, payload, { ts: f.ts })
+  await ctx.outbox.send(r.link, 'SERVER_DELIVER', r.serverId, payload, { ts: f.ts, owner: f.from })
 }
 
 export async function onMsgDirect(f: UserFrame<'MSG_DIRECT'>, c: UserCall): Promise<void> {
@@ -91,10 +92,10 @@ export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
   const r = routeTo(ctx, f.to)
   if (r.kind === 'remote') {
     const payload = { user_id: f.to, sender: f.from, ...fileBody(f) }
-    return ctx.outbox.send(r.link, 'SERVER_DELIVER', r.serverId, payload, { ts: f.ts })
+    return ctx.outbox.send(r.link, 'SERVER_DELIVER', r.serverId, payload, { ts: f.ts, owner: f.from })
   }
   // Files reach a local user as themselves, with the sender's `from` and `ts` (PROTOCOL.md §3.2).
-  const opts = { ts: f.ts, from: f.from }
+  const opts = { ts: f.ts, from: f.from, owner: f.from }
   switch (f.type) {
     case 'FILE_START':
       return ctx.outbox.send(r.link, f.type, f.to, { ...f.payload, sender: f.from }, opts)
@@ -148,7 +149,7 @@ export async function onPublic(f: UserFrame<'MSG_PUBLIC_CHANNEL'>, c: UserCall):
         ciphertext: '' as const,
         content_sig: '' as const,
       }
-      await ctx.outbox.send(link, 'SERVER_DELIVER', serverId, payload, { ts: f.ts })
+      await ctx.outbox.send(link, 'SERVER_DELIVER', serverId, payload, { ts: f.ts, owner: f.from })
     }),
   ])
 }

@@ -58,6 +58,7 @@ export class Login {
 /** What `loginDeadlines` needs of a link. */
 type Deadlined = {
   readonly kind: 'pending' | 'user' | 'server'
+  readonly authed: boolean
   readonly user: { readonly login: Login } | null
   readonly timers: ReturnType<typeof setTimeout>[]
   close(code: number, reason: string): void
@@ -71,7 +72,9 @@ export function loginDeadlines(link: Deadlined, helloTimeoutMs: number): void {
   link.timers.push(
     setTimeout(() => {
       const stage = link.user?.login.state.stage
-      if (link.kind === 'pending' || stage === 'new') link.close(1008, 'no hello')
+      // A server hello is no login either: the link must have proved its key by now (PROTOCOL.md §4).
+      if (link.kind === 'pending' || stage === 'new' || (link.kind === 'server' && !link.authed))
+        link.close(1008, 'no hello')
     }, helloTimeoutMs),
     setTimeout(() => {
       const stage = link.user?.login.state.stage

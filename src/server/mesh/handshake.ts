@@ -1,0 +1,170 @@
+/**
+ * @module Link authentication (PROTOCOL.md §4 "A link is authenticated before it counts", docs/wire.md
+ * §9). A hello's `sig` covers only {host, port, pubkey} and replays under any `from`, so the
+ * accepting side answers a hello with a fresh nonce (SERVER_CHALLENGE, unsigned: a fake hello costs
+ * us no RSA signature), the dialer proves its key over (nonce, its id, our id) and sends its own
+ * nonce, and the acceptor proves its key in return. Until then the link is pending: user budgets,
+ * the hello timeout, and its hello is held — nothing it says is pinned, stored, relayed or dialed.
+ */
+
+import { randomBytes } from 'node:crypto'
+import { importPublicKey, verifyPayload } from '../../crypto/index.ts'
+import { LINK_AUTH, type ServerToServerFrame } from '../../protocol/index.ts'
+import type { ServerContext } from '../context.ts'
+import type { Link, ServerRole } from '../link.ts'
+import { verifyServerFrame } from './verify.ts'
+
+/** What the caller does with the frame: it was consumed here, or it goes on through admission. */
+export type Outcome = 'consumed' | 'admit'
+
+/** Frames that never authenticate a link, not even a legacy one (issue 16 B: an ERROR is no hello). */
+const NEVER_A_HELLO: ReadonlySet<string> = new Set(['ERROR', 'HEARTBEAT', 'ACK', 'CTRL_CLOSE'])
+const HELLOS: ReadonlySet<string> = new Set(['SERVER_HELLO_JOIN', 'SERVER_HELLO_LINK', 'SERVER_ANNOUNCE'])
+
+const nonce = () => randomBytes(32).toString('base64url')
+
+function refuse(ctx: ServerContext, link: Link, why: string): Outcome {
+  ctx.logs.warn(`handshake|${link.id}`, `refused server link ${link.describe()}: ${why}`)
+  link.close(4003, why.slice(0, 100))
+  return 'consumed'
+}
+
+function proofOk(
+  ctx: ServerContext,
+  f: Extract<ServerToServerFrame, { type: 'SERVER_PROOF' }>,
+  raw: Record<string, unknown>,
+  expected: { nonce: string; prover: string; key: string },
+): boolean {
+  const p = f.payload
+  if (p.nonce !== expected.nonce || p.server_id !== expected.prover || p.peer_id !== ctx.me.serverId)
+    return false
+  try {
+    return !!f.sig && verifyPayload(importPublicKey(expected.key), raw, f.sig, true)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Runs one frame of a server link that is not authenticated yet. `hello` carries the frame on
+ * through admission; for the acceptor it runs only once the dialer's proof verified.
+ */
+export async function handshake(
+  ctx: ServerContext,
+  link: Link,
+  role: ServerRole,
+  f: ServerToServerFrame,
+  raw: Record<string, unknown>,
+  hello: () => Promise<void>,
+): Promise<Outcome> {
+  return link.direction === 'in' ? accept(ctx, link, role, f, raw, hello) : dialed(ctx, link, role, f, raw)
+}
+
+async function accept(
+  ctx: ServerContext,
+  link: Link,
+  role: ServerRole,
+  f: ServerToServerFrame,
+  raw: Record<string, unknown>,
+  hello: () => Promise<void>,
+): Promise<Outcome> {
+  const auth = role.auth
+  if (auth.stage === 'new') {
+    if (f.type !== 'SERVER_HELLO_JOIN' && f.type !== 'SERVER_HELLO_LINK' && f.type !== 'SERVER_ANNOUNCE')
+      return refuse(ctx, link, `${f.type} before a hello`)
+    const v = verifyServerFrame(ctx, link, f, raw)
+    if (!v.ok) return refuse(ctx, link, v.reason)
+    if (f.payload.auth !== LINK_AUTH) {
+      if (!ctx.allowLegacyPeers) return refuse(ctx, link, 'no link authentication (see --allow-legacy-peers)')
+      ctx.log.warn(
+        `accepted server ${f.from} (${link.remote}) WITHOUT link authentication (--allow-legacy-peers)`,
+      )
+      link.authenticate(f.from, true)
+      return 'admit'
+    }
+    const n = nonce()
+    role.auth = {
+      stage: 'challenged',
+      nonce: n,
+      prover: f.from,
+      hello: { key: f.payload.pubkey, run: hello },
+    }
+    link.send(
+      ctx.outbox.unsigned('SERVER_CHALLENGE', f.from, {
+        nonce: n,
+        server_id: ctx.me.serverId,
+        pubkey: ctx.me.pubkey,
+      }),
+    )
+    return 'consumed'
+  }
+  if (auth.stage !== 'challenged') return 'consumed'
+  if (f.type !== 'SERVER_PROOF') return refuse(ctx, link, `${f.type} instead of SERVER_PROOF`)
+  if (!proofOk(ctx, f, raw, { nonce: auth.nonce, prover: auth.prover, key: auth.hello.key }))
+    return refuse(ctx, link, `bad SERVER_PROOF for ${auth.prover}`)
+  const theirs = f.payload.challenge
+  if (!theirs) return refuse(ctx, link, 'SERVER_PROOF without a challenge for us')
+  link.authenticate(auth.prover, false)
+  await ctx.outbox.send(link, 'SERVER_PROOF', auth.prover, {
+    nonce: theirs,
+    server_id: ctx.me.serverId,
+    peer_id: auth.prover,
+  })
+  await auth.hello.run()
+  return 'consumed'
+}
+
+async function dialed(
+  ctx: ServerContext,
+  link: Link,
+  role: ServerRole,
+  f: ServerToServerFrame,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const auth = role.auth
+  const expect = role.target?.expect ?? null
+  if (auth.stage === 'new' && f.type === 'SERVER_CHALLENGE') {
+    const p = f.payload
+    if (expect && p.server_id !== expect) return refuse(ctx, link, `${p.server_id} answered for ${expect}`)
+    const pinned = ctx.store.servers.get(p.server_id)
+    let spki: string
+    try {
+      spki = importPublicKey(p.pubkey).spki
+    } catch {
+      return refuse(ctx, link, 'challenge with an unusable key')
+    }
+    if (pinned && pinned.pubkey !== spki) return refuse(ctx, link, `another key for pinned ${p.server_id}`)
+    const mine = nonce()
+    role.auth = { stage: 'proving', nonce: mine, peer: p.server_id, key: p.pubkey }
+    await ctx.outbox.send(link, 'SERVER_PROOF', p.server_id, {
+      nonce: p.nonce,
+      server_id: ctx.me.serverId,
+      peer_id: p.server_id,
+      challenge: mine,
+    })
+    return 'consumed'
+  }
+  if (auth.stage === 'proving') {
+    if (f.type !== 'SERVER_PROOF') return refuse(ctx, link, `${f.type} instead of SERVER_PROOF`)
+    if (!proofOk(ctx, f, raw, { nonce: auth.nonce, prover: auth.peer, key: auth.key }))
+      return refuse(ctx, link, `bad SERVER_PROOF for ${auth.peer}`)
+    link.authenticate(auth.peer, false)
+    return 'consumed'
+  }
+  // No challenge came: another implementation answering our hello directly.
+  if (NEVER_A_HELLO.has(f.type)) {
+    ctx.logs.warn(`prehello|${link.id}`, `${f.type} from ${link.describe()} before it authenticated; ignored`)
+    return 'consumed'
+  }
+  if (!ctx.allowLegacyPeers) return refuse(ctx, link, `${f.type} without link authentication`)
+  if (expect && f.from !== expect) return refuse(ctx, link, `${f.from} answered for ${expect}`)
+  if (!HELLOS.has(f.type) && f.type !== 'SERVER_WELCOME' && !expect)
+    return refuse(ctx, link, `${f.type} before a welcome`)
+  const v = verifyServerFrame(ctx, link, f, raw)
+  if (!v.ok) return refuse(ctx, link, v.reason)
+  ctx.log.warn(
+    `linked to server ${f.from} (${link.remote}) WITHOUT link authentication (--allow-legacy-peers)`,
+  )
+  link.authenticate(f.from, true)
+  return 'admit'
+}
