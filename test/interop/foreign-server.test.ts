@@ -27,7 +27,8 @@ import { type Foreign, foreign, foreignDm, frame, listen } from './_foreign.ts'
 // Test-key indices: 30–39 belong to this folder.
 const ALICE_KEY = 33
 /** A foreign server never sends a heartbeat in these tests, so the link must outlive the test. */
-const PATIENT = { linkTimeoutMs: 30_000 }
+/** Other implementations cannot answer SERVER_CHALLENGE: the operator allows them (PROTOCOL.md §4). */
+const PATIENT = { linkTimeoutMs: 30_000, allowLegacyPeers: true }
 
 /** Checks a frame our server signed: canonical bytes only, never a lenient variant (PROTOCOL.md §3.1). */
 function signedByUs(s: ServerHandle, f: { payload: unknown; sig?: string }): boolean {
@@ -297,7 +298,7 @@ test('we join a foreign introducer: assigned_id null, servers listed as `clients
   const join = await introL.next('SERVER_HELLO_JOIN')
   expect(join.from).toBe(ours.serverId())
   expect(join.to).toBe(`127.0.0.1:${introL.port}`)
-  expect(join.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey })
+  expect(join.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey, auth: 'v1' })
   expect(signedByUs(ours, join)).toBe(true)
 
   // assigned_id null: our id stays; the introducer's PEM key is pinned as DER SPKI.
@@ -313,10 +314,15 @@ test('we join a foreign introducer: assigned_id null, servers listed as `clients
   // The server listed under `clients` got our SERVER_HELLO_LINK; the introducer our ANNOUNCE.
   const link = await thirdL.next('SERVER_HELLO_LINK')
   expect(link).toMatchObject({ from: ours.serverId(), to: third.id })
-  expect(link.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey })
+  expect(link.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey, auth: 'v1' })
   expect(signedByUs(ours, link)).toBe(true)
   const announce = await introL.next('SERVER_ANNOUNCE')
-  expect(announce.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey })
+  expect(announce.payload).toEqual({
+    host: '127.0.0.1',
+    port: ours.port,
+    pubkey: ours.ctx.me.pubkey,
+    auth: 'v1',
+  })
   expect(signedByUs(ours, announce)).toBe(true)
 
   // Frames the introducer signs its way verify here: a user keyed by `pubkey_b64u`.

@@ -103,6 +103,19 @@ export const SERVER_TO_SERVER: Record<string, Wire> = {
   }),
   SERVER_HELLO_LINK: f('SERVER_HELLO_LINK', SERVER2, SERVER, serverHello),
   SERVER_ANNOUNCE: f('SERVER_ANNOUNCE', SERVER2, '*', serverHello),
+  SERVER_CHALLENGE: f(
+    'SERVER_CHALLENGE',
+    SERVER,
+    SERVER2,
+    { nonce: bytes(32, 7).toString('base64url'), server_id: SERVER, pubkey: pub(21) },
+    '',
+  ),
+  SERVER_PROOF: f('SERVER_PROOF', SERVER2, SERVER, {
+    nonce: bytes(32, 7).toString('base64url'),
+    server_id: SERVER2,
+    peer_id: SERVER,
+    challenge: bytes(32, 8).toString('base64url'),
+  }),
   USER_ADVERTISE: f('USER_ADVERTISE', SERVER, '*', {
     user_id: ALICE,
     server_id: SERVER,

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import type { ServerHandle } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
+import { AUTH, prove } from '../helpers/linkauth.ts'
 import { server } from '../helpers/servers.ts'
 import { user } from '../helpers/users.ts'
 import { connect } from '../helpers/ws.ts'
@@ -144,9 +145,10 @@ describe('clients posing as servers', () => {
         type: 'SERVER_HELLO_LINK',
         from: id,
         to: s.serverId(),
-        payload: { host: '127.0.0.1', port: 9, pubkey: k.publicKey.spki },
+        payload: { host: '127.0.0.1', port: 9, pubkey: k.publicKey.spki, ...AUTH },
       }),
     )
+    await prove(c, k, id)
     await c.next('SERVER_HELLO_LINK')
     const a = { id: alice.userId!, key: await testKey(0) }
     c.send(await dm({ id, key: k }, a, 'user frame on a server link'))
