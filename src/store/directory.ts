@@ -1,6 +1,7 @@
 /**
  * @module The replicated directory (docs/wire.md §5): every user in the mesh, local and remote.
- * Keys are pinned to user ids and usernames are unique mesh-wide, decided by the oldest claim.
+ * Keys are pinned to user ids and homes fixed at first sight. A username may be shared by users of
+ * different home servers (PROTOCOL.md §6): a conflict never deletes, re-homes or re-keys anyone.
  */
 import type { Database } from 'bun:sqlite'
 
@@ -13,8 +14,8 @@ export interface DirectoryEntry {
   created: number
 }
 
-/** What `upsert` did. `rekey` and `name_conflict` mean the entry was refused and nothing was written. */
-export type UpsertResult = 'added' | 'unchanged' | 'updated' | 'rekey' | 'name_conflict'
+/** What `upsert` did. `rekey` and `rehome` mean the entry was refused and nothing was written. */
+export type UpsertResult = 'added' | 'unchanged' | 'updated' | 'rekey' | 'rehome'
 
 interface Row {
   user_id: string
@@ -29,20 +30,22 @@ const COLUMNS = 'user_id, username, pubkey, server_id, created'
 /** Builds the directory repository; its statements are prepared once here. */
 export function directoryRepo(db: Database) {
   const byId = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM directory WHERE user_id = ?`)
-  const byName = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM directory WHERE username = ?`)
+  // Several users may share a name: the oldest claim first, so lookups by name are stable.
+  const byName = db.prepare<Row, [string]>(
+    `SELECT ${COLUMNS} FROM directory WHERE username = ? ORDER BY created, user_id`,
+  )
   const all = db.prepare<Row, []>(`SELECT ${COLUMNS} FROM directory ORDER BY username`)
   const byServer = db.prepare<Row, [string]>(
     `SELECT ${COLUMNS} FROM directory WHERE server_id = ? ORDER BY username`,
   )
   const count = db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM directory')
-  const remove = db.prepare<never, [string]>('DELETE FROM directory WHERE user_id = ?')
   const write = db.prepare<
     never,
     { userId: string; username: string; pubkey: string; serverId: string; created: number }
   >(
     `INSERT INTO directory (user_id, username, pubkey, server_id, created)
      VALUES ($userId, $username, $pubkey, $serverId, $created)
-     ON CONFLICT (user_id) DO UPDATE SET username = excluded.username, server_id = excluded.server_id`,
+     ON CONFLICT (user_id) DO UPDATE SET username = excluded.username`,
   )
 
   const upsert = db.transaction((e: DirectoryEntry): UpsertResult => {
@@ -50,26 +53,20 @@ export function directoryRepo(db: Database) {
     const known = byId.get(e.userId)
     // A user id is bound to its first key: another key is an impersonation attempt or a bug.
     if (known && known.pubkey !== e.pubkey) return 'rekey'
-    // `created` is fixed at registration; keeping the stored one stops a later entry from
-    // back-dating itself to win a name.
+    // …and to its first home: a move would let another server receive the user's traffic.
+    if (known && known.server_id !== e.serverId) return 'rehome'
+    // `created` is fixed at registration; a later entry cannot back-date itself.
     const created = known ? known.created : e.created
-    if (known && known.username === username && known.server_id === e.serverId) return 'unchanged'
-    const holder = byName.get(username)
-    if (holder && holder.user_id !== e.userId) {
-      // Two registrations raced for one name on different servers: the older (created, user_id)
-      // wins everywhere, so every server converges on the same owner whatever the arrival order.
-      if (!olderThan(created, e.userId, holder)) return 'name_conflict'
-      remove.run(holder.user_id)
-    }
+    if (known && known.username === username) return 'unchanged'
     write.run({ userId: e.userId, username, pubkey: e.pubkey, serverId: e.serverId, created })
     return known ? 'updated' : 'added'
   })
 
   return {
     /**
-     * Adds or refreshes an entry. A known id with another pubkey is refused (`rekey`). A username
-     * held by another id goes to the smaller `(created, user_id)`: `name_conflict` if the incoming
-     * entry loses; if it wins, the holder is dropped and the entry written.
+     * Adds or refreshes an entry. A known id with another pubkey (`rekey`) or another home server
+     * (`rehome`) is refused. A username held by another id is no reason to refuse or to drop
+     * anyone: both stay (PROTOCOL.md §6).
      */
     upsert(entry: DirectoryEntry): UpsertResult {
       return upsert(entry)
@@ -80,9 +77,14 @@ export function directoryRepo(db: Database) {
       return toEntry(byId.get(userId))
     },
 
-    /** The entry for this username in any case, or null. */
+    /** The oldest entry holding this username in any case, or null (see `allByUsername`). */
     byUsername(username: string): DirectoryEntry | null {
       return toEntry(byName.get(username.toLowerCase()))
+    },
+
+    /** Every entry holding this username, oldest first. */
+    allByUsername(username: string): DirectoryEntry[] {
+      return byName.all(username.toLowerCase()).map(fromRow)
     },
 
     /** Every entry, sorted by username. */
@@ -103,10 +105,6 @@ export function directoryRepo(db: Database) {
 }
 
 export type DirectoryRepo = ReturnType<typeof directoryRepo>
-
-function olderThan(created: number, userId: string, other: Row): boolean {
-  return created < other.created || (created === other.created && userId < other.user_id)
-}
 
 function fromRow(r: Row): DirectoryEntry {
   return {

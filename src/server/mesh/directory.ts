@@ -1,6 +1,8 @@
 /**
  * @module DIRECTORY_ENTRY from other servers (docs/wire.md §5): who a user is and where their home
- * is, taken only from that home server, with a name race rule and a per-server cap (Quota).
+ * is, taken only from that home server (its own signed entry on its own link), with a per-server
+ * cap (Quota). Names may be shared across home servers: a conflict never deletes, re-homes or
+ * re-keys anyone (PROTOCOL.md §6); clients qualify a shared name by home server.
  */
 
 import { importPublicKey } from '../../crypto/index.ts'
@@ -9,25 +11,6 @@ import type { DirectoryEntry } from '../../store/index.ts'
 import type { ServerContext } from '../context.ts'
 import { spkiOrNull } from '../keys.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
-
-/**
- * How long a name stays contestable after registration. Two servers that register one name at
- * about the same time converge on the older `(created, user_id)` (docs/wire.md §5); `created` is the
- * claimant's word, so outside this window a claim could be back-dated to steal any name.
- */
-const NAME_RACE_MS = 2 * 60_000
-/**
- * Whether a claim created at `created` may take a name from `holder`: only in a registration race,
- * and never from one of our own users (the home server is the authority on its accounts).
- */
-function mayTakeName(ctx: ServerContext, holder: { serverId: string; created: number }, created: number) {
-  const now = Date.now()
-  return (
-    holder.serverId !== ctx.me.serverId &&
-    now - holder.created < NAME_RACE_MS &&
-    Math.abs(now - created) < NAME_RACE_MS
-  )
-}
 
 /**
  * Takes a directory entry from its home server; a re-key, a move to another home server, or a
@@ -53,16 +36,17 @@ export function learn(
     return false
   }
   const holder = ctx.store.directory.byUsername(e.username)
-  if (holder && holder.userId !== e.userId && !mayTakeName(ctx, holder, e.created)) {
-    ctx.log.warn(`refused directory entry for ${e.userId} from ${e.serverId}: "${e.username}" is taken`)
-    return false
-  }
+  if (holder && holder.userId !== e.userId)
+    ctx.logs.warn(
+      `name|${e.serverId}`,
+      `"${e.username}" is held by users of ${holder.serverId} and ${e.serverId}; both kept`,
+    )
   if (!known && !ctx.quota.takeUserSlot(e.serverId)) {
     ctx.log.warn(`refused directory entry for ${e.userId}: server ${e.serverId} is at its user cap`)
     return false
   }
   const r = ctx.store.directory.upsert({ ...e, pubkey: spki })
-  if (r === 'rekey' || r === 'name_conflict') {
+  if (r === 'rekey' || r === 'rehome') {
     ctx.log.warn(`refused directory entry for ${e.userId} from server ${e.serverId}: ${r}`)
     return false
   }
