@@ -122,6 +122,7 @@ export {
   CountSchema,
   EnvelopeSchema,
   HostSchema,
+  isHost,
   PortSchema,
   PubkeySchema,
   Sha256HexSchema,
