@@ -3,37 +3,50 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { UsageError } from './errors.ts'
+import { isValidHost, isWildcard, parseWsUrl } from './net/index.ts'
 
-const WS_URL = /^wss?:\/\/([^/:\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\/?$/
+export { parseWsUrl }
+
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-
-/** `ws://HOST:PORT` → host and port (port 0 asks the OS for a free one). */
-export function parseWsUrl(url: string): { host: string; port: number } {
-  const m = WS_URL.exec(url)
-  const port = Number(m?.[2])
-  if (!m || port > 65535) throw new UsageError(`expected ws://HOST:PORT, got "${url}"`)
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
-}
 
 const ServerConfigSchema = z.object({
   host: z.string(),
   port: z.number().int().min(0).max(65535),
   serverId: z.union([z.literal('auto'), z.string().regex(UUID_V4, 'server id must be a lowercase UUID v4')]),
-  peers: z.array(z.object({ host: z.string(), port: z.number().int() })),
+  peers: z.array(z.object({ host: z.string(), port: z.number().int(), tls: z.boolean() })),
   db: z.string().min(1),
   heartbeatMs: z.number().int().positive(),
   linkTimeoutMs: z.number().int().positive(),
   statusMs: z.number().int().positive(),
   advertiseHost: z.string().optional(),
+  // --- real networks (src/net, src/server/advertise.ts) ---
+  advertise: z
+    .object({
+      host: z.string().refine((h) => isValidHost(h) && !isWildcard(h), 'cannot advertise a wildcard address'),
+      port: z.number().int().min(1, '--advertise needs a real port, not 0').max(65535),
+      tls: z.boolean(),
+    })
+    .optional(),
+  tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  trust: z.object({ caFile: z.string().min(1).optional(), insecureSkipVerify: z.boolean() }),
 })
 export type ServerConfig = z.infer<typeof ServerConfigSchema>
 
 export const SERVER_USAGE = `Usage: socp server [options]
 
-  --bind ws://HOST:PORT     address to listen on (default ws://127.0.0.1:8765); serves users,
-                            servers and GET /health on the same port
+  --bind ws[s]://HOST:PORT  address to listen on (default ws://127.0.0.1:8765); serves users,
+                            servers and GET /health on the same port; HOST may be 0.0.0.0 or [::]
+  --advertise ws[s]://HOST:PORT
+                            the address other servers dial (default: the bind address; for a
+                            wildcard bind, the address of the interface that reaches the first
+                            --peer, or this host's first non-loopback address)
+  --tls-cert FILE           PEM certificate chain: listen with TLS (wss://, https:// /health)
+  --tls-key FILE            PEM private key of --tls-cert
+  --ca FILE                 PEM CA certificate trusted for outgoing wss:// links, in addition to
+                            the system store
+  --insecure-skip-verify    do not check certificates of wss:// peers (tests only; logged loudly)
   --server-id auto|UUID     this server's id; auto = the stored id, else the introducer's, else new
-  --peer ws://HOST:PORT     an introducer to join through (repeatable; tried in order)
+  --peer ws[s]://HOST:PORT  an introducer to join through (repeatable; tried in order)
   --db PATH                 SQLite database (default ./data/server-PORT.db)
   --http HOST:PORT|off      accepted for compatibility with the seed; /health is on the bind port
   --heartbeat-ms N          HEARTBEAT interval on server links (default 15000)
@@ -63,10 +76,19 @@ export function parseServerArgs(args: string[]): ServerConfig & { logLevel?: str
       'link-timeout-ms': { type: 'string' },
       'status-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      advertise: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      ca: { type: 'string' },
+      'insecure-skip-verify': { type: 'boolean', default: false },
     },
     strict: true,
   })
-  const { host, port } = parseWsUrl(values.bind)
+  const { host, port, tls: wss } = parseWsUrl(values.bind)
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together')
+  if (wss && values['tls-cert'] === undefined)
+    throw new UsageError('--bind wss:// needs --tls-cert and --tls-key')
   if (values.http !== undefined && values.http !== 'off' && !/^[^\s:]+:\d{1,5}$/.test(values.http)) {
     throw new UsageError('--http expects HOST:PORT or off')
   }
@@ -79,6 +101,14 @@ export function parseServerArgs(args: string[]): ServerConfig & { logLevel?: str
     heartbeatMs: int('heartbeat-ms', values['heartbeat-ms'], 15_000),
     linkTimeoutMs: int('link-timeout-ms', values['link-timeout-ms'], 45_000),
     statusMs: int('status-ms', values['status-ms'], 20_000),
+    ...(values.advertise !== undefined && { advertise: parseWsUrl(values.advertise) }),
+    ...(values['tls-cert'] !== undefined && {
+      tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] },
+    }),
+    trust: {
+      ...(values.ca !== undefined && { caFile: values.ca }),
+      insecureSkipVerify: values['insecure-skip-verify'],
+    },
   })
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join('; '))
   return { ...parsed.data, logLevel: values['log-level'] }

@@ -32,8 +32,8 @@ test('the seed flags parse, --peer repeats, --http is accepted', () => {
     '100',
   ])
   expect(c.peers).toEqual([
-    { host: '127.0.0.1', port: 8765 },
-    { host: '127.0.0.1', port: 8766 },
+    { host: '127.0.0.1', port: 8765, tls: false },
+    { host: '127.0.0.1', port: 8766, tls: false },
   ])
   expect(c.heartbeatMs).toBe(100)
 })

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { canonicalJson, signPayload } from '../crypto/index.ts'
 import type { ErrorCode } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import type { ClientTls, WsAddr } from '../net/index.ts'
 import type { Store } from '../store/index.ts'
 import type { Identity } from './identity.ts'
 import type { Link } from './link.ts'
@@ -20,9 +21,11 @@ export type ServerContext = {
   /** Caps on what other servers can make us remember (src/server/quota.ts). */
   readonly limits: { servers: number; usersPerServer: number }
   /** The --peer introducers; a lost link to one is redialed with a join, which every server accepts. */
-  readonly introducers: { host: string; port: number }[]
-  /** Where this server says it listens, as other servers should dial it. */
-  readonly advertised: { host: string; port: number }
+  readonly introducers: WsAddr[]
+  /** Where this server says it listens, as other servers should dial it (src/server/advertise.ts). */
+  readonly advertised: WsAddr
+  /** What outgoing wss:// links trust (--ca, --insecure-skip-verify); undefined = the system store. */
+  readonly dialTls: ClientTls | undefined
   readonly links: Set<Link>
   /** server_id → the one live link to it. */
   readonly peers: Map<string, Link>

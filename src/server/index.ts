@@ -5,7 +5,17 @@
 
 import { type KeyPair, signPayload } from '../crypto/index.ts'
 import { logger } from '../log.ts'
+import {
+  clientTls,
+  INSECURE_WARNING,
+  readServerTls,
+  type TrustOptions,
+  type WsAddr,
+  wsUrl,
+} from '../net/index.ts'
 import { openStore } from '../store/index.ts'
+import { chooseAdvertised } from './advertise.ts'
+import { startupLines } from './banner.ts'
 import { onLinkClosed, onLinkMessage } from './connection.ts'
 import { createContext, envelope, type ServerContext } from './context.ts'
 import { healthReport, statusLines } from './health.ts'
@@ -17,8 +27,15 @@ export type ServerOptions = {
   host: string
   port: number
   serverId: string
-  peers: { host: string; port: number }[]
+  /** Introducers; `tls` dials them at wss://. */
+  peers: { host: string; port: number; tls?: boolean }[]
   db: string
+  /** `--advertise`: the address other servers dial (src/server/advertise.ts picks one otherwise). */
+  advertise?: WsAddr | undefined
+  /** `--tls-cert`/`--tls-key`: listen with TLS on the one port. */
+  tls?: { certFile: string; keyFile: string } | undefined
+  /** `--ca`/`--insecure-skip-verify`: what outgoing wss:// links trust. */
+  trust?: TrustOptions
   heartbeatMs?: number
   linkTimeoutMs?: number
   statusMs?: number
@@ -58,7 +75,13 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   }
   const maxConnections = opts.maxConnections ?? 10_000
   let statusDirty = true
-  const advertised = { host: opts.host, port: opts.port }
+  // Read before anything listens, so a bad file is a start-up error, not a failing handshake later.
+  const serverTls = opts.tls ? readServerTls(opts.tls.certFile, opts.tls.keyFile) : undefined
+  const trust = opts.trust ?? {}
+  const dialTls = clientTls(trust)
+  if (trust.insecureSkipVerify) log.warn(INSECURE_WARNING)
+  const introducers = opts.peers.map((p) => ({ host: p.host, port: p.port, tls: p.tls ?? false }))
+  const advertised: WsAddr = { host: opts.host, port: opts.port, tls: serverTls !== undefined }
   const ctx = createContext({
     me,
     store,
@@ -66,13 +89,15 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     timing,
     limits: { servers: opts.maxServers ?? 1_000, usersPerServer: opts.maxUsersPerServer ?? 10_000 },
     advertised,
-    introducers: opts.peers,
+    dialTls,
+    introducers,
     changed: () => (statusDirty = true),
   })
 
   const bun = Bun.serve<WsData, never>({
     hostname: opts.host,
     port: opts.port,
+    ...(serverTls && { tls: serverTls }),
     fetch(req, server) {
       const url = new URL(req.url)
       if (url.pathname === '/health' && req.method === 'GET') return Response.json(healthReport(ctx))
@@ -131,7 +156,16 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       },
     },
   })
-  advertised.port = bun.port ?? opts.port
+  const listen: WsAddr = { host: opts.host, port: bun.port ?? opts.port, tls: advertised.tls }
+  let choice: Awaited<ReturnType<typeof chooseAdvertised>>
+  try {
+    choice = await chooseAdvertised({ bind: listen, tls: listen.tls, advertise: opts.advertise, introducers })
+  } catch (e) {
+    await bun.stop(true)
+    store.close()
+    throw e
+  }
+  Object.assign(advertised, choice.addr)
 
   let lastStatus = ''
   function logStatus(onlyIfChanged = false): void {
@@ -163,19 +197,22 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     setInterval(() => statusDirty && logStatus(true), Math.min(1_000, timing.statusMs)),
   ]
 
+  for (const line of startupLines({ serverId: me.serverId, listen, introducers, db: opts.db, choice, trust }))
+    log.info(line)
+  if (choice.warning) log.warn(choice.warning)
   // Pinned servers from an earlier run are dialed directly; introducers welcome us (again).
   for (const s of store.servers.all())
     if (!opts.peers.some((p) => p.host === s.host && p.port === s.port)) linkTo(ctx, s.serverId, s)
-  const joined = opts.peers.length > 0 ? joinMesh(ctx, opts.peers) : Promise.resolve(true)
-  log.info(`listening on ws://${opts.host}:${advertised.port} as server ${me.serverId}`)
+  const joined = introducers.length > 0 ? joinMesh(ctx, introducers) : Promise.resolve(true)
 
   return {
-    url: `ws://${opts.host}:${advertised.port}`,
-    port: advertised.port,
+    url: wsUrl(listen),
+    port: listen.port,
     serverId: () => ctx.me.serverId,
     ctx,
     joined,
     async stop() {
+      log.info(`shutting down: closing ${ctx.links.size} connections (${ctx.peers.size} servers)`)
       ctx.stopping = true
       for (const t of timers) clearInterval(t)
       for (const r of ctx.redials.values()) if (r.timer) clearTimeout(r.timer)
@@ -184,6 +221,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       // Handlers already running finish against an open store (bounded, so a stuck one cannot hang us).
       await Promise.race([Promise.allSettled([...ctx.inflight]), Bun.sleep(3_000)])
       store.close()
+      log.info(`stopped; database ${opts.db} closed`)
     },
   }
 }

@@ -49,7 +49,7 @@ export class Link {
   lastSeen = Date.now()
   establishedAt = 0
   /** For outbound links: the address dialed, and the server expected there (if known). */
-  target: { host: string; port: number; expect: string | null } | null = null
+  target: { host: string; port: number; tls?: boolean | undefined; expect: string | null } | null = null
   /** Set while this outbound link waits for SERVER_WELCOME. */
   onWelcome: ((ok: boolean) => void) | null = null
   onClosed: (() => void) | null = null

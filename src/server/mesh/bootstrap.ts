@@ -5,25 +5,30 @@
 
 import { v4 as uuidv4 } from 'uuid'
 import { importPublicKey } from '../../crypto/index.ts'
+import { hostPort } from '../../net/index.ts'
+import { reachableHost } from '../advertise.ts'
 import { broadcastToServers, type ServerContext, signed } from '../context.ts'
 import { isUuid } from '../ids.ts'
 import type { Link } from '../link.ts'
 import { takeServerSlot } from '../quota.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
-import { linkTo, redialDone } from './dialer.ts'
+import { linkTo, myAddress, redialDone } from './dialer.ts'
 import { relay } from './gossip.ts'
 import { establishPeer } from './peers.ts'
 
-function hello(ctx: ServerContext) {
-  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey }
-}
-
-function pin(ctx: ServerContext, serverId: string, host: string, port: number, pubkey: string): boolean {
+function pin(
+  ctx: ServerContext,
+  serverId: string,
+  host: string,
+  port: number,
+  pubkey: string,
+  tls: boolean | undefined,
+): boolean {
   if (!ctx.store.servers.get(serverId) && !takeServerSlot(ctx)) {
     ctx.log.warn(`refused to pin server ${serverId}: ${ctx.limits.servers} servers pinned already`)
     return false
   }
-  const r = ctx.store.servers.pin({ serverId, host, port, pubkey })
+  const r = ctx.store.servers.pin({ serverId, host, port, pubkey, tls: tls === true })
   if (r === 'rekey') {
     ctx.log.warn(`refused another key for pinned server ${serverId}`)
     return false
@@ -47,11 +52,20 @@ export async function onHelloJoin(
   const taken =
     !isUuid(id) || id === ctx.me.serverId || (ctx.store.servers.get(id) && !samePinned(ctx, id, p.pubkey))
   if (taken) id = uuidv4()
-  if (!pin(ctx, id, p.host, p.port, keySpki(p.pubkey))) return
+  // A joiner that advertises its wildcard bind (another implementation) is recorded where it came from.
+  const host = reachableHost(p.host, l.remote)
+  if (!host) return l.close(4003, 'no reachable address')
+  if (!pin(ctx, id, host, p.port, keySpki(p.pubkey), p.tls)) return
   const servers = ctx.store.servers
     .all()
     .filter((s) => s.serverId !== id && s.serverId !== ctx.me.serverId)
-    .map((s) => ({ server_id: s.serverId, host: s.host, port: s.port, pubkey: s.pubkey }))
+    .map((s) => ({
+      server_id: s.serverId,
+      host: s.host,
+      port: s.port,
+      pubkey: s.pubkey,
+      ...(s.tls && { tls: true }),
+    }))
   const clients = ctx.store.directory.all().map((e) => ({
     user_id: e.userId,
     server_id: e.serverId,
@@ -67,8 +81,8 @@ export async function onHelloJoin(
       server_pub: ctx.me.pubkey,
     }),
   )
-  ctx.log.info(`welcomed server ${id} from ${p.host}:${p.port}`)
-  await link(ctx, l, id, { host: p.host, port: p.port })
+  ctx.log.info(`welcomed server ${id} from ${hostPort(host, p.port)}${p.tls ? ' (TLS)' : ''}`)
+  await link(ctx, l, id, { host, port: p.port })
 }
 
 function keySpki(text: string): string {
@@ -83,7 +97,7 @@ function samePinned(ctx: ServerContext, id: string, key: string): boolean {
 export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }: MeshCall): Promise<void> {
   if (!l.onWelcome || !l.target || !f.payload.pubkey) return
   const introducer = { host: l.target.host, port: l.target.port }
-  if (!pin(ctx, f.from, introducer.host, introducer.port, keySpki(f.payload.pubkey)))
+  if (!pin(ctx, f.from, introducer.host, introducer.port, keySpki(f.payload.pubkey), l.target.tls))
     return l.onWelcome(false)
   const assigned = f.payload.assigned_id
   if (assigned && assigned !== ctx.me.serverId) {
@@ -94,16 +108,17 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
   await link(ctx, l, f.from, introducer)
   l.onWelcome(true)
   for (const s of f.payload.servers) {
-    if (s.server_id === ctx.me.serverId || s.server_id === f.from) continue
+    if (s.server_id === ctx.me.serverId || s.server_id === f.from || !reachableHost(s.host, null)) continue
     let spki: string
     try {
       spki = keySpki(s.pubkey)
     } catch {
       continue
     }
-    if (pin(ctx, s.server_id, s.host, s.port, spki)) linkTo(ctx, s.server_id, { host: s.host, port: s.port })
+    if (pin(ctx, s.server_id, s.host, s.port, spki, s.tls))
+      linkTo(ctx, s.server_id, { host: s.host, port: s.port, tls: s.tls === true })
   }
-  broadcastToServers(ctx, await signed(ctx, 'SERVER_ANNOUNCE', '*', hello(ctx)))
+  broadcastToServers(ctx, await signed(ctx, 'SERVER_ANNOUNCE', '*', myAddress(ctx)))
 }
 
 /** Both ends of a link say SERVER_HELLO_LINK: the acceptor answers the dialer with its own. */
@@ -116,16 +131,18 @@ export async function onHelloLink(
   if (l.direction === 'out') {
     if (l.target?.expect && l.target.expect !== f.from)
       return l.close(4003, 'unexpected server at that address')
-    if (!pin(ctx, f.from, l.target?.host ?? p.host, l.target?.port ?? p.port, keySpki(p.pubkey)))
-      return l.close(4003, 'key mismatch')
+    const t = l.target ?? { host: p.host, port: p.port, tls: p.tls }
+    if (!pin(ctx, f.from, t.host, t.port, keySpki(p.pubkey), t.tls)) return l.close(4003, 'key mismatch')
     if (!l.peerId)
       await link(ctx, l, f.from, { host: l.target?.host ?? p.host, port: l.target?.port ?? p.port })
     return
   }
   if (l.peerId) return
-  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
-  l.send(await signed(ctx, 'SERVER_HELLO_LINK', f.from, hello(ctx)))
-  await link(ctx, l, f.from, { host: p.host, port: p.port })
+  const host = reachableHost(p.host, l.remote)
+  if (!host) return l.close(4003, 'no reachable address')
+  if (!pin(ctx, f.from, host, p.port, keySpki(p.pubkey), p.tls)) return l.close(4003, 'key mismatch')
+  l.send(await signed(ctx, 'SERVER_HELLO_LINK', f.from, myAddress(ctx)))
+  await link(ctx, l, f.from, { host, port: p.port })
 }
 
 /** A server announces itself: pin it, pass the news on, and link to it if nobody has yet. */
@@ -133,11 +150,13 @@ export async function onAnnounce(f: MeshFrame<'SERVER_ANNOUNCE'>, call: MeshCall
   const { ctx } = call
   if (f.from === ctx.me.serverId || !isUuid(f.from)) return
   const p = f.payload
-  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return
+  // A relayed wildcard address says nothing about where the announcer is: it will dial us.
+  if (!reachableHost(p.host, null)) return
+  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey), p.tls)) return
   relay(call, f.from)
   // The announcer dials every server it knows; this covers peers it could not have known.
   setTimeout(
-    () => linkTo(ctx, f.from, { host: p.host, port: p.port }),
+    () => linkTo(ctx, f.from, { host: p.host, port: p.port, tls: p.tls === true }),
     Math.min(1_000, ctx.timing.heartbeatMs),
   )
 }

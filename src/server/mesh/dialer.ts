@@ -3,13 +3,15 @@
  * lost peer with exponential backoff and jitter (PROTOCOL.md §4 "Join", "Links", "Health").
  */
 
+import { hostPort, openWebSocket, wsUrl } from '../../net/index.ts'
 import { onLinkClosed, onLinkMessage } from '../connection.ts'
 import { type ServerContext, signed } from '../context.ts'
 import { Link, SERVER_RATE } from '../link.ts'
 
 const JOIN_TIMEOUT_MS = 5_000
 
-type Addr = { host: string; port: number }
+/** A server to dial; `tls` dials it at wss:// (docs/wire.md §9). */
+type Addr = { host: string; port: number; tls?: boolean }
 
 /** Opens a WebSocket to another server and sends `hello` as its first frame. */
 export function dial(
@@ -18,10 +20,10 @@ export function dial(
   expect: string | null,
   hello: () => Promise<string>,
 ): Link {
-  const ws = new WebSocket(`ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`)
+  const ws = openWebSocket(wsUrl({ ...addr, tls: addr.tls ?? false }), ctx.dialTls)
   const link = new Link(
     'out',
-    `${addr.host}:${addr.port}`,
+    hostPort(addr.host, addr.port),
     {
       send: (t) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(t)
@@ -49,8 +51,10 @@ export function dial(
   return link
 }
 
-function myAddress(ctx: ServerContext) {
-  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey }
+/** Our hello payload: `tls: true` only under TLS, so a plain server sends exactly the spec's fields. */
+export function myAddress(ctx: ServerContext) {
+  const { host, port, tls } = ctx.advertised
+  return { host, port, pubkey: ctx.me.pubkey, ...(tls && { tls: true }) }
 }
 
 /** Dials a known server with SERVER_HELLO_LINK, unless a live link or a dial is already there. */
@@ -65,7 +69,7 @@ export async function joinMesh(ctx: ServerContext, introducers: Addr[], attempt 
     if (ctx.stopping) return false
     const ok = await new Promise<boolean>((resolve) => {
       const link = dial(ctx, addr, null, () =>
-        signed(ctx, 'SERVER_HELLO_JOIN', `${addr.host}:${addr.port}`, myAddress(ctx)),
+        signed(ctx, 'SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myAddress(ctx)),
       )
       const timer = setTimeout(() => settle(false), JOIN_TIMEOUT_MS)
       const settle = (v: boolean) => {
@@ -78,7 +82,7 @@ export async function joinMesh(ctx: ServerContext, introducers: Addr[], attempt 
       link.onClosed = () => settle(false)
     })
     if (ok) return true
-    ctx.log.warn(`introducer ${addr.host}:${addr.port} did not welcome us`)
+    ctx.log.warn(`introducer ${wsUrl({ ...addr, tls: addr.tls ?? false })} did not welcome us`)
   }
   if (ctx.stopping || introducers.length === 0) return false
   const delay = backoff(ctx, attempt)
@@ -109,7 +113,7 @@ export function scheduleRedial(ctx: ServerContext, serverId: string): void {
         ctx.redials.delete(serverId)
         return
       }
-      linkTo(ctx, serverId, { host: pinned.host, port: pinned.port })
+      linkTo(ctx, serverId, { host: pinned.host, port: pinned.port, tls: pinned.tls })
       // If this dial fails, its close schedules the next attempt.
     },
     backoff(ctx, state.attempt),

@@ -3,6 +3,7 @@
  * (PROTOCOL.md §4 "Links", "Health").
  */
 
+import { hostPort } from '../../net/index.ts'
 import type { ServerContext } from '../context.ts'
 import type { Link } from '../link.ts'
 import { dropServerUsers, resync } from '../presence.ts'
@@ -52,7 +53,7 @@ export async function establishPeer(
   ctx.addrs.set(serverId, addr)
   ctx.store.servers.touch(serverId, Date.now())
   ctx.log.info(
-    `linked with server ${serverId} at ${addr.host}:${addr.port} (${link.direction === 'out' ? 'dialed' : 'accepted'})`,
+    `linked with server ${serverId} at ${hostPort(addr.host, addr.port)} (${link.direction === 'out' ? 'dialed' : 'accepted'})`,
   )
   ctx.changed()
   await resync(ctx, link)
