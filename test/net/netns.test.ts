@@ -171,6 +171,13 @@ describe.skipIf(why !== null)('three hosts on a bridge (network namespaces, 198.
   test('ws://, wildcard binds: reachable advertised addresses, full mesh, DM, /all and a file across hosts', async () => {
     const urls = await meshOf3('ws', () => [])
     await chat(urls, [])
+    // An operator reads the role, the database and the shutdown in the log.
+    const intro = procs[0]!
+    expect(intro.log()).toMatch(/database: \/.*server\.db/)
+    intro.proc.kill('SIGTERM')
+    expect(await intro.proc.exited).toBe(0)
+    expect(intro.log()).toMatch(/shutting down: closing \d+ connections \(2 servers\)/)
+    expect(intro.log()).toMatch(/stopped; database .*server\.db closed/)
   }, 90_000)
 
   test('wss:// with a private CA: the same across hosts; a client that does not trust the CA is refused', async () => {
