@@ -5,23 +5,15 @@
 
 import { type KeyPair, signPayload } from '../crypto/index.ts'
 import { logger } from '../log.ts'
-import {
-  clientTls,
-  INSECURE_WARNING,
-  readServerTls,
-  type TrustOptions,
-  type WsAddr,
-  wsUrl,
-} from '../net/index.ts'
+import { type TrustOptions, type WsAddr, wsUrl } from '../net/index.ts'
 import { openStore } from '../store/index.ts'
-import { chooseAdvertised } from './advertise.ts'
-import { startupLines } from './banner.ts'
 import { onLinkClosed, onLinkMessage } from './connection.ts'
 import { createContext, envelope, type ServerContext } from './context.ts'
 import { healthReport, statusLines } from './health.ts'
 import { loadIdentity } from './identity.ts'
 import { Link, USER_RATE } from './link.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
+import { prepareNetwork } from './network.ts'
 
 export type ServerOptions = {
   host: string
@@ -75,29 +67,23 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   }
   const maxConnections = opts.maxConnections ?? 10_000
   let statusDirty = true
-  // Read before anything listens, so a bad file is a start-up error, not a failing handshake later.
-  const serverTls = opts.tls ? readServerTls(opts.tls.certFile, opts.tls.keyFile) : undefined
-  const trust = opts.trust ?? {}
-  const dialTls = clientTls(trust)
-  if (trust.insecureSkipVerify) log.warn(INSECURE_WARNING)
-  const introducers = opts.peers.map((p) => ({ host: p.host, port: p.port, tls: p.tls ?? false }))
-  const advertised: WsAddr = { host: opts.host, port: opts.port, tls: serverTls !== undefined }
+  const net = prepareNetwork(opts, log)
   const ctx = createContext({
     me,
     store,
     log,
     timing,
     limits: { servers: opts.maxServers ?? 1_000, usersPerServer: opts.maxUsersPerServer ?? 10_000 },
-    advertised,
-    dialTls,
-    introducers,
+    advertised: net.advertised,
+    dialTls: net.dialTls,
+    introducers: net.introducers,
     changed: () => (statusDirty = true),
   })
 
   const bun = Bun.serve<WsData, never>({
     hostname: opts.host,
     port: opts.port,
-    ...(serverTls && { tls: serverTls }),
+    ...(net.serverTls && { tls: net.serverTls }),
     fetch(req, server) {
       const url = new URL(req.url)
       if (url.pathname === '/health' && req.method === 'GET') return Response.json(healthReport(ctx))
@@ -156,16 +142,14 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       },
     },
   })
-  const listen: WsAddr = { host: opts.host, port: bun.port ?? opts.port, tls: advertised.tls }
-  let choice: Awaited<ReturnType<typeof chooseAdvertised>>
+  let listen: WsAddr
   try {
-    choice = await chooseAdvertised({ bind: listen, tls: listen.tls, advertise: opts.advertise, introducers })
+    listen = await net.settle({ port: bun.port ?? opts.port, serverId: me.serverId, db: opts.db })
   } catch (e) {
     await bun.stop(true)
     store.close()
     throw e
   }
-  Object.assign(advertised, choice.addr)
 
   let lastStatus = ''
   function logStatus(onlyIfChanged = false): void {
@@ -197,13 +181,10 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     setInterval(() => statusDirty && logStatus(true), Math.min(1_000, timing.statusMs)),
   ]
 
-  for (const line of startupLines({ serverId: me.serverId, listen, introducers, db: opts.db, choice, trust }))
-    log.info(line)
-  if (choice.warning) log.warn(choice.warning)
   // Pinned servers from an earlier run are dialed directly; introducers welcome us (again).
   for (const s of store.servers.all())
     if (!opts.peers.some((p) => p.host === s.host && p.port === s.port)) linkTo(ctx, s.serverId, s)
-  const joined = introducers.length > 0 ? joinMesh(ctx, introducers) : Promise.resolve(true)
+  const joined = ctx.introducers.length > 0 ? joinMesh(ctx, ctx.introducers) : Promise.resolve(true)
 
   return {
     url: wsUrl(listen),
