@@ -67,7 +67,13 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   }
   const maxConnections = opts.maxConnections ?? 10_000
   let statusDirty = true
-  const net = prepareNetwork(opts, log)
+  let net: ReturnType<typeof prepareNetwork>
+  try {
+    net = prepareNetwork(opts, log)
+  } catch (e) {
+    store.close()
+    throw e
+  }
   const ctx = createContext({
     me,
     store,

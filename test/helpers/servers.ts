@@ -48,7 +48,8 @@ export async function server(
     ...FAST,
     ...opts,
     db,
-    peers: (opts.peers ?? []).map((p) => parseWsUrl(p.url)),
+    // A bare `{ port }` (a foreign peer the test plays) is on 127.0.0.1 without TLS.
+    peers: (opts.peers ?? []).map((p) => (p.url ? parseWsUrl(p.url) : { host: '127.0.0.1', port: p.port })),
   }
   const s = await startServer({
     ...full,

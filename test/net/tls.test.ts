@@ -115,6 +115,24 @@ describe.skipIf(!HAVE_OPENSSL)('TLS', () => {
     expect(myAddress(tls.ctx)).toMatchObject({ host: '127.0.0.1', port: tls.port, tls: true })
   })
 
+  test('an unreadable certificate, key or CA stops the start with the flag and file named', async () => {
+    const base = {
+      host: '127.0.0.1',
+      port: 0,
+      serverId: 'auto',
+      db: ':memory:',
+      peers: [],
+      keyPair: await testKey(72),
+    }
+    await expect(
+      startServer({ ...base, tls: { certFile: '/nonexistent.pem', keyFile: leaf.key } }),
+    ).rejects.toThrow(/--tls-cert \/nonexistent\.pem/)
+    await expect(startServer({ ...base, tls: { certFile: leaf.key, keyFile: leaf.key } })).rejects.toThrow(
+      /--tls-cert .*not a PEM file/,
+    )
+    await expect(startServer({ ...base, trust: { caFile: '/nonexistent-ca.pem' } })).rejects.toThrow(/--ca/)
+  })
+
   test('a certificate that names another host is refused even with the right CA', async () => {
     const other = issue(ca, 'other', ['other.example'])
     const a = await server({ tls: { certFile: other.cert, keyFile: other.key } })
