@@ -9,7 +9,9 @@ import { hostPort, parseWsUrl, wsUrl } from '../../src/net/index.ts'
 import { chooseAdvertised, localAddressTowards, reachableHost } from '../../src/server/advertise.ts'
 import { type ServerHandle, startServer } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
-import { FAST, until } from '../helpers/servers.ts'
+import { FAST, server, until } from '../helpers/servers.ts'
+import { connect } from '../helpers/ws.ts'
+import { foreign, frame } from '../interop/_foreign.ts'
 
 const iface = (address: string, family: 'IPv4' | 'IPv6', internal = false): NetworkInterfaceInfo =>
   ({ address, family, internal, netmask: '', mac: '', cidr: null, scopeid: 0 }) as NetworkInterfaceInfo
@@ -156,6 +158,37 @@ describe('addresses', () => {
       'http://a:1',
     ])
       expect(() => parseWsUrl(bad)).toThrow()
+  })
+})
+
+describe('peers that advertise their wildcard bind', () => {
+  test('a joiner claiming 0.0.0.0 is recorded, and listed to others, at the address it connected from', async () => {
+    const ours = await server()
+    const fx = await foreign(30)
+    const peer = await connect(ours.url)
+    peer.send(
+      frame(fx, 'SERVER_HELLO_JOIN', hostPort('127.0.0.1', ours.port), {
+        host: '0.0.0.0',
+        port: 9,
+        pubkey: fx.pemB64u,
+      }),
+    )
+    await peer.next('SERVER_WELCOME')
+    expect(ours.ctx.store.servers.get(fx.id)).toMatchObject({ host: '127.0.0.1', port: 9, tls: false })
+    // A server joining later is told 127.0.0.1:9, never 0.0.0.0:9.
+    const later = await connect(ours.url)
+    const fy = await foreign(31)
+    later.send(
+      frame(fy, 'SERVER_HELLO_JOIN', hostPort('127.0.0.1', ours.port), {
+        host: '127.0.0.1',
+        port: 10,
+        pubkey: fy.pemB64u,
+      }),
+    )
+    const welcome = await later.next('SERVER_WELCOME')
+    expect(welcome.payload.servers).toEqual([
+      { server_id: fx.id, host: '127.0.0.1', port: 9, pubkey: fx.key.publicKey.spki },
+    ])
   })
 })
 

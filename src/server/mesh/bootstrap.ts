@@ -150,13 +150,16 @@ export async function onAnnounce(f: MeshFrame<'SERVER_ANNOUNCE'>, call: MeshCall
   const { ctx } = call
   if (f.from === ctx.me.serverId || !isUuid(f.from)) return
   const p = f.payload
-  // A relayed wildcard address says nothing about where the announcer is: it will dial us.
-  if (!reachableHost(p.host, null)) return
-  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey), p.tls)) return
+  // Only the announcer's own incoming connection says where it is; a relayed wildcard says
+  // nothing (that server dials us itself).
+  const l = call.link
+  const host = reachableHost(p.host, l.direction === 'in' && l.peerId === f.from ? l.remote : null)
+  if (!host) return
+  if (!pin(ctx, f.from, host, p.port, keySpki(p.pubkey), p.tls)) return
   relay(call, f.from)
   // The announcer dials every server it knows; this covers peers it could not have known.
   setTimeout(
-    () => linkTo(ctx, f.from, { host: p.host, port: p.port, tls: p.tls === true }),
+    () => linkTo(ctx, f.from, { host, port: p.port, tls: p.tls === true }),
     Math.min(1_000, ctx.timing.heartbeatMs),
   )
 }
