@@ -4,6 +4,7 @@
  */
 
 import type { Logger } from '../log.ts'
+import type { ClientTls } from '../net/index.ts'
 import type { Store } from '../store/index.ts'
 import type { Identity } from './identity.ts'
 import type { Addr, Link } from './link.ts'
@@ -32,6 +33,8 @@ export type ServerContext = {
   readonly introducers: readonly Addr[]
   /** Where this server says it listens, as other servers should dial it. */
   readonly advertised: Addr
+  /** What outgoing wss:// links trust (--ca, --insecure-skip-verify); undefined = the system store. */
+  readonly dialTls: ClientTls | undefined
   readonly outbox: Outbox
   readonly peers: Peers
   readonly presence: Presence

@@ -24,11 +24,18 @@ export type CliClient = {
   downloads: string
 }
 
-/** Starts `bun src/cli.ts client --server url` with a non-terminal stdin. */
-export function cliClient(url: string, opts: { password?: string; args?: string[] } = {}): CliClient {
+/**
+ * Starts `bun src/cli.ts client --server url` with a non-terminal stdin; `wrap` prefixes the
+ * command (`ip netns exec NS` runs the client on another "host").
+ */
+export function cliClient(
+  url: string,
+  opts: { password?: string; args?: string[]; wrap?: string[] } = {},
+): CliClient {
   const downloads = tempDir()
   const proc = Bun.spawn(
     [
+      ...(opts.wrap ?? []),
       'bun',
       CLI,
       'client',

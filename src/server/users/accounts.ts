@@ -12,6 +12,7 @@ import {
   verifyPayload,
 } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
+import { wsUrl } from '../../net/index.ts'
 import { isUsername, isUuid, USERNAME_RULE } from '../../protocol/index.ts'
 import { announceDirectoryEntry } from '../announce.ts'
 import type { UserCall, UserFrame } from './_types.ts'
@@ -97,8 +98,8 @@ export async function onAuthHello(f: UserFrame<'AUTH_HELLO'>, c: UserCall): Prom
   if (!account) {
     const entry = isUuid(login) ? ctx.store.directory.byId(login) : ctx.store.directory.byUsername(login)
     if (entry && entry.serverId !== ctx.me.serverId) {
-      const addr = ctx.peers.addrs.get(entry.serverId)
-      const where = addr ? ` (ws://${addr.host}:${addr.port})` : ''
+      const addr = ctx.store.servers.get(entry.serverId)
+      const where = addr ? ` (${wsUrl(addr)})` : ''
       throw new ChatError('AUTH_FAILED', `account lives on server ${entry.serverId}${where}: log in there`)
     }
   }
