@@ -5,9 +5,8 @@ import { z } from 'zod'
 import type { KeyPair } from './crypto/index.ts'
 import { UsageError } from './errors.ts'
 import { LevelSchema } from './log.ts'
-import { UuidSchema } from './protocol/index.ts'
-
 import { isValidHost, isWildcard, parseWsUrl } from './net/index.ts'
+import { UuidSchema } from './protocol/index.ts'
 
 export { parseWsUrl }
 
@@ -54,7 +53,7 @@ export const ServerConfigSchema = z.object({
   tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
   /** `--ca`/`--insecure-skip-verify`: what outgoing wss:// links trust. */
   trust: z
-    .object({ caFile: z.string().min(1).optional(), insecureSkipVerify: z.boolean() })
+    .object({ caFile: z.string().min(1).optional(), insecureSkipVerify: z.boolean().default(false) })
     .default({ insecureSkipVerify: false }),
 })
 /** What `startServer` accepts: defaults may be left out. */
