@@ -25,6 +25,9 @@ const ServerConfigSchema = z.object({
   linkTimeoutMs: z.number().int().positive(),
   statusMs: z.number().int().positive(),
   advertiseHost: z.string().optional(),
+  keyPassphraseFile: z.string().min(1).optional(),
+  exportIdentity: z.string().min(1).optional(),
+  importIdentity: z.string().min(1).optional(),
 })
 export type ServerConfig = z.infer<typeof ServerConfigSchema>
 
@@ -40,6 +43,12 @@ export const SERVER_USAGE = `Usage: socp server [options]
   --link-timeout-ms N       silence after which a server link is dead (default 45000)
   --status-ms N             how often the status ("Known servers", online users) is logged (default 20000)
   --log-level LEVEL         debug | info | warn | error (default info)
+  --key-passphrase-file F   seal the identity key file (<db>.key) under the passphrase in F
+                            (first line); or set SOCP_KEY_PASSPHRASE. Without one, only the key
+                            file's permissions protect the server's identity
+  --export-identity FILE    write the server identity, sealed under the key passphrase, to FILE
+                            (a new file, mode 0600) and exit; refused without a passphrase
+  --import-identity FILE    restore an exported identity into a database that has none, and exit
   -h, --help                show this help
 `
 
@@ -63,6 +72,9 @@ export function parseServerArgs(args: string[]): ServerConfig & { logLevel?: str
       'link-timeout-ms': { type: 'string' },
       'status-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      'key-passphrase-file': { type: 'string' },
+      'export-identity': { type: 'string' },
+      'import-identity': { type: 'string' },
     },
     strict: true,
   })
@@ -79,7 +91,12 @@ export function parseServerArgs(args: string[]): ServerConfig & { logLevel?: str
     heartbeatMs: int('heartbeat-ms', values['heartbeat-ms'], 15_000),
     linkTimeoutMs: int('link-timeout-ms', values['link-timeout-ms'], 45_000),
     statusMs: int('status-ms', values['status-ms'], 20_000),
+    keyPassphraseFile: values['key-passphrase-file'],
+    exportIdentity: values['export-identity'],
+    importIdentity: values['import-identity'],
   })
+  if (values['export-identity'] && values['import-identity'])
+    throw new UsageError('--export-identity and --import-identity cannot be combined')
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join('; '))
   return { ...parsed.data, logLevel: values['log-level'] }
 }

@@ -7,8 +7,8 @@ import type { Logger } from '../log.ts'
 import type { Store } from '../store/index.ts'
 import type { Identity } from './identity.ts'
 import type { Link } from './link.ts'
-import { FailureDelay } from './ratelimit.ts'
 import { SeenCache } from './seen.ts'
+import type { LoginGuard } from './users/guard.ts'
 
 export type Timing = { heartbeatMs: number; linkTimeoutMs: number; statusMs: number; helloTimeoutMs: number }
 
@@ -33,7 +33,8 @@ export type ServerContext = {
   /** user_id → the server a remote user is online at. */
   readonly locations: Map<string, string>
   readonly seen: SeenCache
-  readonly loginDelay: FailureDelay
+  /** Login throttles and the argon2 pool (src/server/users/guard.ts). */
+  readonly guard: LoginGuard
   /** Signed DIRECTORY_ENTRY texts of our own users, kept so a resync re-sends instead of re-signing. */
   readonly ownFrames: { directory: Map<string, string> }
   /** Pending redials by server id, and whether the server is shutting down. */
@@ -52,7 +53,6 @@ type Derived =
   | 'localUsers'
   | 'locations'
   | 'seen'
-  | 'loginDelay'
   | 'ownFrames'
   | 'redials'
   | 'stopping'
@@ -67,7 +67,6 @@ export function createContext(init: Omit<ServerContext, Derived>): ServerContext
     localUsers: new Map(),
     locations: new Map(),
     seen: new SeenCache(),
-    loginDelay: new FailureDelay(),
     ownFrames: { directory: new Map() },
     redials: new Map(),
     inflight: new Set(),

@@ -4,14 +4,15 @@
  */
 
 import { type KeyPair, signPayload } from '../crypto/index.ts'
-import { logger } from '../log.ts'
-import { openStore } from '../store/index.ts'
+import { type Logger, logger } from '../log.ts'
+import { type KeyProtection, openStore } from '../store/index.ts'
 import { onLinkClosed, onLinkMessage } from './connection.ts'
 import { createContext, envelope, type ServerContext } from './context.ts'
 import { healthReport, statusLines } from './health.ts'
 import { loadIdentity } from './identity.ts'
 import { Link, USER_RATE } from './link.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
+import { type GuardOptions, LoginGuard } from './users/guard.ts'
 
 export type ServerOptions = {
   host: string
@@ -32,6 +33,10 @@ export type ServerOptions = {
   name?: string
   /** The identity key for a new database (tests reuse pre-generated keys); default: generate. */
   keyPair?: KeyPair
+  /** Login throttles and the argon2 pool size (src/server/users/guard.ts); tests tune them. */
+  login?: Partial<GuardOptions>
+  /** The operator secret that protects the identity key file (docs/security.md "At rest"). */
+  keyPassphrase?: string
 }
 
 export type ServerHandle = {
@@ -46,8 +51,19 @@ export type ServerHandle = {
 
 type WsData = { link: Link | null }
 
+/** Says at every start what protects the identity key at rest (docs/security.md "At rest"). */
+function logKeyProtection(log: Logger, p: KeyProtection, db: string): void {
+  if (p === 'passphrase') log.info(`identity key: sealed under the key passphrase (${db}.key)`)
+  else if (p === 'key file')
+    log.warn(
+      `identity key: protected only by the permissions of ${db}.key (0600); anyone who can read ` +
+        'that file, or a backup of this folder, can act as this server. Set --key-passphrase-file ' +
+        'or SOCP_KEY_PASSPHRASE to seal it under a passphrase.',
+    )
+}
+
 export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
-  const store = openStore(opts.db)
+  const store = openStore(opts.db, { keyPassphrase: opts.keyPassphrase })
   const me = await loadIdentity(store, opts.serverId, opts.keyPair)
   const log = logger(opts.name ?? `server:${me.serverId.slice(0, 8)}`)
   const timing = {
@@ -67,6 +83,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     limits: { servers: opts.maxServers ?? 1_000, usersPerServer: opts.maxUsersPerServer ?? 10_000 },
     advertised,
     introducers: opts.peers,
+    guard: new LoginGuard(log, opts.login),
     changed: () => (statusDirty = true),
   })
 
@@ -168,6 +185,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     if (!opts.peers.some((p) => p.host === s.host && p.port === s.port)) linkTo(ctx, s.serverId, s)
   const joined = opts.peers.length > 0 ? joinMesh(ctx, opts.peers) : Promise.resolve(true)
   log.info(`listening on ws://${opts.host}:${advertised.port} as server ${me.serverId}`)
+  logKeyProtection(log, store.keyProtection, opts.db)
 
   return {
     url: `ws://${opts.host}:${advertised.port}`,

@@ -23,30 +23,3 @@ export class TokenBucket {
     return true
   }
 }
-
-/** Exponential delay for repeated login failures per name, forgotten after a quiet period. */
-export class FailureDelay {
-  private readonly fails = new Map<string, { count: number; at: number }>()
-  private readonly baseMs = 250
-  private readonly maxMs = 8_000
-  private readonly forgetMs = 15 * 60_000
-  private readonly maxKeys = 50_000
-
-  /** How long to wait before answering an attempt for `key`. */
-  delayFor(key: string, now = Date.now()): number {
-    const f = this.fails.get(key)
-    if (!f || now - f.at > this.forgetMs) return 0
-    return Math.min(this.maxMs, this.baseMs * 2 ** (f.count - 1))
-  }
-
-  fail(key: string, now = Date.now()): void {
-    const f = this.fails.get(key)
-    this.fails.delete(key)
-    this.fails.set(key, { count: (f && now - f.at <= this.forgetMs ? f.count : 0) + 1, at: now })
-    if (this.fails.size > this.maxKeys) this.fails.delete(this.fails.keys().next().value as string)
-  }
-
-  succeed(key: string): void {
-    this.fails.delete(key)
-  }
-}

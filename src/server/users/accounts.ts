@@ -65,7 +65,7 @@ export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Pr
       throw new ChatError('NAME_IN_USE', `username "${username}" is taken`)
   }
   taken()
-  const pakePassword = await hashVerifier(p.auth_key)
+  const pakePassword = await ctx.guard.hash(link.remote, () => hashVerifier(p.auth_key))
   const created = Date.now()
   ctx.store.transaction(() => {
     taken() // again: another registration may have landed while argon2 ran
@@ -124,18 +124,27 @@ export async function onAuthResponse(f: UserFrame<'AUTH_RESPONSE'>, c: UserCall)
   const { ctx, link } = c
   const auth = link.auth
   if (auth.stage !== 'challenged') throw new ChatError('BAD_REQUEST', 'send AUTH_HELLO first')
-  const wait = ctx.loginDelay.delayFor(auth.login)
-  if (wait > 0) await Bun.sleep(wait)
+  // One answer per challenge, whatever happens below (a refusal included).
+  link.auth = { stage: 'new' }
   const account = auth.userId ? ctx.store.users.byId(auth.userId) : null
-  const ok = await checkVerifier(f.payload.auth_key, account?.pakePassword ?? (await dummy()))
+  const verifier = account?.pakePassword ?? (await dummy())
+  // Unknown logins take the same path and the same argon2 work as known ones; the gate key is the
+  // account's id (so its name and its UUID share one throttle), else the login as typed.
+  const ok = await ctx.guard.check(
+    {
+      account: account?.userId ?? `login:${auth.login}`,
+      address: link.remote,
+      known: account !== null,
+      alive: () => !link.closed,
+      who: account ? `user ${account.userId}` : '',
+    },
+    () => checkVerifier(f.payload.auth_key, verifier),
+  )
   if (!ok || !account) {
-    ctx.loginDelay.fail(auth.login)
     link.authFailures++
-    link.auth = { stage: 'new' }
     if (link.authFailures >= MAX_FAILS_PER_LINK)
       setTimeout(() => link.close(1008, 'too many failed logins'), 50)
     throw new ChatError('AUTH_FAILED', LOGIN_FAILED)
   }
-  ctx.loginDelay.succeed(auth.login)
   await sendAuthOk(c, account)
 }

@@ -6,6 +6,7 @@ import { signed } from '../context.ts'
 import { attachUser } from '../presence.ts'
 import { onlineUsers } from '../routing.ts'
 import type { UserCall, UserFrame } from './_types.ts'
+import { replaceSession } from './sessions.ts'
 
 export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Promise<void> {
   const { ctx, link } = c
@@ -26,8 +27,8 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   if (f.payload.nonce !== nonce || !f.sig || !verifyPayload(key, c.raw, f.sig)) {
     throw new ChatError('INVALID_SIG', 'USER_HELLO must sign the login nonce with the account key')
   }
-  // One live session per user: the first keeps its traffic; the newcomer is told why.
-  if (ctx.localUsers.has(auth.userId)) throw new ChatError('NAME_IN_USE', 'this user is already logged in')
+  // One live session per user: the newest login that proved the key replaces an older one.
+  await replaceSession(ctx, auth.userId, link)
   await attachUser(ctx, link, entry)
   const [ack, list] = await Promise.all([
     signed(ctx, 'ACK', entry.userId, { msg_ref: 'USER_HELLO' }),
