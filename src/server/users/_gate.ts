@@ -2,8 +2,10 @@
  * @module The per-account login gate: one password check at a time per account (a lock, not a
  * sleep, so parallel connections cannot multiply the guess rate), each started no sooner than a
  * delay that grows with the account's recent failures. Waiting attempts queue fairly, at most one
- * per source address and `maxWaiters` in all, so the account's owner, connecting from another
- * address, waits at most about `(maxWaiters + 1) × maxMs` whatever others are guessing.
+ * per source address and `maxWaiters` in all: the account's owner, connecting from another address,
+ * once queued waits at most `(waiters ahead + 2) × maxMs` (3 × maxMs against one guessing address);
+ * with the queue full the owner is told to retry. The trade-off, chosen on purpose: the account's
+ * guess rate stays bounded however many addresses guess, rather than each address adding guesses.
  */
 
 import { ChatError } from '../../errors.ts'

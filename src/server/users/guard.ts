@@ -25,7 +25,7 @@ export type GuardOptions = GateOptions & {
 export const DEFAULT_GUARD: GuardOptions = {
   freeFailures: 3,
   baseMs: 1_000,
-  maxMs: 10_000,
+  maxMs: 8_000,
   forgetMs: 15 * 60_000,
   maxWaiters: 4,
   maxKeys: 50_000,
