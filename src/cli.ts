@@ -37,7 +37,8 @@ async function runServer(args: string[]): Promise<number> {
 
 /** The operator passphrase: the first line of --key-passphrase-file, else SOCP_KEY_PASSPHRASE. */
 async function readKeyPassphrase(file: string | undefined): Promise<string | undefined> {
-  const raw = file !== undefined ? await readFile(file, 'utf8') : process.env.SOCP_KEY_PASSPHRASE
+  // An empty variable counts as unset (a shell's `SOCP_KEY_PASSPHRASE= socp server`).
+  const raw = file !== undefined ? await readFile(file, 'utf8') : process.env.SOCP_KEY_PASSPHRASE || undefined
   if (raw === undefined) return undefined
   const pass = raw.split(/\r?\n/)[0] ?? ''
   if (pass.length < 8) throw new UsageError('the key passphrase must be at least 8 characters')
