@@ -23,7 +23,7 @@ async function guesser(url: string, login: () => string, until: number, t: Tally
   while (Date.now() < until) {
     peer.send({ type: 'AUTH_HELLO', from: '', to: '', ts: Date.now(), payload: { login: login() } })
     const challenge = await answer(peer)
-    if (!challenge || challenge.type !== 'AUTH_CHALLENGE') break
+    if (challenge?.type !== 'AUTH_CHALLENGE') break
     const auth_key = b64uEncode(randomBytes(32))
     peer.send({ type: 'AUTH_RESPONSE', from: '', to: '', ts: Date.now(), payload: { auth_key } })
     const reply = await answer(peer)
