@@ -23,6 +23,11 @@ async function guesser(url: string, login: () => string, until: number, t: Tally
   while (Date.now() < until) {
     peer.send({ type: 'AUTH_HELLO', from: '', to: '', ts: Date.now(), payload: { login: login() } })
     const challenge = await answer(peer)
+    if (challenge?.type === 'ERROR' && challenge.payload.code === 'RATE_LIMITED') {
+      t.limited++
+      await Bun.sleep(25)
+      continue
+    }
     if (challenge?.type !== 'AUTH_CHALLENGE') break
     const auth_key = b64uEncode(randomBytes(32))
     peer.send({ type: 'AUTH_RESPONSE', from: '', to: '', ts: Date.now(), payload: { auth_key } })

@@ -101,6 +101,8 @@ export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Pr
 export async function onAuthHello(f: UserFrame<'AUTH_HELLO'>, c: UserCall): Promise<void> {
   const { ctx, link } = c
   if (link.auth.stage !== 'new') throw new ChatError('BAD_REQUEST', 'this connection is already logging in')
+  // Every answer below is signed (≈ 3 ms of RSA): the address pays from its allowance first.
+  ctx.guard.challenge(link.remote)
   const login = f.payload.login.toLowerCase()
   const account = isUuid(login) ? ctx.store.users.byId(login) : ctx.store.users.byUsername(login)
   if (!account) {

@@ -20,6 +20,13 @@ export type GuardOptions = GateOptions & {
   /** Failed logins an address may make at once, and how fast that allowance comes back. */
   addressBurst: number
   addressPerSec: number
+  /**
+   * Challenges (AUTH_HELLO) an address may ask for at once, and how fast they come back; a login
+   * that succeeds gives its challenge back. Each challenge costs us an RSA signature (≈ 3 ms), so
+   * a flood of fresh names would otherwise be a CPU flood without any argon2.
+   */
+  challengeBurst: number
+  challengePerSec: number
 }
 
 export const DEFAULT_GUARD: GuardOptions = {
@@ -34,10 +41,18 @@ export const DEFAULT_GUARD: GuardOptions = {
   poolQueuePerAddress: 32,
   addressBurst: 30,
   addressPerSec: 0.5,
+  challengeBurst: 40,
+  challengePerSec: 2,
 }
 
 /** Why a login failed, for the rate-limited log; never a password, key or typed login name. */
-type Cause = 'wrong password' | 'unknown login' | 'address over budget' | 'account busy' | 'pool full'
+type Cause =
+  | 'wrong password'
+  | 'unknown login'
+  | 'address over budget'
+  | 'too many challenges'
+  | 'account busy'
+  | 'pool full'
 
 const LOG_EVERY_MS = 10_000
 
@@ -45,6 +60,7 @@ export class LoginGuard {
   readonly pool: VerifierPool
   readonly gate: AccountGate
   readonly budget: AddressBudget
+  readonly challenges: AddressBudget
   private readonly log: Logger
   private readonly logged = new Map<Cause, { at: number; suppressed: number }>()
 
@@ -53,6 +69,7 @@ export class LoginGuard {
     this.log = log
     this.gate = new AccountGate(o)
     this.budget = new AddressBudget({ burst: o.addressBurst, perSec: o.addressPerSec })
+    this.challenges = new AddressBudget({ burst: o.challengeBurst, perSec: o.challengePerSec })
     this.pool = new VerifierPool({
       size: o.poolSize,
       maxQueued: o.poolQueue,
@@ -98,9 +115,23 @@ export class LoginGuard {
       throw e
     }
     release(ok ? 'ok' : 'fail')
-    if (ok) this.budget.refund(a.address)
-    else this.note(a.known ? 'wrong password' : 'unknown login', a.address, a.who)
+    if (ok) {
+      // A login that worked costs its address nothing: many honest users may share one (NAT).
+      this.budget.refund(a.address)
+      this.challenges.refund(a.address)
+    } else this.note(a.known ? 'wrong password' : 'unknown login', a.address, a.who)
     return ok
+  }
+
+  /**
+   * Takes one challenge from `address`'s allowance, before AUTH_CHALLENGE is signed.
+   * @throws ChatError('RATE_LIMITED') when the address asked for too many.
+   */
+  challenge(address: string): void {
+    const wait = this.challenges.take(address)
+    if (wait === 0) return
+    this.note('too many challenges', address, '')
+    throw new ChatError('RATE_LIMITED', `too many logins from your address; try again in ${wait} s`)
   }
 
   /** Runs a new account's argon2id hash in the pool, so registrations queue like logins. */
