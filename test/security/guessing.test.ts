@@ -83,11 +83,16 @@ describe('online guessing', () => {
     })
     const stopAt = Date.now() + 3_000
     let guesses = 0
+    let inside = 0
+    let maxInside = 0
     const attacker = async () => {
       while (Date.now() < stopAt) {
         try {
           const release = await gate.enter('alice', '203.0.113.9')
           guesses++
+          maxInside = Math.max(maxInside, ++inside)
+          await Bun.sleep(2) // the check itself
+          inside--
           release('fail')
         } catch {
           await Bun.sleep(1)
@@ -104,8 +109,10 @@ describe('online guessing', () => {
     // Behind at most the running attempt and the one waiting from the guessing address, then its
     // own delay: ≤ 3 × maxMs (plus scheduling).
     expect(waited).toBeLessThan(3 * 200 + 150)
-    // 32 parallel attackers from one address still got one guess per delay: ≤ 3 s / 50 ms at most.
+    // 32 parallel attackers from one address still got one guess per delay: ≤ 3 s / 50 ms at most,
+    // and never two checks of the account at once.
     expect(guesses).toBeLessThan(3_000 / 50)
+    expect(maxInside).toBe(1)
   }, 20_000)
 })
 
