@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { b64uEncode, checkVerifier, hashVerifier } from '../../src/crypto/index.ts'
+import { budgetKey } from '../../src/server/users/_address.ts'
 import { AccountGate } from '../../src/server/users/_gate.ts'
 import { server } from '../helpers/servers.ts'
 import { user } from '../helpers/users.ts'
@@ -161,4 +162,18 @@ describe('login flood', () => {
     // DMs were delivered while password checks were running or waiting: they do not queue behind them.
     expect(deliveredWhileBusy).toBeGreaterThan(0)
   }, 60_000)
+})
+
+describe('address grouping', () => {
+  test.each([
+    ['127.0.0.1', '127.0.0.1'],
+    ['::ffff:203.0.113.9', '203.0.113.9'],
+    ['2001:db8:1:2:a:b:c:d', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::7', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['2001:0db8:0001:0002:ffff::', '2001:db8:1:2::/64'],
+  ])('%p is budgeted as %p', (remote, key) => {
+    expect(budgetKey(remote)).toBe(key)
+  })
 })

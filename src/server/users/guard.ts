@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os'
 import { ChatError } from '../../errors.ts'
 import type { Logger } from '../../log.ts'
+import { budgetKey } from './_address.ts'
 import { AddressBudget } from './_budget.ts'
 import { AccountGate, type GateOptions } from './_gate.ts'
 import { VerifierPool } from './_pool.ts'
@@ -87,6 +88,7 @@ export class LoginGuard {
     a: { account: string; address: string; known: boolean; alive: () => boolean; who: string },
     verify: () => Promise<boolean>,
   ): Promise<boolean> {
+    a = { ...a, address: budgetKey(a.address) }
     const wait = this.budget.take(a.address)
     if (wait > 0) {
       this.note('address over budget', a.address, '')
@@ -127,7 +129,8 @@ export class LoginGuard {
    * Takes one challenge from `address`'s allowance, before AUTH_CHALLENGE is signed.
    * @throws ChatError('RATE_LIMITED') when the address asked for too many.
    */
-  challenge(address: string): void {
+  challenge(remote: string): void {
+    const address = budgetKey(remote)
     const wait = this.challenges.take(address)
     if (wait === 0) return
     this.note('too many challenges', address, '')
@@ -135,8 +138,8 @@ export class LoginGuard {
   }
 
   /** Runs a new account's argon2id hash in the pool, so registrations queue like logins. */
-  hash<T>(address: string, work: () => Promise<T>): Promise<T> {
-    return this.pool.run(address, work)
+  hash<T>(remote: string, work: () => Promise<T>): Promise<T> {
+    return this.pool.run(budgetKey(remote), work)
   }
 
   /** One warning per cause every LOG_EVERY_MS, with the count of those not logged in between. */
