@@ -7,6 +7,7 @@ import { UsageError } from './errors.ts'
 import { LevelSchema } from './log.ts'
 import { isValidHost, isWildcard, parseWsUrl } from './net/index.ts'
 import { UuidSchema } from './protocol/index.ts'
+import type { GuardOptions } from './server/users/guard.ts'
 
 export { parseWsUrl }
 
@@ -55,6 +56,15 @@ export const ServerConfigSchema = z.object({
   trust: z
     .object({ caFile: z.string().min(1).optional(), insecureSkipVerify: z.boolean().default(false) })
     .default({ insecureSkipVerify: false }),
+  /** Login throttles and the argon2 pool size (src/server/users/guard.ts); tests tune them. */
+  login: z.custom<Partial<GuardOptions>>((v) => typeof v === 'object' && v !== null).optional(),
+  // --- secrets at rest (src/store/_keyfile.ts, src/store/backup.ts) ---
+  /** `--key-passphrase-file`: seals `<db>.key` under an operator passphrase. */
+  keyPassphraseFile: z.string().min(1).optional(),
+  /** The passphrase itself (read by cli.ts from the file or SOCP_KEY_PASSPHRASE). */
+  keyPassphrase: z.string().optional(),
+  exportIdentity: z.string().min(1).optional(),
+  importIdentity: z.string().min(1).optional(),
 })
 /** What `startServer` accepts: defaults may be left out. */
 export type ServerOptions = z.input<typeof ServerConfigSchema>
@@ -82,6 +92,12 @@ export const SERVER_USAGE = `Usage: socp server [options]
   --link-timeout-ms N       silence after which a server link is dead (default 45000)
   --status-ms N             how often the status ("Known servers", online users) is logged (default 20000)
   --log-level LEVEL         debug | info | warn | error (default info)
+  --key-passphrase-file F   seal the identity key file (<db>.key) under the passphrase in F
+                            (first line); or set SOCP_KEY_PASSPHRASE. Without one, only the key
+                            file's permissions protect the server's identity
+  --export-identity FILE    write the server identity, sealed under the key passphrase, to FILE
+                            (a new file, mode 0600) and exit; refused without a passphrase
+  --import-identity FILE    restore an exported identity into a database that has none, and exit
   -h, --help                show this help
 `
 
@@ -110,6 +126,9 @@ export function parseServerArgs(args: string[]): ServerConfig {
       'tls-key': { type: 'string' },
       ca: { type: 'string' },
       'insecure-skip-verify': { type: 'boolean', default: false },
+      'key-passphrase-file': { type: 'string' },
+      'export-identity': { type: 'string' },
+      'import-identity': { type: 'string' },
     },
     strict: true,
   })
@@ -139,7 +158,12 @@ export function parseServerArgs(args: string[]): ServerConfig {
       ...(values.ca !== undefined && { caFile: values.ca }),
       insecureSkipVerify: values['insecure-skip-verify'],
     },
+    keyPassphraseFile: values['key-passphrase-file'],
+    exportIdentity: values['export-identity'],
+    importIdentity: values['import-identity'],
   })
+  if (values['export-identity'] && values['import-identity'])
+    throw new UsageError('--export-identity and --import-identity cannot be combined')
   if (!parsed.success) throw new UsageError(parsed.error.issues.map(usageMessage).join('; '))
   return parsed.data
 }

@@ -12,8 +12,8 @@ import type { Outbox } from './outbox.ts'
 import type { Peers } from './peers.ts'
 import type { Presence } from './presence.ts'
 import type { Quota } from './quota.ts'
-import type { FailureDelay } from './ratelimit.ts'
 import type { SeenCache } from './seen.ts'
+import type { LoginGuard } from './users/guard.ts'
 import type { Work } from './work.ts'
 
 export type Timing = { heartbeatMs: number; linkTimeoutMs: number; statusMs: number; helloTimeoutMs: number }
@@ -41,7 +41,8 @@ export type ServerContext = {
   readonly quota: Quota
   /** Loop and replay suppression (PROTOCOL.md §4). */
   readonly seen: SeenCache
-  readonly loginDelay: FailureDelay
+  /** Login throttles and the argon2 pool (src/server/users/guard.ts). */
+  readonly guard: LoginGuard
   readonly work: Work
   readonly events: LinkEvents
   /** Called whenever servers or users come or go, so the status line can be logged. */

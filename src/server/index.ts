@@ -6,7 +6,7 @@
 import { type ServerConfig, ServerConfigSchema, type ServerOptions } from '../config.ts'
 import { type Logger, logger } from '../log.ts'
 import { wsUrl } from '../net/index.ts'
-import { openStore, type Store } from '../store/index.ts'
+import { type KeyProtection, openStore, type Store } from '../store/index.ts'
 import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
 import { type Identity, loadIdentity } from './identity.ts'
@@ -16,9 +16,9 @@ import { Outbox } from './outbox.ts'
 import { Peers } from './peers.ts'
 import { Presence } from './presence.ts'
 import { Quota } from './quota.ts'
-import { FailureDelay } from './ratelimit.ts'
 import { SeenCache } from './seen.ts'
 import { type StatusFlag, startTimers } from './timers.ts'
+import { LoginGuard } from './users/guard.ts'
 import { Work } from './work.ts'
 import { listen } from './ws.ts'
 
@@ -66,7 +66,7 @@ function createContext(
     presence: new Presence(me, store, peers),
     quota: new Quota(store, { servers: c.maxServers, usersPerServer: c.maxUsersPerServer }),
     seen: new SeenCache(),
-    loginDelay: new FailureDelay(),
+    guard: new LoginGuard(log, c.login),
     work: new Work(),
     // Called only once frames arrive, after `ctx` is built.
     events: linkEvents(() => ctx),
@@ -75,6 +75,17 @@ function createContext(
     },
   }
   return ctx
+}
+
+/** Says at every start what protects the identity key at rest (docs/security.md "At rest"). */
+function logKeyProtection(log: Logger, p: KeyProtection, db: string): void {
+  if (p === 'passphrase') log.info(`identity key: sealed under the key passphrase (${db}.key)`)
+  else if (p === 'key file')
+    log.warn(
+      `identity key: protected only by the permissions of ${db}.key (0600); anyone who can read ` +
+        'that file, or a backup of this folder, can act as this server. Set --key-passphrase-file ' +
+        'or SOCP_KEY_PASSPHRASE to seal it under a passphrase.',
+    )
 }
 
 /** Pinned servers from an earlier run are dialed directly; introducers welcome us (again). */
@@ -86,7 +97,7 @@ function joinAtStart(ctx: ServerContext): Promise<boolean> {
 
 export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   const config = ServerConfigSchema.parse(opts)
-  const store = openStore(config.db)
+  const store = openStore(config.db, { keyPassphrase: config.keyPassphrase })
   const me = await loadIdentity(store, config.serverId, config.keyPair)
   const log = logger(config.name ?? `server:${me.serverId.slice(0, 8)}`, config.logLevel)
   let net: Network
@@ -110,6 +121,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   }
   const stopTimers = startTimers(ctx, status)
   const joined = joinAtStart(ctx)
+  logKeyProtection(log, store.keyProtection, config.db)
 
   return {
     url: wsUrl(bound),

@@ -22,6 +22,10 @@ export type CliClient = {
   /** Closes stdin and resolves with the exit code. */
   end(): Promise<number>
   downloads: string
+  /** The process, e.g. to SIGSTOP it as a frozen laptop would be. */
+  proc: Subprocess
+  /** Every stderr line so far. */
+  errors(): string[]
 }
 
 /**
@@ -60,12 +64,18 @@ export function cliClient(
   )
   running.add(proc)
   let out = ''
+  let err = ''
   void (async () => {
     for await (const chunk of proc.stdout) out += Buffer.from(chunk).toString('utf8')
+  })()
+  void (async () => {
+    for await (const chunk of proc.stderr) err += Buffer.from(chunk).toString('utf8')
   })()
   const lines = () => out.split('\n').filter((l) => l !== '')
   return {
     downloads,
+    proc,
+    errors: () => err.split('\n').filter((l) => l !== ''),
     send: (line) => {
       proc.stdin.write(`${line}\n`)
       proc.stdin.flush()
