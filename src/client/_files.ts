@@ -37,6 +37,12 @@ export type FileLimits = {
   maxEarlyFiles: number
   /** Transfers in progress at once. */
   maxActive: number
+  /** Every chunk but the last must hold at least this many plaintext bytes: a sender pays per decryption. */
+  minChunkBytes: number
+  /** Transfers in progress at once from one sender. */
+  perSenderActive: number
+  /** Bytes (by manifest) in progress at once from one sender. */
+  perSenderBytes: number
 }
 
 export const DEFAULT_FILE_LIMITS: FileLimits = {
@@ -46,6 +52,9 @@ export const DEFAULT_FILE_LIMITS: FileLimits = {
   maxEarlyChunks: 256,
   maxEarlyFiles: 8,
   maxActive: 16,
+  minChunkBytes: 256,
+  perSenderActive: 2,
+  perSenderBytes: 32 * 1024 * 1024,
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -59,11 +68,30 @@ export function manifestProblem(f: FileStartFrame, key: PublicKey, lim: FileLimi
   const preimage = fileStartPreimage(f, f.payload)
   if (!verifyContent(key, preimage, f.payload.content_sig)) return 'manifest signature does not verify'
   if (size > lim.maxBytes) return `too large: ${size} bytes (at most ${lim.maxBytes})`
-  // Each chunk holds 1…446 bytes, so the count is bounded by the size both ways.
-  if (chunks < Math.ceil(size / CHUNK_BYTES) || chunks > size || chunks > lim.maxChunks) {
+  // Each chunk holds minChunkBytes…446 bytes (the last 1…446), so the count is bounded by the size
+  // both ways: an RSA decryption costs the sender at least minChunkBytes of real file (issue 15 §4).
+  const most = Math.max(Math.ceil(size / lim.minChunkBytes), size > 0 ? 1 : 0)
+  if (chunks < Math.ceil(size / CHUNK_BYTES) || chunks > most || chunks > lim.maxChunks) {
     return `implausible chunk count ${chunks} for ${size} bytes`
   }
   return null
+}
+
+/**
+ * Chunk decryptions one at a time, each after a turn of the event loop: a flood of chunks keeps
+ * at most one RSA decryption in flight, so DMs (decrypted outside this queue) stay responsive.
+ */
+export class Pacer {
+  #tail: Promise<unknown> = Promise.resolve()
+
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const p = this.#tail.then(async () => {
+      await new Promise((r) => setImmediate(r))
+      return job()
+    })
+    this.#tail = p.catch(() => {})
+    return p
+  }
 }
 
 /** True when the FILE_END signature covers exactly these ciphertexts, in index order. */

@@ -76,3 +76,12 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
 function hasIdentity(db: Database): boolean {
   return db.query<{ one: number }, []>('SELECT 1 AS one FROM server_identity').get() !== null
 }
+
+export type { ClientAccount, ClientStoreLimits, Contact } from './client.ts'
+export {
+  CLIENT_MIGRATIONS,
+  ClientStore,
+  DEFAULT_CLIENT_LIMITS,
+  findClientStore,
+  openClientStore,
+} from './client.ts'

@@ -78,7 +78,7 @@ export async function rawUser(server: ServerHandle, username: string, keyIndex: 
   const key = await testKey(keyIndex)
   const peer = await connect(server.url)
   const id = randomUUID()
-  const kdf = newKdfParams()
+  const kdf = newKdfParams(username)
   // The blob is opaque to the server; a random blob key keeps this fast (no scrypt).
   const payload = {
     username,
