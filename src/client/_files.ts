@@ -9,9 +9,11 @@ import { resolve, sep } from 'node:path'
 import type { z } from 'zod'
 import {
   chunkDigest,
+  decrypt,
   fileEndPreimage,
   fileStartPreimage,
   OAEP_MAX_PLAINTEXT,
+  type PrivateKey,
   type PublicKey,
   verifyContent,
 } from '../crypto/index.ts'
@@ -92,6 +94,41 @@ export class Pacer {
     this.#tail = p.catch(() => {})
     return p
   }
+}
+
+/** Why one more transfer of `size` bytes from a sender with transfers of `sizes` is refused, or null. */
+export function senderBudgetProblem(sizes: readonly number[], size: number, lim: FileLimits): string | null {
+  if (sizes.length >= lim.perSenderActive) return 'too many transfers from this sender at once'
+  if (sizes.reduce((n, s) => n + s, size) > lim.perSenderBytes)
+    return 'this sender has too many bytes in flight'
+  return null
+}
+
+/**
+ * Decrypts one chunk through the pacer: its plaintext, why the transfer fails (a chunk that does
+ * not open, or a short one before the last), or null when the transfer ended meanwhile.
+ */
+export async function openChunk(
+  pacer: Pacer,
+  key: PrivateKey,
+  ct: Uint8Array,
+  o: { index: number; last: boolean; min: number; live: () => boolean },
+): Promise<Uint8Array | string | null> {
+  let bytes: Uint8Array
+  try {
+    const r = await pacer.run(async () => (o.live() ? decrypt(key, ct) : null))
+    if (r === null) return null
+    bytes = r
+  } catch {
+    return `chunk ${o.index} does not decrypt (corrupted or tampered)`
+  }
+  if (bytes.byteLength === 0 || bytes.byteLength > CHUNK_BYTES) {
+    return `chunk ${o.index} does not decrypt (corrupted or tampered)`
+  }
+  if (!o.last && bytes.byteLength < o.min) {
+    return `chunk ${o.index} holds ${bytes.byteLength} bytes, under the minimum ${o.min}`
+  }
+  return bytes
 }
 
 /** True when the FILE_END signature covers exactly these ciphertexts, in index order. */

@@ -5,9 +5,9 @@
  * chunk size, a per-sender budget, consent for unverified senders, and paced decryption.
  */
 
-import { b64uDecode, concatBytes, decrypt, type PrivateKey, type PublicKey } from '../crypto/index.ts'
+import { b64uDecodeCanonical, concatBytes, type PrivateKey, type PublicKey } from '../crypto/index.ts'
+import { EarlyChunks } from './_early.ts'
 import {
-  CHUNK_BYTES,
   DEFAULT_FILE_LIMITS,
   endVerifies,
   type FileChunkFrame,
@@ -16,8 +16,10 @@ import {
   type FileStartFrame,
   isFileId,
   manifestProblem,
+  openChunk,
   Pacer,
   saveReceived,
+  senderBudgetProblem,
   sha256Hex,
 } from './_files.ts'
 import type { TrustedSender } from './contacts.ts'
@@ -54,14 +56,12 @@ type Transfer = {
   timer: ReturnType<typeof setTimeout>
 }
 
-type Early = { from: string; chunks: FileChunkFrame[]; timer: ReturnType<typeof setTimeout> }
-
 /** Reassembles incoming files. Calls must be made in arrival order, one at a time (the Session's inbox). */
 export class IncomingFiles {
   readonly #d: IncomingDeps
   readonly #lim: FileLimits
   readonly #active = new Map<string, Transfer>()
-  readonly #early = new Map<string, Early>()
+  readonly #early: EarlyChunks
   /** Ids that failed or finished: their stragglers are dropped quietly instead of reported again. */
   readonly #finished = new Set<string>()
   readonly #pacer = new Pacer()
@@ -71,6 +71,7 @@ export class IncomingFiles {
   constructor(deps: IncomingDeps) {
     this.#d = deps
     this.#lim = { ...DEFAULT_FILE_LIMITS, ...deps.limits }
+    this.#early = new EarlyChunks(this.#lim)
   }
 
   /** Resolves once every transfer whose FILE_END arrived has been saved or has failed. */
@@ -86,7 +87,7 @@ export class IncomingFiles {
     }
     // A refused manifest also refuses its chunks, so they are not buffered as early ones.
     const fail = (reason: string, name = f.from) => {
-      this.#dropEarly(p.file_id)
+      this.#early.take(p.file_id)
       this.#markFinished(p.file_id)
       this.#report(p.file_id, f.from, name, reason)
     }
@@ -117,7 +118,7 @@ export class IncomingFiles {
     }
     this.#active.set(p.file_id, t)
     if (!t.accepted) this.#offer(t)
-    for (const c of this.#dropEarly(p.file_id)) this.chunk(c)
+    for (const c of this.#early.take(p.file_id)) this.chunk(c)
     if (p.chunks === 0) this.#progress(t)
   }
 
@@ -126,16 +127,16 @@ export class IncomingFiles {
     const { file_id, index, ciphertext } = f.payload
     if (this.#finished.has(file_id)) return
     const t = this.#active.get(file_id)
-    if (!t) return this.#holdEarly(f)
+    if (!t) return this.#early.hold(f)
     const fail = (reason: string) => this.#fail(t, reason)
     if (f.from !== t.start.from || f.to !== t.start.to) return fail('a chunk came from someone else')
     t.timer.refresh()
     if (index >= t.start.payload.chunks) return fail(`chunk index ${index} out of range`)
     let ct: Uint8Array
     try {
-      ct = b64uDecode(ciphertext)
+      ct = b64uDecodeCanonical(ciphertext)
     } catch {
-      return fail(`chunk ${index} is not base64url`)
+      return fail(`chunk ${index} is not canonical base64url`)
     }
     const seen = t.cts.get(index)
     if (seen)
@@ -198,10 +199,11 @@ export class IncomingFiles {
   /** Why a sender may not start another transfer now, or null (issue 15 §4: per-sender budget). */
   #overBudget(from: string, size: number): string | null {
     const mine = [...this.#active.values()].filter((t) => t.start.from === from)
-    if (mine.length >= this.#lim.perSenderActive) return 'too many transfers from this sender at once'
-    const bytes = mine.reduce((n, t) => n + t.start.payload.size, size)
-    if (bytes > this.#lim.perSenderBytes) return 'this sender has too many bytes in flight'
-    return null
+    return senderBudgetProblem(
+      mine.map((t) => t.start.payload.size),
+      size,
+      this.#lim,
+    )
   }
 
   /** Asks the user about a file from an unverified sender; nothing is decrypted before a yes. */
@@ -233,31 +235,26 @@ export class IncomingFiles {
 
   /** Decrypts one chunk through the pacer; a short non-final chunk fails the transfer. */
   #decrypt(t: Transfer, index: number, ct: Uint8Array): void {
+    const live = () => this.#active.get(t.start.payload.file_id) === t
     const last = index === t.start.payload.chunks - 1
-    const plain = this.#pacer
-      .run(async () => (this.#active.get(t.start.payload.file_id) === t ? decrypt(this.#d.key, ct) : null))
-      .then(
-        (bytes) => {
-          if (bytes === null) return null
-          if (bytes.byteLength === 0 || bytes.byteLength > CHUNK_BYTES) throw new Error()
-          if (!last && bytes.byteLength < this.#lim.minChunkBytes) {
-            this.#fail(
-              t,
-              `chunk ${index} holds ${bytes.byteLength} bytes, under the minimum ${this.#lim.minChunkBytes}`,
-            )
-            return null
-          }
-          t.done++
-          this.#progress(t)
-          return bytes
-        },
-        () => null,
-      )
+    const opened = openChunk(this.#pacer, this.#d.key, ct, {
+      index,
+      last,
+      min: this.#lim.minChunkBytes,
+      live,
+    })
     t.plain.set(
       index,
-      plain.then((b) => {
-        if (b === null) this.#fail(t, `chunk ${index} does not decrypt (corrupted or tampered)`)
-        return b
+      opened.then((r) => {
+        if (typeof r === 'string') {
+          this.#fail(t, r)
+          return null
+        }
+        if (r !== null) {
+          t.done++
+          this.#progress(t)
+        }
+        return r
       }),
     )
   }
@@ -265,30 +262,8 @@ export class IncomingFiles {
   /** Drops every transfer in progress (the session closed). */
   dispose(): void {
     for (const t of this.#active.values()) clearTimeout(t.timer)
-    for (const e of this.#early.values()) clearTimeout(e.timer)
     this.#active.clear()
     this.#early.clear()
-  }
-
-  #holdEarly(f: FileChunkFrame): void {
-    const id = f.payload.file_id
-    let e = this.#early.get(id)
-    if (!e) {
-      if (this.#early.size >= this.#lim.maxEarlyFiles || !isFileId(id)) return
-      const timer = setTimeout(() => this.#early.delete(id), this.#lim.stallMs)
-      timer.unref?.()
-      e = { from: f.from, chunks: [], timer }
-      this.#early.set(id, e)
-    }
-    if (e.from === f.from && e.chunks.length < this.#lim.maxEarlyChunks) e.chunks.push(f)
-  }
-
-  #dropEarly(fileId: string): FileChunkFrame[] {
-    const e = this.#early.get(fileId)
-    if (!e) return []
-    clearTimeout(e.timer)
-    this.#early.delete(fileId)
-    return e.chunks
   }
 
   #stallTimer(fileId: string): ReturnType<typeof setTimeout> {

@@ -15,7 +15,7 @@ import { logger } from '../log.ts'
 import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
 import { AccountStores } from './account-store.ts'
-import { type Identity, login, register, rekey } from './auth.ts'
+import type { Identity } from './auth.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import type { AcceptFiles } from './files-in.ts'
@@ -23,6 +23,7 @@ import { type SentFile, sendFile } from './files-out.ts'
 import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
 import { ClientLink, is } from './link.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
+import { loginIn, registerIn } from './sign-in.ts'
 
 const log = logger('client')
 
@@ -90,14 +91,8 @@ export class Session extends Emitter<SessionEvents> {
    */
   async register(username: string, password: string, opts: { keyPair?: KeyPair } = {}): Promise<Account> {
     const link = await this.#preAuthLink()
-    const store = this.#stores.open(username)
-    if (store.account()) {
-      throw new ChatError('BAD_REQUEST', `this client already holds an account ${username} for this server`)
-    }
-    const id = await register(link, username, password, opts.keyPair)
-    store.setAccount(id.userId, id.username)
-    store.markKdfMigrated()
-    return this.#bind(id, store)
+    const r = await registerIn(this.#stores, link, username, password, opts.keyPair)
+    return this.#bind(r.id, r.store)
   }
 
   /**
@@ -107,18 +102,8 @@ export class Session extends Emitter<SessionEvents> {
    */
   async login(usernameOrUuid: string, password: string): Promise<Account> {
     const link = await this.#preAuthLink()
-    const { store, username } = this.#stores.forLogin(usernameOrUuid)
-    const known = store.account()
-    const userId = known?.userId ?? (usernameOrUuid.includes('-') ? usernameOrUuid : undefined)
-    const r = await login(link, usernameOrUuid, password, {
-      username,
-      ...(userId !== undefined && { userId }),
-      allowLegacy: !known?.kdfMigrated && !this.#opts.strictKdf,
-    })
-    store.setAccount(r.id.userId, r.id.username)
-    if (r.legacy) await rekey(link, r.id, password, r.legacy)
-    store.markKdfMigrated()
-    return this.#bind(r.id, store)
+    const r = await loginIn(this.#stores, link, usernameOrUuid, password, this.#opts.strictKdf ?? false)
+    return this.#bind(r.id, r.store)
   }
 
   /** Online users across the mesh, sorted by username (LIST → USER_LIST); refreshes the directory. */

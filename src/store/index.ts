@@ -78,10 +78,5 @@ function hasIdentity(db: Database): boolean {
 }
 
 export type { ClientAccount, ClientStoreLimits, Contact } from './client.ts'
-export {
-  CLIENT_MIGRATIONS,
-  ClientStore,
-  DEFAULT_CLIENT_LIMITS,
-  findClientStore,
-  openClientStore,
-} from './client.ts'
+export { ClientStore, DEFAULT_CLIENT_LIMITS } from './client.ts'
+export { CLIENT_MIGRATIONS, findClientStore, openClientStore } from './client-files.ts'
