@@ -13,7 +13,8 @@ import { dirname } from 'node:path'
 import { AccountStores } from '../../src/client/account-store.ts'
 import type { SessionEvents } from '../../src/client/events.ts'
 import { Session, type SessionOptions } from '../../src/client/session.ts'
-import type { KeyPair } from '../../src/crypto/index.ts'
+import { importPublicKey, type KeyPair } from '../../src/crypto/index.ts'
+import { cliClient } from '../helpers/cli.ts'
 import { testKey } from '../helpers/keys.ts'
 import { tempDir, until } from '../helpers/servers.ts'
 import { PASSWORD } from '../helpers/users.ts'
@@ -170,4 +171,29 @@ describe('issue 15 §4: file transfers cost the sender', () => {
     expect(order).toEqual(['dm', 'file'])
     await alice.close()
   }, 60_000)
+
+  test('the real CLI with --accept-files ask: an offer line, nothing saved until /accept', async () => {
+    const mallory = { id: randomUUID(), key: await testKey(ATTACKER_KEY) }
+    const h = hostileServer({ others: () => [listing(mallory.id, 'mallory', mallory.key)] })
+    const cli = cliClient(h.url, { args: ['--accept-files', 'ask'] })
+    cli.send('/register alice')
+    const line = await cli.waitFor(/^\[LOGIN SUCCESS\] alice /)
+    const account = [...h.accounts.values()][0]!
+    expect(line).toContain(account.userId)
+    // Only the public half is needed to encrypt to alice.
+    const alice = { id: account.userId, key: { publicKey: importPublicKey(account.pubkey) } as KeyPair }
+    const frames = await fileFrames(mallory, alice, randomBytes(1_500), { name: 'invoice.pdf' })
+    for (const f of frames) h.push(account.userId, f as never)
+    const offer = await cli.waitFor(/^\[FILE OFFER\] /)
+    const fileId =
+      /^\[FILE OFFER\] ([0-9a-f-]{36}) invoice\.pdf \(1500 bytes\) from mallory \[[0-9a-f:]{9}\]/.exec(
+        offer,
+      )?.[1]
+    expect(fileId).toBeDefined()
+    await Bun.sleep(300)
+    expect(cli.lines().some((l) => l.startsWith('[FILE] saved'))).toBe(false)
+    cli.send(`/accept ${fileId}`)
+    await cli.waitFor(new RegExp(`^\\[FILE\\] saved .*received_${fileId}$`))
+    expect(await cli.end()).toBe(0)
+  }, 30_000)
 })
