@@ -14,6 +14,11 @@ import {
 
 /** The link-authentication version our hellos announce. */
 export const LINK_AUTH = 'v1' as const
+/**
+ * Ours, only between TLS servers: `tls: true` says "dial me at wss://" (docs/wire.md §9). Sent only
+ * by a server that listens with TLS, so a plain server's frames stay exactly the spec's.
+ */
+export const TlsFlagSchema = z.boolean().optional()
 
 /** "SERVER_HELLO_JOIN {host, port, pubkey}, `to:"host:port"`, signed with the joiner's key" (PROTOCOL.md §4). */
 export const ServerHelloJoinPayloadSchema = z.object({
@@ -21,10 +26,11 @@ export const ServerHelloJoinPayloadSchema = z.object({
   port: PortSchema,
   pubkey: PubkeySchema,
   /**
-   * Ours (docs/wire.md §9): "v1" says the dialer answers SERVER_CHALLENGE. Signed with the hello, so
+   * Ours (docs/wire.md §10): "v1" says the dialer answers SERVER_CHALLENGE. Signed with the hello, so
    * only a hello from a server without it can take the `--allow-legacy-peers` path.
    */
   auth: z.literal(LINK_AUTH).optional(),
+  tls: TlsFlagSchema,
 })
 
 /** "first frame `SERVER_HELLO_LINK` {host, port, pubkey}" (PROTOCOL.md §4). */
@@ -39,6 +45,7 @@ export const ServerEntrySchema = z.object({
   host: HostSchema,
   port: PortSchema,
   pubkey: PubkeySchema,
+  tls: TlsFlagSchema,
 })
 
 const RecordSchema = z.record(z.string(), z.unknown())
@@ -71,6 +78,7 @@ function splitEntries(p: WelcomeLists) {
         host: e.host,
         port: e.port,
         pubkey: e.pubkey ?? e.server_pub,
+        tls: e.tls,
       })
       if (s.success) servers.push(s.data)
       else dropped++

@@ -10,6 +10,7 @@ export type {
   UserHelloPayload,
   UserListPayload,
   UserRegisterPayload,
+  UserRekeyPayload,
 } from './accounts.ts'
 export {
   AuthChallengeFrameSchema,
@@ -29,6 +30,8 @@ export {
   UserListPayloadSchema,
   UserRegisterFrameSchema,
   UserRegisterPayloadSchema,
+  UserRekeyFrameSchema,
+  UserRekeyPayloadSchema,
 } from './accounts.ts'
 export type {
   ServerEntry,
@@ -92,6 +95,7 @@ export type { AckPayload, CtrlClosePayload, ErrorPayload } from './control.ts'
 export {
   AckFrameSchema,
   AckPayloadSchema,
+  CLOSE_LOGGED_IN_ELSEWHERE,
   CtrlCloseFrameSchema,
   CtrlClosePayloadSchema,
   ErrorFrameSchema,

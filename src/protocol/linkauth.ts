@@ -1,6 +1,6 @@
 /**
  * @module Link authentication (PROTOCOL.md §4 "A link is authenticated before it counts", docs/wire.md
- * §9): the accepting side's SERVER_CHALLENGE and each side's SERVER_PROOF. A hello's `sig` covers
+ * §10): the accepting side's SERVER_CHALLENGE and each side's SERVER_PROOF. A hello's `sig` covers
  * only {host, port, pubkey}, so it can be replayed by anyone who saw it; a proof over a fresh nonce
  * and both ids cannot.
  */

@@ -60,7 +60,7 @@ export class Outbox {
 
   /**
    * An unsigned frame (`sig: ""`): only SERVER_CHALLENGE, which a stranger's hello provokes and
-   * which therefore must not cost an RSA signature (docs/wire.md §9).
+   * which therefore must not cost an RSA signature (docs/wire.md §10).
    */
   unsigned<K extends 'SERVER_CHALLENGE'>(type: K, to: string, payload: ServerPayloadOf<K>): string {
     return encode({ type, from: this.#me.serverId, to, ts: Date.now(), payload, sig: '' })

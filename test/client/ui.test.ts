@@ -43,7 +43,7 @@ test('interactive: register, list, an interrupting DM, tell, quit', async () => 
     output: t.output,
     interactive: true,
     downloads: tempDir(),
-    pinsPath: join(tempDir(), 'pins.json'),
+    dataDir: join(tempDir(), 'data'),
   })
   await t.waitFor(/What would you like to do/)
   t.type('\x1b[B') // down to "Register a new account"
@@ -52,9 +52,9 @@ test('interactive: register, list, an interrupting DM, tell, quit', async () => 
   await t.waitFor(/Choose a username/)
   t.type('carol\r')
   await t.waitFor(/Choose a password/)
-  t.type('hunter2hunter2\r')
+  t.type('velvet-otter-harbor-91\r')
   await t.waitFor(/Type it again/)
-  t.type('hunter2hunter2\r')
+  t.type('velvet-otter-harbor-91\r')
   await t.waitFor(/\[REGISTERED\] carol [0-9a-f-]{36}/, 20_000)
 
   t.type('/list\r')
@@ -64,7 +64,7 @@ test('interactive: register, list, an interrupting DM, tell, quit', async () => 
   t.type('/tell bob hel')
   await Bun.sleep(200)
   await bob.tell('carol', 'ping \x1b[2J')
-  await t.waitFor(/DM from bob: ping/)
+  await t.waitFor(/DM from bob \[[0-9a-f:]{9}\]: ping/)
   const got = bob.next('dm')
   t.type('lo there\r')
   expect((await got).text).toBe('hello there')

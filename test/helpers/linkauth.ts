@@ -1,5 +1,5 @@
 /**
- * @module A test server's side of link authentication (docs/wire.md §9): after its hello, answer the
+ * @module A test server's side of link authentication (docs/wire.md §10): after its hello, answer the
  * acceptor's SERVER_CHALLENGE with a proof over (nonce, our id, its id) and our own nonce.
  */
 

@@ -3,6 +3,7 @@
  * lost peer with exponential backoff and jitter (PROTOCOL.md §4 "Join", "Links", "Health").
  */
 
+import { hostPort, openWebSocket, wsUrl } from '../../net/index.ts'
 import { LINK_AUTH } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import { type Addr, type Link, USER_RATE } from '../link.ts'
@@ -23,14 +24,14 @@ export function dial(
 ): Link | null {
   let ws: WebSocket
   try {
-    ws = new WebSocket(`ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`)
+    ws = openWebSocket(wsUrl({ ...addr, tls: addr.tls ?? false }), ctx.dialTls)
   } catch (e) {
-    ctx.logs.warn(`dial|${addr.host}`, `cannot dial ${addr.host}:${addr.port}: ${String(e)}`)
+    ctx.logs.warn(`dial|${addr.host}`, `cannot dial ${hostPort(addr.host, addr.port)}: ${String(e)}`)
     return null
   }
   const link = ctx.peers.open(
     'out',
-    `${addr.host}:${addr.port}`,
+    hostPort(addr.host, addr.port),
     {
       send: (t) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(t)
@@ -61,9 +62,13 @@ export function dial(
   return link
 }
 
-/** What a dialing server says about itself in SERVER_HELLO_JOIN / _LINK / ANNOUNCE. */
+/**
+ * Our hello payload: `auth: "v1"` (we answer SERVER_CHALLENGE, docs/wire.md §10), and `tls: true`
+ * only under TLS.
+ */
 export function myAddress(ctx: ServerContext) {
-  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey, auth: LINK_AUTH }
+  const { host, port, tls } = ctx.advertised
+  return { host, port, pubkey: ctx.me.pubkey, auth: LINK_AUTH, ...(tls && { tls: true }) }
 }
 
 /** Dials a known server with SERVER_HELLO_LINK, unless a live link or a dial is already there. */
@@ -82,7 +87,7 @@ export async function joinMesh(
     if (ctx.work.stopping) return false
     const ok = await new Promise<boolean>((resolve) => {
       const link = dial(ctx, addr, null, () =>
-        ctx.outbox.frame('SERVER_HELLO_JOIN', `${addr.host}:${addr.port}`, myAddress(ctx)),
+        ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myAddress(ctx)),
       )
       if (!link) return resolve(false)
       const role = link.becomeServer()
@@ -97,7 +102,7 @@ export async function joinMesh(
       link.onClosed = () => settle(false)
     })
     if (ok) return true
-    ctx.log.warn(`introducer ${addr.host}:${addr.port} did not welcome us`)
+    ctx.log.warn(`introducer ${wsUrl({ ...addr, tls: addr.tls ?? false })} did not welcome us`)
   }
   if (ctx.work.stopping || introducers.length === 0) return false
   const delay = backoff(ctx, attempt)
@@ -121,6 +126,6 @@ export function scheduleRedial(ctx: ServerContext, serverId: string): void {
   ctx.peers.scheduleRedial(
     serverId,
     (attempt) => backoff(ctx, attempt),
-    () => linkTo(ctx, serverId, { host: pinned.host, port: pinned.port }),
+    () => linkTo(ctx, serverId, { host: pinned.host, port: pinned.port, tls: pinned.tls }),
   )
 }

@@ -1,6 +1,6 @@
 /**
  * @module Link authentication (PROTOCOL.md §4 "A link is authenticated before it counts", docs/wire.md
- * §9). A hello's `sig` covers only {host, port, pubkey} and replays under any `from`, so the
+ * §10). A hello's `sig` covers only {host, port, pubkey} and replays under any `from`, so the
  * accepting side answers a hello with a fresh nonce (SERVER_CHALLENGE, unsigned: a fake hello costs
  * us no RSA signature), the dialer proves its key over (nonce, its id, our id) and sends its own
  * nonce, and the acceptor proves its key in return. Until then the link is pending: user budgets,
