@@ -108,10 +108,10 @@ describe.skipIf(!HAVE_OPENSSL)('TLS', () => {
     for (const s of extra) expect(s.ctx.peers.size).toBe(0)
   }, 30_000)
 
-  test('only a TLS server says tls in its hellos: a plain server sends exactly the spec fields', async () => {
+  test('only a TLS server says tls in its hellos: a plain server sends the spec fields and our link-auth flag', async () => {
     const plain = await server()
     const tls = await server(withTls())
-    expect(Object.keys(myAddress(plain.ctx)).sort()).toEqual(['host', 'port', 'pubkey'])
+    expect(Object.keys(myAddress(plain.ctx)).sort()).toEqual(['auth', 'host', 'port', 'pubkey'])
     expect(myAddress(tls.ctx)).toMatchObject({ host: '127.0.0.1', port: tls.port, tls: true })
   })
 
