@@ -48,12 +48,17 @@ export class Raw {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(typeof f === 'string' ? f : JSON.stringify(f))
   }
 
-  async next(type: string, ms = 10_000): Promise<Frame> {
+  next(type: string, ms = 10_000): Promise<Frame> {
+    return this.nextOf([type], ms)
+  }
+
+  /** The next frame of any of `types`. */
+  async nextOf(types: readonly string[], ms = 10_000): Promise<Frame> {
     const end = Date.now() + ms
     for (;;) {
-      const i = this.#frames.findIndex((f) => f.type === type)
+      const i = this.#frames.findIndex((f) => types.includes(f.type))
       if (i >= 0) return this.#frames.splice(i, 1)[0]!
-      if (Date.now() > end) throw new Error(`no ${type} within ${ms} ms`)
+      if (Date.now() > end) throw new Error(`no ${types.join('/')} within ${ms} ms`)
       await new Promise<void>((r) => {
         this.#wake = r
         setTimeout(r, 50)
@@ -96,15 +101,18 @@ export async function gossipFlood(target: ServerHandle, key: KeyPair, userKey: K
   await r.opened
   const hello = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, auth: 'v1' }
   r.send(await signed(key, { type: 'SERVER_HELLO_LINK', from: id, to: target.serverId(), payload: hello }))
-  const ch = await r.next('SERVER_CHALLENGE')
-  const proof = {
-    nonce: ch.payload.nonce,
-    server_id: id,
-    peer_id: ch.from,
-    challenge: b64uEncode(randomBytes(32)),
+  // A server without link authentication (the "before" build) answers the hello at once.
+  const ch = await r.nextOf(['SERVER_CHALLENGE', 'SERVER_HELLO_LINK'])
+  if (ch.type === 'SERVER_CHALLENGE') {
+    const proof = {
+      nonce: ch.payload.nonce,
+      server_id: id,
+      peer_id: ch.from,
+      challenge: b64uEncode(randomBytes(32)),
+    }
+    r.send(await signed(key, { type: 'SERVER_PROOF', from: id, to: ch.from, payload: proof }))
+    await r.next('SERVER_HELLO_LINK')
   }
-  r.send(await signed(key, { type: 'SERVER_PROOF', from: id, to: ch.from, payload: proof }))
-  await r.next('SERVER_HELLO_LINK')
   const u = randomUUID()
   const pub = userKey.publicKey.spki
   r.send(
