@@ -180,7 +180,7 @@ describe('rogue servers', () => {
   })
 
   test('a back-dated DIRECTORY_ENTRY cannot take a username from its owner', async () => {
-    const { intro, a, alice, bob, works } = await scene()
+    const { intro, a, alice, bob } = await scene()
     const rogue = await rogueServer(intro, ATTACKER_KEY, { announce: true })
     const spki = rogue.key.publicKey.spki
     const before = { intro: intro.ctx.store.directory.all(), a: a.ctx.store.directory.all() }
@@ -210,7 +210,11 @@ describe('rogue servers', () => {
     // Nothing is relayed: the other server never heard of the claims.
     expect(a.ctx.store.directory.all()).toEqual(before.a)
     expect((await bob.list()).some((u) => u.userId === alice.userId)).toBe(true)
-    await works('after a name grab')
+    // The client refuses the shared name with the candidates (PROTOCOL.md §6); by id, alice gets it.
+    await expect(bob.tell('alice', 'to whom?')).rejects.toThrow(/ambiguous/)
+    const got = alice.next('dm', (m) => m.text === 'by id')
+    await bob.tell(alice.userId!, 'by id')
+    expect((await got).fromName).toBe('bob')
   })
 
   test('forged channel updates cannot add strangers or push the version out of range; /all never needs wraps', async () => {
