@@ -26,8 +26,11 @@ export type SendOptions = {
 
 /** Signatures remembered, by sha256(canonical(payload)). */
 const SIG_MEMO_SIZE = 512
-/** Signatures in flight at once; WebCrypto signs on its own threads (PROTOCOL.md §3). */
-const SIGN_CONCURRENCY = 4
+/**
+ * Signatures in flight at once: one per core (WebCrypto signs on its own threads, PROTOCOL.md §3).
+ * More would only queue inside WebCrypto, where the round robin cannot reach them.
+ */
+const SIGN_CONCURRENCY = 2
 
 export class Outbox {
   readonly #me: Identity

@@ -33,7 +33,10 @@ export async function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall
     )
       return
   }
-  if (!ctx.presence.arrive(p.user_id, p.server_id, f.ts)) return
+  // A repeated advert of a user already online there changes nothing, and is no news to our users:
+  // an origin replaying its advert under fresh `ts` values must not flood them.
+  const already = ctx.presence.locations.get(p.user_id) === p.server_id
+  if (!ctx.presence.arrive(p.user_id, p.server_id, f.ts) || already) return
   const entry = known ?? ctx.store.directory.byId(p.user_id)
   if (entry) await tellLocal(ctx, entry)
   else ctx.presence.toLocal(call.text)
