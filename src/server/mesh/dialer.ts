@@ -37,6 +37,12 @@ export function dial(
     )
   })
   ws.addEventListener('message', (ev) => ctx.events.message(link, ev.data as string | Buffer))
+  // A WebSocket ping or pong is the peer alive, as any frame is (Bun has already answered a ping).
+  const alive = () => {
+    link.lastSeen = Date.now()
+  }
+  ws.addEventListener('ping', alive)
+  ws.addEventListener('pong', alive)
   ws.addEventListener('close', () => {
     link.closed = true
     ctx.events.closed(link)
