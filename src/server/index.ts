@@ -31,8 +31,8 @@ export type ServerHandle = {
   ctx: ServerContext
   /**
    * Resolves once the first join finished: true when an introducer welcomed us (at once without
-   * --peer). A join that failed keeps retrying with backoff and resolves only when one succeeds,
-   * or false when the server stops first.
+   * --peer). A join that failed keeps retrying with backoff, paused while any server link is up,
+   * and resolves only when one succeeds, or false when the server stops first.
    */
   joined: Promise<boolean>
   stop(): Promise<void>

@@ -4,10 +4,12 @@
  */
 
 import { expect, test } from 'bun:test'
+import { join } from 'node:path'
 import { signPayload } from '../../src/crypto/index.ts'
-import type { ServerHandle } from '../../src/server/index.ts'
+import { setLogSink } from '../../src/log.ts'
+import { type ServerHandle, startServer } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
-import { FAST, server, until } from '../helpers/servers.ts'
+import { FAST, server, tempDir, until } from '../helpers/servers.ts'
 import { connect } from '../helpers/ws.ts'
 import { listen } from '../interop/_foreign.ts'
 
@@ -104,4 +106,65 @@ test('WebSocket pings keep a server link we dialed alive, with no HEARTBEAT fram
   await until(() => s.ctx.peers.has(PINGER_ID), 2_000, 'linked')
   await keepBeating(() => introL.ping(), FAST.linkTimeoutMs * 3)
   expect(s.ctx.peers.has(PINGER_ID)).toBe(true)
+})
+
+/** An "introducer" that takes each connection and hangs up at once, counting the attempts. */
+function refusingIntroducer() {
+  let attempts = 0
+  const bun = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: (req, s) => (s.upgrade(req) ? undefined : new Response('ws only', { status: 400 })),
+    websocket: {
+      open(ws) {
+        attempts++
+        ws.close(1013, 'try again later')
+      },
+      message() {},
+    },
+  })
+  return { port: bun.port ?? 0, attempts: () => attempts, stop: () => bun.stop(true) }
+}
+
+test('an unreachable introducer is not retried while we hold a server link, and is once none is left', async () => {
+  const intro = refusingIntroducer()
+  const lines: string[] = []
+  setLogSink((l) => lines.push(l))
+  const s = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    serverId: 'auto',
+    ...FAST,
+    db: join(tempDir(), 'server.db'),
+    peers: [{ host: '127.0.0.1', port: intro.port }],
+    keyPair: await testKey(42),
+    logLevel: 'info',
+  })
+  try {
+    await until(() => intro.attempts() >= 2, 5_000, 'join attempts')
+    // Another server links with us: we are in a mesh now.
+    const key = await testKey(41)
+    const peer = await connect(s.url)
+    peer.send(
+      await signed(41, 'SERVER_HELLO_LINK', PINGER_ID, s.ctx.me.serverId, {
+        host: '127.0.0.1',
+        port: 9,
+        pubkey: key.publicKey.spki,
+      }),
+    )
+    await until(() => s.ctx.peers.has(PINGER_ID), 2_000, 'linked')
+    await keepBeating(() => peer.ws.ping(), 1_500)
+    const settled = intro.attempts()
+    await keepBeating(() => peer.ws.ping(), 3_000)
+    // Backoff from 100 ms would have made several more attempts in these 3 s.
+    expect(intro.attempts()).toBe(settled)
+    expect(lines.some((l) => /not retrying/.test(l) && l.includes(`127.0.0.1:${intro.port}`))).toBe(true)
+    // The mesh link goes: the introducer is tried again.
+    peer.close()
+    await until(() => intro.attempts() > settled, 5_000, 'the join resumed')
+  } finally {
+    setLogSink((l) => process.stderr.write(`${l}\n`))
+    await s.stop()
+    intro.stop()
+  }
 })

@@ -90,10 +90,28 @@ export async function joinMesh(
     ctx.log.warn(`introducer ${wsUrl({ ...addr, tls: addr.tls ?? false })} did not welcome us`)
   }
   if (ctx.work.stopping || introducers.length === 0) return false
+  if (ctx.peers.size > 0) return joinWhenAlone(ctx, introducers)
   const delay = backoff(ctx, attempt)
   ctx.log.warn(`no introducer reachable; retrying in ${Math.round(delay)} ms`)
   await Bun.sleep(delay)
   return joinMesh(ctx, introducers, attempt + 1)
+}
+
+/**
+ * Linked to the mesh already (pinned servers, or servers that joined us): the join is pointless
+ * while any link is up (issue 16 E: it was retried for ever). Those servers are redialed on their
+ * own; the join resumes only once no server link is left.
+ */
+async function joinWhenAlone(ctx: ServerContext, introducers: readonly Addr[]): Promise<boolean> {
+  const names = introducers.map((a) => wsUrl({ ...a, tls: a.tls ?? false })).join(', ')
+  ctx.log.info(`linked to ${ctx.peers.size} server(s): not retrying ${names} while any server link is up`)
+  while (ctx.peers.size > 0) {
+    if (ctx.work.stopping) return false
+    await Bun.sleep(Math.min(1_000, ctx.timing.heartbeatMs))
+  }
+  if (ctx.work.stopping) return false
+  ctx.log.warn(`no server link left: joining through ${names} again`)
+  return joinMesh(ctx, introducers)
 }
 
 /** 1 s … 60 s, doubling, with ±25 % jitter; scaled down with the heartbeat so tests run fast. */
