@@ -168,3 +168,66 @@ test('an unreachable introducer is not retried while we hold a server link, and 
     intro.stop()
   }
 })
+
+/**
+ * An introducer like the seed's: it welcomes a SERVER_HELLO_JOIN and closes any connection that
+ * opens with anything else ("Unexpected initial message: SERVER_HELLO_LINK").
+ */
+async function seedLikeIntroducer(id: string, keyIndex: number) {
+  const key = await testKey(keyIndex)
+  const firsts: string[] = []
+  const sockets = new Set<{ close(code?: number): void }>()
+  const bun = Bun.serve<{ first: boolean }, never>({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: (req, s) =>
+      s.upgrade(req, { data: { first: true } }) ? undefined : new Response('ws only', { status: 400 }),
+    websocket: {
+      open: (ws) => void sockets.add(ws),
+      close: (ws) => void sockets.delete(ws),
+      async message(ws, msg) {
+        if (!ws.data.first) return
+        ws.data.first = false
+        const f = JSON.parse(String(msg)) as { type: string; from: string }
+        firsts.push(f.type)
+        if (f.type !== 'SERVER_HELLO_JOIN') return ws.close(1008, `Unexpected initial message: ${f.type}`)
+        const payload = { assigned_id: null, server_pub: key.publicKey.spki }
+        ws.send(
+          JSON.stringify({
+            type: 'SERVER_WELCOME',
+            from: id,
+            to: f.from,
+            ts: Date.now(),
+            payload,
+            sig: await signPayload(key.privateKey, payload),
+          }),
+        )
+      },
+    },
+  })
+  return {
+    port: bun.port ?? 0,
+    firsts,
+    /** Drops every connection, as a restart of the relay in front of it did. */
+    dropAll: () => {
+      for (const s of sockets) s.close(1001)
+    },
+    stop: () => bun.stop(true),
+  }
+}
+
+test('a lost link to a --peer introducer is redialed with SERVER_HELLO_JOIN, which the seed requires', async () => {
+  const INTRO_ID = '10000000-0000-4000-8000-00000000a003'
+  const intro = await seedLikeIntroducer(INTRO_ID, 45)
+  try {
+    const s = await server({ peers: [{ port: intro.port } as ServerHandle] })
+    expect(s.ctx.peers.has(INTRO_ID)).toBe(true)
+    intro.dropAll()
+    await until(() => !s.ctx.peers.has(INTRO_ID), 2_000, 'the link down')
+    await until(() => s.ctx.peers.has(INTRO_ID), 5_000, 'linked again')
+    expect(intro.firsts).toEqual(intro.firsts.map(() => 'SERVER_HELLO_JOIN'))
+    expect(intro.firsts.length).toBeGreaterThanOrEqual(2)
+  } finally {
+    intro.stop()
+  }
+})

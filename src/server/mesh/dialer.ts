@@ -121,14 +121,33 @@ function backoff(ctx: ServerContext, attempt: number): number {
   return capped * (0.75 + Math.random() * 0.5)
 }
 
-/** Redials a lost peer until it is linked again (by us or by it). */
+/**
+ * Redials a lost peer until it is linked again (by us or by it). A `--peer` introducer is redialed
+ * with a join, as the seed requires (it refuses SERVER_HELLO_LINK) and every server accepts.
+ */
 export function scheduleRedial(ctx: ServerContext, serverId: string): void {
   if (ctx.work.stopping || ctx.peers.has(serverId)) return
   const pinned = ctx.store.servers.get(serverId)
   if (!pinned) return
+  const intro = ctx.introducers.find((a) => a.host === pinned.host && a.port === pinned.port)
   ctx.peers.scheduleRedial(
     serverId,
     (attempt) => backoff(ctx, attempt),
-    () => linkTo(ctx, serverId, { host: pinned.host, port: pinned.port, tls: pinned.tls }),
+    () =>
+      intro
+        ? rejoin(ctx, serverId, intro)
+        : linkTo(ctx, serverId, { host: pinned.host, port: pinned.port, tls: pinned.tls }),
   )
+}
+
+/** One SERVER_HELLO_JOIN to a lost introducer; its WELCOME re-links us (mesh/bootstrap.ts). */
+function rejoin(ctx: ServerContext, serverId: string, addr: Addr): void {
+  if (ctx.work.stopping || ctx.peers.has(serverId)) return
+  const link = dial(ctx, addr, serverId, () =>
+    ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myAddress(ctx)),
+  )
+  const role = link.becomeServer()
+  role.onWelcome = () => {
+    role.onWelcome = null
+  }
 }
