@@ -9,7 +9,7 @@ import { signPayload } from '../../src/crypto/index.ts'
 import { setLogSink } from '../../src/log.ts'
 import { type ServerHandle, startServer } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
-import { FAST, server, tempDir, until } from '../helpers/servers.ts'
+import { FAST, server, stop, tempDir, until } from '../helpers/servers.ts'
 import { connect } from '../helpers/ws.ts'
 import { listen } from '../interop/_foreign.ts'
 
@@ -173,13 +173,14 @@ test('an unreachable introducer is not retried while we hold a server link, and 
  * An introducer like the seed's: it welcomes a SERVER_HELLO_JOIN and closes any connection that
  * opens with anything else ("Unexpected initial message: SERVER_HELLO_LINK").
  */
-async function seedLikeIntroducer(id: string, keyIndex: number) {
+async function seedLikeIntroducer(id: string, keyIndex: number, port = 0) {
   const key = await testKey(keyIndex)
+  /** The first frame of each connection, as "TYPE from". */
   const firsts: string[] = []
   const sockets = new Set<{ close(code?: number): void }>()
   const bun = Bun.serve<{ first: boolean }, never>({
     hostname: '127.0.0.1',
-    port: 0,
+    port,
     fetch: (req, s) =>
       s.upgrade(req, { data: { first: true } }) ? undefined : new Response('ws only', { status: 400 }),
     websocket: {
@@ -189,7 +190,7 @@ async function seedLikeIntroducer(id: string, keyIndex: number) {
         if (!ws.data.first) return
         ws.data.first = false
         const f = JSON.parse(String(msg)) as { type: string; from: string }
-        firsts.push(f.type)
+        firsts.push(`${f.type} ${f.from}`)
         if (f.type !== 'SERVER_HELLO_JOIN') return ws.close(1008, `Unexpected initial message: ${f.type}`)
         const payload = { assigned_id: null, server_pub: key.publicKey.spki }
         ws.send(
@@ -225,9 +226,38 @@ test('a lost link to a --peer introducer is redialed with SERVER_HELLO_JOIN, whi
     intro.dropAll()
     await until(() => !s.ctx.peers.has(INTRO_ID), 2_000, 'the link down')
     await until(() => s.ctx.peers.has(INTRO_ID), 5_000, 'linked again')
-    expect(intro.firsts).toEqual(intro.firsts.map(() => 'SERVER_HELLO_JOIN'))
-    expect(intro.firsts.length).toBeGreaterThanOrEqual(2)
+    const ours = intro.firsts.filter((f) => f.endsWith(s.serverId()))
+    expect(ours).toEqual(ours.map(() => `SERVER_HELLO_JOIN ${s.serverId()}`))
+    expect(ours.length).toBeGreaterThanOrEqual(2)
   } finally {
+    intro.stop()
+  }
+})
+
+test('a restarted server already linked to the mesh redials an introducer that welcomed it before', async () => {
+  const INTRO_ID = '10000000-0000-4000-8000-00000000a004'
+  let intro = await seedLikeIntroducer(INTRO_ID, 45)
+  const port = intro.port
+  const b = await server({ peers: [{ port } as ServerHandle] })
+  const x = await server({ peers: [b] })
+  await until(() => b.ctx.peers.has(x.serverId()), 5_000, 'x linked with b')
+  await stop(b)
+  intro.stop()
+  // b comes back while its introducer is down; it relinks with x (pinned) at once.
+  const b2 = await startServer({ ...b.opts, port: 0, keyPair: undefined })
+  try {
+    await until(() => b2.ctx.peers.has(x.serverId()), 5_000, 'x linked with b again')
+    // Long enough for the join to find the introducer down and pause (backoff starts at 100 ms).
+    await Bun.sleep(1_000)
+    intro = await seedLikeIntroducer(INTRO_ID, 45, port)
+    // The seed-like introducer never dials anyone: b must come back to it, with a join.
+    await until(() => b2.ctx.peers.has(INTRO_ID), 5_000, 'the introducer linked again')
+    // (x, told of the introducer by b's WELCOME, tries it with SERVER_HELLO_LINK and is refused.)
+    const fromB = intro.firsts.filter((f) => f.endsWith(b2.ctx.me.serverId))
+    expect(fromB.length).toBeGreaterThanOrEqual(1)
+    expect(fromB.every((f) => f.startsWith('SERVER_HELLO_JOIN '))).toBe(true)
+  } finally {
+    await b2.stop()
     intro.stop()
   }
 })

@@ -100,11 +100,14 @@ export async function joinMesh(
 /**
  * Linked to the mesh already (pinned servers, or servers that joined us): the join is pointless
  * while any link is up (issue 16 E: it was retried for ever). Those servers are redialed on their
- * own; the join resumes only once no server link is left.
+ * own, and so is an introducer that welcomed us before (a pinned member of the mesh, which the
+ * seed's never dials back); the join resumes only once no server link is left.
  */
 async function joinWhenAlone(ctx: ServerContext, introducers: readonly Addr[]): Promise<boolean> {
   const names = introducers.map((a) => wsUrl({ ...a, tls: a.tls ?? false })).join(', ')
   ctx.log.info(`linked to ${ctx.peers.size} server(s): not retrying ${names} while any server link is up`)
+  for (const s of ctx.store.servers.all())
+    if (introducers.some((a) => a.host === s.host && a.port === s.port)) scheduleRedial(ctx, s.serverId)
   while (ctx.peers.size > 0) {
     if (ctx.work.stopping) return false
     await Bun.sleep(Math.min(1_000, ctx.timing.heartbeatMs))
