@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { KeyPair } from './crypto/index.ts'
 import { UsageError } from './errors.ts'
 import { LevelSchema } from './log.ts'
-import { isValidHost, isWildcard, parseWsUrl } from './net/index.ts'
+import { isValidHost, isWildcard, parsePeerUrl, parseWsUrl } from './net/index.ts'
 import { UuidSchema } from './protocol/index.ts'
 import type { GuardOptions } from './server/users/guard.ts'
 
@@ -21,9 +21,17 @@ export const ServerConfigSchema = z.object({
   host: z.string(),
   port: z.number().int().min(0).max(65535),
   serverId: z.union([z.literal('auto'), UuidSchema]),
-  /** Introducers; `tls` dials them at wss://. */
+  /** Introducers; `tls` dials them at wss://; `fingerprint` pins the key (SHA-256 of its SPKI, hex). */
   peers: z.array(
-    z.object({ host: z.string(), port: z.number().int().min(1).max(65535), tls: z.boolean().default(false) }),
+    z.object({
+      host: z.string(),
+      port: z.number().int().min(1).max(65535),
+      tls: z.boolean().default(false),
+      fingerprint: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
+    }),
   ),
   db: z.string().min(1),
   heartbeatMs: Count.default(15_000),
@@ -87,7 +95,10 @@ export const SERVER_USAGE = `Usage: socp server [options]
                             the system store
   --insecure-skip-verify    do not check certificates of wss:// peers (tests only; logged loudly)
   --server-id auto|UUID     this server's id; auto = the stored id, else the introducer's, else new
-  --peer ws[s]://HOST:PORT  an introducer to join through (repeatable; tried in order)
+  --peer ws[s]://HOST:PORT[#sha256:FINGERPRINT]
+                            an introducer to join through (repeatable; tried in order); with
+                            #sha256: (as that server's start log prints it) its key is pinned,
+                            and an introducer with another key is refused
   --db PATH                 SQLite database (default ./data/server-PORT.db)
   --http HOST:PORT|off      accepted for compatibility with the seed; /health is on the bind port
   --heartbeat-ms N          HEARTBEAT interval on server links (default 15000)
@@ -152,7 +163,7 @@ export function parseServerArgs(args: string[]): ServerConfig {
     host,
     port,
     serverId: values['server-id'],
-    peers: values.peer.map(parseWsUrl),
+    peers: values.peer.map(parsePeerUrl),
     db: values.db ?? `./data/server-${port}.db`,
     heartbeatMs: int('heartbeat-ms', values['heartbeat-ms'], 15_000),
     linkTimeoutMs: int('link-timeout-ms', values['link-timeout-ms'], 45_000),

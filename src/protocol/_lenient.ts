@@ -2,6 +2,7 @@
 
 import { z } from 'zod'
 import { UuidSchema } from './envelope.ts'
+import { isUsername } from './names.ts'
 
 // A key field a peer may leave empty or null: treated as absent, never as a key.
 const OptKeySchema = z.string().max(4096).nullish()
@@ -12,14 +13,22 @@ const OptLabelSchema = z.string().min(1).max(64).optional().catch(undefined)
 
 /**
  * A user as peers send one: the key in `pubkey`, `meta.pubkey`, `pubkey_b64u` or `enc_pubkey`,
- * the label in `meta.display_name` (ours, Group 56) or `meta.username` (Group 43).
+ * the label in `meta.display_name` (ours, Group 56), `meta.username` (Group 43) or `meta.name`
+ * (Group 12).
  */
 export const LenientUserInputSchema = z.object({
   user_id: UuidSchema,
   pubkey: OptKeySchema,
   pubkey_b64u: OptKeySchema,
   enc_pubkey: OptKeySchema,
-  meta: z.object({ display_name: OptLabelSchema, username: OptLabelSchema, pubkey: OptKeySchema }).nullish(),
+  meta: z
+    .object({
+      display_name: OptLabelSchema,
+      username: OptLabelSchema,
+      name: OptLabelSchema,
+      pubkey: OptKeySchema,
+    })
+    .nullish(),
 })
 
 /** One shape for a peer's user: `pubkey: null` when the peer advertises no key. */
@@ -29,6 +38,16 @@ export function normaliseUser(p: z.infer<typeof LenientUserInputSchema>) {
     // Order from spec-notes §5.2. With no key at all, PROTOCOL.md §3.2 says to pin the first
     // `sender_pub` seen for that user instead.
     pubkey: p.pubkey || p.meta?.pubkey || p.pubkey_b64u || p.enc_pubkey || null,
-    display_name: p.meta?.display_name ?? p.meta?.username ?? null,
+    display_name: label(p.meta),
   }
+}
+
+/**
+ * The first of `display_name`, `username`, `name` that is a username here (PROTOCOL.md §6),
+ * lower-cased, else null. Only a label: for a user with a directory entry the name comes from
+ * that entry (src/server/mesh/presence.ts), never from an advert.
+ */
+function label(meta: { display_name?: string; username?: string; name?: string } | null | undefined) {
+  const found = [meta?.display_name, meta?.username, meta?.name].find((l) => l !== undefined && isUsername(l))
+  return found?.toLowerCase() ?? null
 }

@@ -13,12 +13,15 @@ export const UserAdvertisePayloadSchema = LenientUserInputSchema.extend({ server
   (p) => ({ ...normaliseUser(p), server_id: p.server_id }),
 )
 
-/** USER_ADVERTISE exactly as we send it: the key both in `pubkey` and `meta.pubkey` (spec-notes §5.2). */
+/**
+ * USER_ADVERTISE exactly as we send it: the key both in `pubkey` and `meta.pubkey` (spec-notes
+ * §5.2), the name both as `meta.display_name` and `meta.username` (Group 43 reads the latter).
+ */
 export const UserAdvertiseWireSchema = z.object({
   user_id: UuidSchema,
   server_id: UuidSchema,
   pubkey: B64uPubkeySchema,
-  meta: z.object({ display_name: UsernameSchema, pubkey: B64uPubkeySchema }),
+  meta: z.object({ display_name: UsernameSchema, username: UsernameSchema, pubkey: B64uPubkeySchema }),
 })
 
 /** "USER_REMOVE {user_id, server_id}" (PROTOCOL.md §4): remove only if the location still matches. */

@@ -19,13 +19,16 @@ export async function announceDirectoryEntry(ctx: ServerContext, e: DirectoryEnt
   ctx.peers.broadcast(await directoryFrame(ctx, e))
 }
 
-/** The user's online presence as USER_ADVERTISE: key in `pubkey` and `meta.pubkey` (spec-notes §5.2). */
+/**
+ * The user's online presence as USER_ADVERTISE: key in `pubkey` and `meta.pubkey` (spec-notes
+ * §5.2), the name as `meta.display_name` and as `meta.username`, which Group 43 reads.
+ */
 function advertise(ctx: ServerContext, e: DirectoryEntry): Promise<string> {
   return ctx.outbox.frame('USER_ADVERTISE', '*', {
     user_id: e.userId,
     server_id: ctx.me.serverId,
     pubkey: e.pubkey,
-    meta: { display_name: e.username, pubkey: e.pubkey },
+    meta: { display_name: e.username, username: e.username, pubkey: e.pubkey },
   })
 }
 

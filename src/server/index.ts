@@ -4,12 +4,14 @@
  */
 
 import { type ServerConfig, ServerConfigSchema, type ServerOptions } from '../config.ts'
+import { importPublicKey } from '../crypto/index.ts'
 import { type Logger, logger } from '../log.ts'
 import { wsUrl } from '../net/index.ts'
 import { type KeyProtection, openStore, type Store } from '../store/index.ts'
 import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
 import { type Identity, loadIdentity } from './identity.ts'
+import { keyFingerprint } from './keys.ts'
 import { LogLimiter } from './loglimit.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
 import { type Network, prepareNetwork } from './network.ts'
@@ -32,8 +34,8 @@ export type ServerHandle = {
   ctx: ServerContext
   /**
    * Resolves once the first join finished: true when an introducer welcomed us (at once without
-   * --peer). A join that failed keeps retrying with backoff and resolves only when one succeeds,
-   * or false when the server stops first.
+   * --peer). A join that failed keeps retrying with backoff, paused while any server link is up,
+   * and resolves only when one succeeds, or false when the server stops first.
    */
   joined: Promise<boolean>
   stop(): Promise<void>
@@ -116,7 +118,12 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   // The port is known once listening (port 0 asks the OS); the advertised address is chosen then.
   let bound: Awaited<ReturnType<Network['settle']>>
   try {
-    bound = await net.settle({ port: bun.port ?? config.port, serverId: me.serverId, db: config.db })
+    bound = await net.settle({
+      port: bun.port ?? config.port,
+      serverId: me.serverId,
+      fingerprint: keyFingerprint(importPublicKey(me.pubkey)),
+      db: config.db,
+    })
   } catch (e) {
     await bun.stop(true)
     store.close()

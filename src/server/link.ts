@@ -6,8 +6,11 @@
 import { TokenBucket } from './ratelimit.ts'
 import { Login } from './users/login.ts'
 
-/** A server's address; `tls` dials it at wss:// (docs/wire.md §9). */
-export type Addr = { host: string; port: number; tls?: boolean | undefined }
+/**
+ * A server's address; `tls` dials it at wss:// (docs/wire.md §9). `fingerprint` (an introducer's,
+ * from `--peer …#sha256:`) pins the key that must answer there: SHA-256 of its SPKI, 64 hex digits.
+ */
+export type Addr = { host: string; port: number; tls?: boolean | undefined; fingerprint?: string | undefined }
 
 export type Transport = {
   send(text: string): void

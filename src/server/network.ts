@@ -9,6 +9,7 @@ import {
   type ClientTls,
   clientTls,
   INSECURE_WARNING,
+  type PeerAddr,
   readServerTls,
   type ServerTls,
   type TrustOptions,
@@ -20,7 +21,7 @@ import { startupLines } from './banner.ts'
 export type NetworkOptions = {
   host: string
   port: number
-  peers: { host: string; port: number; tls?: boolean }[]
+  peers: { host: string; port: number; tls?: boolean; fingerprint?: string | undefined }[]
   advertise?: WsAddr | undefined
   tls?: { certFile: string; keyFile: string } | undefined
   trust?: TrustOptions
@@ -29,11 +30,11 @@ export type NetworkOptions = {
 export type Network = {
   serverTls: ServerTls | undefined
   dialTls: ClientTls | undefined
-  introducers: WsAddr[]
+  introducers: PeerAddr[]
   /** The context's advertised address: filled in by `settle`, before anything is dialed. */
   advertised: WsAddr
   /** Picks and logs the advertised address once listening on `port`; returns the listen address. */
-  settle(o: { port: number; serverId: string; db: string }): Promise<WsAddr>
+  settle(o: { port: number; serverId: string; fingerprint: string; db: string }): Promise<WsAddr>
 }
 
 /**
@@ -45,14 +46,19 @@ export function prepareNetwork(opts: NetworkOptions, log: Logger): Network {
   const trust = opts.trust ?? {}
   const dialTls = clientTls(trust)
   if (trust.insecureSkipVerify) log.warn(INSECURE_WARNING)
-  const introducers = opts.peers.map((p) => ({ host: p.host, port: p.port, tls: p.tls ?? false }))
+  const introducers: PeerAddr[] = opts.peers.map((p) => ({
+    host: p.host,
+    port: p.port,
+    tls: p.tls ?? false,
+    ...(p.fingerprint && { fingerprint: p.fingerprint }),
+  }))
   const advertised: WsAddr = { host: opts.host, port: opts.port, tls: serverTls !== undefined }
   return {
     serverTls,
     dialTls,
     introducers,
     advertised,
-    async settle({ port, serverId, db }) {
+    async settle({ port, serverId, fingerprint, db }) {
       const listen = { host: opts.host, port, tls: advertised.tls }
       const choice = await chooseAdvertised({
         bind: listen,
@@ -61,7 +67,8 @@ export function prepareNetwork(opts: NetworkOptions, log: Logger): Network {
         introducers,
       })
       Object.assign(advertised, choice.addr)
-      for (const line of startupLines({ serverId, listen, introducers, db, choice, trust })) log.info(line)
+      for (const line of startupLines({ serverId, fingerprint, listen, introducers, db, choice, trust }))
+        log.info(line)
       if (choice.warning) log.warn(choice.warning)
       return listen
     },

@@ -59,6 +59,14 @@ export function listen(
       message(ws, msg) {
         if (ws.data.link) ctx.events.message(ws.data.link, msg)
       },
+      // Some implementations keep a link alive with WebSocket pings instead of HEARTBEAT frames
+      // (issue 16 D): a ping or pong is the peer alive, as any frame is (PROTOCOL.md §4 "Health").
+      ping(ws) {
+        if (ws.data.link) ws.data.link.lastSeen = Date.now()
+      },
+      pong(ws) {
+        if (ws.data.link) ws.data.link.lastSeen = Date.now()
+      },
       close(ws) {
         if (ws.data.link) ctx.events.closed(ws.data.link)
       },

@@ -94,6 +94,8 @@ export type Listener = {
   next(type: string, ms?: number): Promise<Frame>
   /** Sends to every connection this listener accepted. */
   send(f: Frame): void
+  /** A WebSocket-level ping on every connection this listener accepted. */
+  ping(): void
   stop(): void
 }
 
@@ -111,7 +113,7 @@ export function listen(answer: (f: Frame) => Frame[] | Promise<Frame[]>): Listen
   const frames: Frame[] = []
   const taken = new Set<number>()
   const wake = new Set<() => void>()
-  const sockets = new Set<{ send(t: string): unknown }>()
+  const sockets = new Set<{ send(t: string): unknown; ping(): unknown }>()
   const bun = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
@@ -151,6 +153,9 @@ export function listen(answer: (f: Frame) => Frame[] | Promise<Frame[]>): Listen
     },
     send: (f) => {
       for (const s of sockets) s.send(JSON.stringify(f))
+    },
+    ping: () => {
+      for (const s of sockets) s.ping()
     },
     stop: () => void bun.stop(true),
   }

@@ -90,7 +90,7 @@ test('a foreign server joins our introducer with a PEM key, spaced JSON and a 32
     user_id: alice.userId,
     server_id: ours.serverId(),
     pubkey: alicePub,
-    meta: { display_name: 'alice', pubkey: alicePub },
+    meta: { display_name: 'alice', username: 'alice', pubkey: alicePub },
   })
   expect(signedByUs(ours, adv)).toBe(true)
 })

@@ -125,7 +125,7 @@ export const SERVER_TO_SERVER: Record<string, Wire> = {
     user_id: ALICE,
     server_id: SERVER,
     pubkey: pub(),
-    meta: { display_name: 'alice', pubkey: pub() },
+    meta: { display_name: 'alice', username: 'alice', pubkey: pub() },
   }),
   USER_REMOVE: f('USER_REMOVE', SERVER, '*', { user_id: ALICE, server_id: SERVER }),
   DIRECTORY_ENTRY: f('DIRECTORY_ENTRY', SERVER, '*', {

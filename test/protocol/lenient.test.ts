@@ -133,6 +133,14 @@ describe('USER_ADVERTISE key locations', () => {
     ],
     ['meta.pubkey (Groups 56, 43)', { ...base, meta: { pubkey: KEY_U, username: 'alice' } }, KEY_U, 'alice'],
     ['pubkey_b64u (Group 12)', { ...base, pubkey_b64u: KEY_U, meta: {} }, KEY_U, null],
+    ['meta.name (Group 12)', { ...base, pubkey: KEY_U, meta: { name: 'Zed' } }, KEY_U, 'zed'],
+    [
+      'a label that is no username gives way to the next',
+      { ...base, pubkey: KEY_U, meta: { display_name: 'Zed Smith', username: 'zed_s', name: 'zed' } },
+      KEY_U,
+      'zed_s',
+    ],
+    ['no usable label', { ...base, pubkey: KEY_U, meta: { display_name: 'a b', name: 'x' } }, KEY_U, null],
     ['enc_pubkey', { ...base, enc_pubkey: KEY_U }, KEY_U, null],
     ['empty pubkey falls through to meta', { ...base, pubkey: '', meta: { pubkey: KEY_U } }, KEY_U, null],
     [

@@ -54,6 +54,12 @@ export function dial(
     )
   })
   ws.addEventListener('message', (ev) => ctx.events.message(link, ev.data as string | Buffer))
+  // A WebSocket ping or pong is the peer alive, as any frame is (Bun has already answered a ping).
+  const alive = () => {
+    link.lastSeen = Date.now()
+  }
+  ws.addEventListener('ping', alive)
+  ws.addEventListener('pong', alive)
   ws.addEventListener('close', () => {
     link.closed = true
     ctx.events.closed(link)
@@ -105,10 +111,31 @@ export async function joinMesh(
     ctx.log.warn(`introducer ${wsUrl({ ...addr, tls: addr.tls ?? false })} did not welcome us`)
   }
   if (ctx.work.stopping || introducers.length === 0) return false
+  if (ctx.peers.size > 0) return joinWhenAlone(ctx, introducers)
   const delay = backoff(ctx, attempt)
   ctx.log.warn(`no introducer reachable; retrying in ${Math.round(delay)} ms`)
   await Bun.sleep(delay)
   return joinMesh(ctx, introducers, attempt + 1)
+}
+
+/**
+ * Linked to the mesh already (pinned servers, or servers that joined us): the join is pointless
+ * while any link is up (issue 16 E: it was retried for ever). Those servers are redialed on their
+ * own, and so is an introducer that welcomed us before (a pinned member of the mesh, which the
+ * seed's never dials back); the join resumes only once no server link is left.
+ */
+async function joinWhenAlone(ctx: ServerContext, introducers: readonly Addr[]): Promise<boolean> {
+  const names = introducers.map((a) => wsUrl({ ...a, tls: a.tls ?? false })).join(', ')
+  ctx.log.info(`linked to ${ctx.peers.size} server(s): not retrying ${names} while any server link is up`)
+  for (const s of ctx.store.servers.all())
+    if (introducers.some((a) => a.host === s.host && a.port === s.port)) scheduleRedial(ctx, s.serverId)
+  while (ctx.peers.size > 0) {
+    if (ctx.work.stopping) return false
+    await Bun.sleep(Math.min(1_000, ctx.timing.heartbeatMs))
+  }
+  if (ctx.work.stopping) return false
+  ctx.log.warn(`no server link left: joining through ${names} again`)
+  return joinMesh(ctx, introducers)
 }
 
 /** 1 s … 60 s, doubling, with ±25 % jitter; scaled down with the heartbeat so tests run fast. */
@@ -118,14 +145,33 @@ function backoff(ctx: ServerContext, attempt: number): number {
   return capped * (0.75 + Math.random() * 0.5)
 }
 
-/** Redials a lost peer until it is linked again (by us or by it). */
+/**
+ * Redials a lost peer until it is linked again (by us or by it). A `--peer` introducer is redialed
+ * with a join, as the seed requires (it refuses SERVER_HELLO_LINK) and every server accepts.
+ */
 export function scheduleRedial(ctx: ServerContext, serverId: string): void {
   if (ctx.work.stopping || ctx.peers.has(serverId)) return
   const pinned = ctx.store.servers.get(serverId)
   if (!pinned) return
+  const intro = ctx.introducers.find((a) => a.host === pinned.host && a.port === pinned.port)
   ctx.peers.scheduleRedial(
     serverId,
     (attempt) => backoff(ctx, attempt),
-    () => linkTo(ctx, serverId, { host: pinned.host, port: pinned.port, tls: pinned.tls }),
+    () =>
+      intro
+        ? rejoin(ctx, serverId, intro)
+        : linkTo(ctx, serverId, { host: pinned.host, port: pinned.port, tls: pinned.tls }),
   )
+}
+
+/** One SERVER_HELLO_JOIN to a lost introducer; its WELCOME re-links us (mesh/bootstrap.ts). */
+function rejoin(ctx: ServerContext, serverId: string, addr: Addr): void {
+  if (ctx.work.stopping || ctx.peers.has(serverId)) return
+  const link = dial(ctx, addr, serverId, () =>
+    ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myAddress(ctx)),
+  )
+  const role = link.becomeServer()
+  role.onWelcome = () => {
+    role.onWelcome = null
+  }
 }

@@ -44,6 +44,12 @@ export async function establishPeer(
   const role = link.becomeServer()
   role.peerId = serverId
   role.establishedAt = Date.now()
+  // The socket may have closed while its hello was answered (signing takes a while): that close
+  // found no peer to mourn, so the dead link must not become live; the server is redialed instead.
+  if (link.closed) {
+    scheduleRedial(ctx, serverId)
+    return false
+  }
   const old = ctx.peers.get(serverId)
   const oldRole = old?.server
   if (

@@ -5,8 +5,10 @@
  */
 
 import { importPublicKey, type PublicKey, verifyPayload } from '../../crypto/index.ts'
+import { showFingerprint, wsUrl } from '../../net/index.ts'
 import type { ServerToServerFrame } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
+import { keyFingerprint } from '../keys.ts'
 import type { Link } from '../link.ts'
 import { brand, type Verified } from '../verified.ts'
 
@@ -43,6 +45,23 @@ export function pinnedKey(ctx: ServerContext, serverId: string): PublicKey | nul
   return pinned ? importPublicKey(pinned.pubkey) : null
 }
 
+/**
+ * A link we dialed to an address the operator pinned a key for (`--peer …#sha256:`): any other key
+ * answering there is refused loudly and the link closed, before anything it says is pinned.
+ */
+function operatorPinHolds(ctx: ServerContext, link: Link, key: PublicKey): boolean {
+  const target = link.direction === 'out' ? link.server?.target : null
+  if (!target?.fingerprint) return true
+  const got = keyFingerprint(key)
+  if (got === target.fingerprint) return true
+  ctx.log.error(
+    `refused ${wsUrl({ ...target, tls: target.tls ?? false })}: it presented key ${showFingerprint(got)}, ` +
+      `but --peer pins ${showFingerprint(target.fingerprint)} (nothing pinned, no link)`,
+  )
+  link.close(4003, 'not the pinned key')
+  return false
+}
+
 export function verifyServerFrame<F extends ServerToServerFrame>(
   ctx: ServerContext,
   link: Link,
@@ -66,6 +85,7 @@ export function verifyServerFrame<F extends ServerToServerFrame>(
     if (pinned && pinned.spki !== key.spki && f.type !== 'SERVER_HELLO_JOIN') {
       return { ok: false, reason: `${f.type} would re-key pinned server ${f.from}` }
     }
+    if (!operatorPinHolds(ctx, link, key)) return { ok: false, reason: `${f.type}: not the pinned key` }
   } else {
     key = pinnedKey(ctx, f.from)
     if (!key) return { ok: false, reason: `${f.type} from unknown server ${f.from}` }
