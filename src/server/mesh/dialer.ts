@@ -170,6 +170,8 @@ function rejoin(ctx: ServerContext, serverId: string, addr: Addr): void {
   const link = dial(ctx, addr, serverId, () =>
     ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myAddress(ctx)),
   )
+  // A dial that failed at once never closes, so nothing else would schedule the next attempt.
+  if (!link) return scheduleRedial(ctx, serverId)
   const role = link.becomeServer()
   role.onWelcome = () => {
     role.onWelcome = null

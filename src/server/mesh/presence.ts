@@ -57,7 +57,7 @@ async function tellLocal(ctx: ServerContext, e: DirectoryEntry): Promise<void> {
       user_id: e.userId,
       server_id: e.serverId,
       pubkey: e.pubkey,
-      meta: { display_name: e.username, pubkey: e.pubkey },
+      meta: { display_name: e.username, username: e.username, pubkey: e.pubkey },
     },
     { owner: e.serverId },
   )
