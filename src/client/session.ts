@@ -13,21 +13,32 @@ import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
 import type { ClientFrameType, ClientPayloadOf } from '../protocol/index.ts'
+import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
-import { type Identity, login, register } from './auth.ts'
+import { AccountStores } from './account-store.ts'
+import type { Identity } from './auth.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
+import type { AcceptFiles } from './files-in.ts'
 import { type SentFile, sendFile } from './files-out.ts'
 import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
 import { ClientLink, is } from './link.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
-import { PinStore } from './pins.ts'
+import { loginIn, registerIn } from './sign-in.ts'
 
 const log = logger('client')
 
 export type SessionOptions = {
-  /** Key pins file; omitted = in memory only. */
-  pinsPath?: string
+  /**
+   * Root of the per-account client stores (pins, name bindings, replay cache): one SQLite file per
+   * account at `<dataDir>/<host_port>/<username>.sqlite`. Omitted = in memory, for this Session only.
+   */
+  dataDir?: string
+  storeLimits?: Partial<ClientStoreLimits>
+  /** Refuse a server-chosen (legacy) KDF salt even for an account this client has not seen migrate. */
+  strictKdf?: boolean
+  /** Files from unverified senders: `all` accepted (default), `verified` only, or `ask` ('file-offer'). */
+  acceptFiles?: AcceptFiles
   /** Where received files go (default: the current directory). */
   downloadsDir?: string
   fileLimits?: Partial<FileLimits>
@@ -36,12 +47,12 @@ export type SessionOptions = {
 export type { KeyInfo, OnlineUser }
 export type Account = { userId: string; username: string }
 
-type LoggedIn = { id: Identity; inbox: InboxContext }
+type LoggedIn = { id: Identity; inbox: InboxContext; contacts: Contacts; store: ClientStore }
 
 export class Session extends Emitter<SessionEvents> {
   readonly #url: string
   readonly #opts: SessionOptions
-  readonly #contacts: Contacts
+  readonly #stores: AccountStores
   #link: ClientLink
   #auth: LoggedIn | null = null
   readonly #frames = new FrameQueue((f, e) =>
@@ -51,19 +62,18 @@ export class Session extends Emitter<SessionEvents> {
   #listing: Promise<OnlineUser[]> | null = null
   readonly #pending = new Set<Promise<unknown>>()
 
-  private constructor(url: string, link: ClientLink, opts: SessionOptions, pins: PinStore) {
+  private constructor(url: string, link: ClientLink, opts: SessionOptions) {
     super()
     this.#url = url
     this.#opts = opts
-    this.#contacts = new Contacts(pins, this)
+    this.#stores = new AccountStores(opts.dataDir, url, opts.storeLimits)
     this.#link = link
     this.#attach(link)
   }
 
   /** Opens a WebSocket to `url` (nothing is sent until register or login). */
   static async connect(url: string, opts: SessionOptions = {}): Promise<Session> {
-    const pins = PinStore.open(opts.pinsPath)
-    return new Session(url, await ClientLink.open(url), opts, pins)
+    return new Session(url, await ClientLink.open(url), opts)
   }
 
   get userId(): string | null {
@@ -82,13 +92,19 @@ export class Session extends Emitter<SessionEvents> {
    */
   async register(username: string, password: string, opts: { keyPair?: KeyPair } = {}): Promise<Account> {
     const link = await this.#preAuthLink()
-    return this.#bind(await register(link, username, password, opts.keyPair))
+    const r = await registerIn(this.#stores, link, username, password, opts.keyPair)
+    return this.#bind(r.id, r.store)
   }
 
-  /** Logs in by username or user id (docs/wire.md §3). @throws ChatError('AUTH_FAILED'), … */
+  /**
+   * Logs in by username, or by a user id this client has logged in as before (docs/wire.md §3).
+   * An account still on server-chosen KDF parameters is moved to client-owned ones (USER_REKEY).
+   * @throws ChatError('AUTH_FAILED'), BAD_KEY when the server answers for another account, …
+   */
   async login(usernameOrUuid: string, password: string): Promise<Account> {
     const link = await this.#preAuthLink()
-    return this.#bind(await login(link, usernameOrUuid, password))
+    const r = await loginIn(this.#stores, link, usernameOrUuid, password, this.#opts.strictKdf ?? false)
+    return this.#bind(r.id, r.store)
   }
 
   /** Online users across the mesh, sorted by username (LIST → USER_LIST); refreshes the directory. */
@@ -111,6 +127,7 @@ export class Session extends Emitter<SessionEvents> {
       const ts = this.#now()
       const payload = await sealDirect(id.key, to.pubkey, bytes, { from: id.userId, to: to.userId, ts })
       await this.#send('MSG_DIRECT', to.userId, ts, payload)
+      this.#loggedIn().contacts.messaged(to.userId)
     })
   }
 
@@ -123,7 +140,7 @@ export class Session extends Emitter<SessionEvents> {
       const { id } = this.#loggedIn()
       const bytes = messageBytes(text)
       await this.list()
-      const { members, skipped } = this.#contacts.publicMembers()
+      const { members, skipped } = this.#loggedIn().contacts.publicMembers()
       const ids = { from: id.userId, ts: this.#now() }
       for (const frame of members.length > 0 ? await publicFrames(id.key, members, bytes, ids) : []) {
         await this.#link.drain()
@@ -142,6 +159,7 @@ export class Session extends Emitter<SessionEvents> {
     return this.#track(async () => {
       const { id } = this.#loggedIn()
       const to = await this.#recipient(userOrName)
+      this.#loggedIn().contacts.messaged(to.userId)
       const ctx = { link: this.#link, key: id.key, me: id.userId, now: () => this.#now(), events: this }
       return sendFile(ctx, to, path, onProgress)
     })
@@ -149,25 +167,40 @@ export class Session extends Emitter<SessionEvents> {
 
   /** The fingerprint of a user's key (ours when no user is given), to compare out of band. */
   async fingerprint(userOrName?: string): Promise<KeyInfo> {
-    const { id } = this.#loggedIn()
+    const { id, contacts } = this.#loggedIn()
     if (userOrName === undefined) {
       return { userId: id.userId, username: id.username, fingerprint: fingerprint(id.key.publicKey) }
     }
-    if (!this.#contacts.directory.resolve(userOrName)) await this.list()
-    return this.#contacts.keyInfo(userOrName)
+    if (!contacts.directory.resolve(userOrName)) await this.list()
+    return contacts.keyInfo(userOrName)
   }
 
-  /** Accepts a changed key as the new pin (see Contacts.trust). @throws USER_NOT_FOUND, BAD_REQUEST */
+  /** Accepts a changed key or id as the new pin (see Contacts.trust). @throws USER_NOT_FOUND, BAD_REQUEST */
   async trust(userOrName: string): Promise<KeyInfo> {
-    this.#loggedIn()
-    if (!this.#contacts.directory.resolve(userOrName)) await this.list()
-    return this.#contacts.trust(userOrName)
+    const { contacts } = this.#loggedIn()
+    if (!contacts.directory.resolve(userOrName)) await this.list()
+    return contacts.trust(userOrName)
+  }
+
+  /** Marks a user verified after an out-of-band fingerprint check (see Contacts.verify). */
+  async verify(userOrName: string): Promise<KeyInfo> {
+    const { contacts } = this.#loggedIn()
+    if (!contacts.directory.resolve(userOrName)) await this.list()
+    return contacts.verify(userOrName)
+  }
+
+  /** Accepts or declines a file offered by an unverified sender (`file-offer`). @throws BAD_REQUEST */
+  decideFile(fileId: string, accept: boolean): void {
+    if (!this.#loggedIn().inbox.files.decide(fileId, accept)) {
+      throw new ChatError('BAD_REQUEST', `no file ${fileId} is waiting for a decision`)
+    }
   }
 
   /** Waits for every send and transfer in progress, then for the socket buffer to empty. */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
     await this.#frames.idle()
+    await this.#auth?.inbox.files.idle()
     if (this.#link.isOpen) await this.#link.drain(0)
   }
 
@@ -177,6 +210,8 @@ export class Session extends Emitter<SessionEvents> {
     const [from, to] = [this.userId ?? '', this.serverId ?? '']
     await this.#link.close({ type: 'CTRL_CLOSE', from, to, ts: this.#now(), payload: {} })
     this.#auth?.inbox.files.dispose()
+    await this.#frames.idle()
+    this.#stores.close()
   }
 
   // --- internals ---
@@ -199,18 +234,29 @@ export class Session extends Emitter<SessionEvents> {
     return this.#link
   }
 
-  #bind(id: Identity): Account {
-    this.#contacts.me = id.userId
+  #bind(id: Identity, store: ClientStore): Account {
+    const contacts = new Contacts(store, this, id.userId)
+    // Our own name is bound to our id: a server listing another "us" is caught like any impostor.
+    if (!store.contact(id.userId)) {
+      store.pin({
+        userId: id.userId,
+        username: id.username,
+        serverId: id.serverId,
+        pubkey: id.key.publicKey.spki,
+      })
+    }
     const inbox = createInbox({
       me: id.userId,
       key: id.key,
       events: this,
-      contacts: this.#contacts,
+      contacts,
+      store,
       senderKey: (user, pub) => this.#senderKey(user, pub),
       downloadsDir: this.#opts.downloadsDir ?? '.',
       limits: this.#opts.fileLimits,
+      acceptFiles: this.#opts.acceptFiles ?? 'all',
     })
-    this.#auth = { id, inbox }
+    this.#auth = { id, inbox, contacts, store }
     this.#frames.start(inbox)
     return { userId: id.userId, username: id.username }
   }
@@ -228,18 +274,20 @@ export class Session extends Emitter<SessionEvents> {
     const { id } = this.#loggedIn()
     const answer = this.#link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
     await this.#send('LIST', id.serverId, this.#now(), {})
-    return this.#contacts.applyList((await answer).payload.users)
+    return this.#loggedIn().contacts.applyList((await answer).payload.users)
   }
 
   /** The recipient entry, refreshing the directory once when the user is not known yet. */
   async #recipient(userOrName: string) {
-    if (!this.#contacts.directory.resolve(userOrName)) await this.list()
-    return this.#contacts.recipient(userOrName)
+    const { contacts } = this.#loggedIn()
+    if (!contacts.directory.resolve(userOrName)) await this.list()
+    return contacts.recipient(userOrName)
   }
 
   async #senderKey(userId: string, senderPub: string) {
-    if (!this.#contacts.directory.get(userId)) await this.list().catch(() => [])
-    return this.#contacts.senderKey(userId, senderPub)
+    const { contacts } = this.#loggedIn()
+    if (!contacts.directory.get(userId)) await this.list().catch(() => [])
+    return contacts.senderKey(userId, senderPub)
   }
 
   async #send<K extends ClientFrameType>(

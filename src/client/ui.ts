@@ -139,6 +139,7 @@ const SHOWN: readonly EventName[] = [
   'file-failed',
   'error',
   'key-changed',
+  'file-offer',
   'presence',
   'closed',
 ]

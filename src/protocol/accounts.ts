@@ -64,6 +64,16 @@ export const UserHelloPayloadSchema = z.object({
   nonce: NonceSchema,
 })
 
+/**
+ * "USER_REKEY { privkey_store, kdf, auth_key }", signed with the user key, on a bound link (§3a):
+ * the client moves its account to the KDF parameters it owns (salt derived from the username).
+ */
+export const UserRekeyPayloadSchema = z.object({
+  privkey_store: PrivkeyStoreSchema,
+  kdf: KdfSchema,
+  auth_key: AuthKeySchema,
+})
+
 /** "LIST {}" (§4). */
 export const ListPayloadSchema = z.object({})
 
@@ -106,6 +116,11 @@ export const UserHelloFrameSchema = EnvelopeSchema.extend({
   from: UuidSchema,
   payload: UserHelloPayloadSchema,
 })
+export const UserRekeyFrameSchema = EnvelopeSchema.extend({
+  type: z.literal('USER_REKEY'),
+  from: UuidSchema,
+  payload: UserRekeyPayloadSchema,
+})
 export const ListFrameSchema = EnvelopeSchema.extend({
   type: z.literal('LIST'),
   from: UuidSchema,
@@ -124,5 +139,6 @@ export type AuthChallengePayload = z.infer<typeof AuthChallengePayloadSchema>
 export type AuthResponsePayload = z.infer<typeof AuthResponsePayloadSchema>
 export type AuthOkPayload = z.infer<typeof AuthOkPayloadSchema>
 export type UserHelloPayload = z.infer<typeof UserHelloPayloadSchema>
+export type UserRekeyPayload = z.infer<typeof UserRekeyPayloadSchema>
 export type ListPayload = z.infer<typeof ListPayloadSchema>
 export type UserListPayload = z.infer<typeof UserListPayloadSchema>

@@ -2,7 +2,8 @@
 
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { CLIENT_USAGE, defaultPinsPath, parseClientArgs } from '../../src/client/args.ts'
+import { defaultDataDir } from '../../src/client/account-store.ts'
+import { CLIENT_USAGE, parseClientArgs } from '../../src/client/args.ts'
 import { UsageError } from '../../src/errors.ts'
 
 describe('parseClientArgs', () => {
@@ -12,7 +13,8 @@ describe('parseClientArgs', () => {
       server: 'ws://127.0.0.1:8765',
       json: false,
       help: false,
-      pinsPath: '/home/u/.config/socp/pins.json',
+      strictKdf: false,
+      dataDir: '/home/u/.local/share/socp',
     })
   })
 
@@ -25,21 +27,30 @@ describe('parseClientArgs', () => {
       '--password-file',
       'pw.txt',
       '--json',
-      '--pins',
-      'p.json',
+      '--data-dir',
+      'd',
+      '--accept-files',
+      'ask',
+      '--strict-kdf',
     ])
     expect(a).toEqual({
       server: 'ws://10.0.0.2:9000',
       downloads: 'in',
       passwordFile: 'pw.txt',
-      pinsPath: 'p.json',
+      dataDir: 'd',
+      acceptFiles: 'ask',
+      strictKdf: true,
       json: true,
       help: false,
     })
   })
 
-  test('XDG_CONFIG_HOME wins for the pins file', () => {
-    expect(defaultPinsPath({ XDG_CONFIG_HOME: '/x', HOME: '/h' })).toBe(join('/x', 'socp', 'pins.json'))
+  test('XDG_DATA_HOME wins for the client stores', () => {
+    expect(defaultDataDir({ XDG_DATA_HOME: '/x', HOME: '/h' })).toBe(join('/x', 'socp'))
+  })
+
+  test('--accept-files takes one of three policies', () => {
+    expect(() => parseClientArgs(['--accept-files', 'yes'])).toThrow(UsageError)
   })
 
   test.each([
@@ -53,7 +64,15 @@ describe('parseClientArgs', () => {
   })
 
   test('usage names every flag', () => {
-    for (const f of ['--server', '--downloads', '--password-file', '--json', '--pins'])
+    for (const f of [
+      '--server',
+      '--downloads',
+      '--password-file',
+      '--json',
+      '--data-dir',
+      '--accept-files',
+      '--strict-kdf',
+    ])
       expect(CLIENT_USAGE).toContain(f)
   })
 })

@@ -25,7 +25,10 @@ export type CliClient = {
 }
 
 /** Starts `bun src/cli.ts client --server url` with a non-terminal stdin. */
-export function cliClient(url: string, opts: { password?: string; args?: string[] } = {}): CliClient {
+export function cliClient(
+  url: string,
+  opts: { password?: string; args?: string[]; dataDir?: string } = {},
+): CliClient {
   const downloads = tempDir()
   const proc = Bun.spawn(
     [
@@ -36,8 +39,8 @@ export function cliClient(url: string, opts: { password?: string; args?: string[
       url,
       '--downloads',
       downloads,
-      '--pins',
-      join(tempDir(), 'pins.json'),
+      '--data-dir',
+      opts.dataDir ?? join(tempDir(), 'data'),
       ...(opts.args ?? []),
     ],
     {

@@ -2,7 +2,7 @@
 
 import { ChatError } from '../../errors.ts'
 import type { UserHandlers } from './_types.ts'
-import { onAuthHello, onAuthResponse, onRegister } from './accounts.ts'
+import { onAuthHello, onAuthResponse, onRegister, onRekey } from './accounts.ts'
 import { onFile, onMsgDirect, onPublic } from './delivery.ts'
 import { onUserHello } from './hello.ts'
 
@@ -11,6 +11,7 @@ export const userHandlers = {
   AUTH_HELLO: onAuthHello,
   AUTH_RESPONSE: onAuthResponse,
   USER_HELLO: onUserHello,
+  USER_REKEY: onRekey,
   MSG_DIRECT: onMsgDirect,
   MSG_PUBLIC_CHANNEL: onPublic,
   FILE_START: onFile,
