@@ -38,6 +38,10 @@ export const ServerConfigSchema = z.object({
   /** Cap on pinned servers, and on directory entries per other server (src/server/quota.ts). */
   maxServers: Count.default(1_000),
   maxUsersPerServer: Count.default(10_000),
+  /** Store-and-forward bounds (docs/wire.md §11): time-to-live, frames per recipient, per sender. */
+  offlineTtlMs: Count.default(7 * 24 * 3_600_000),
+  offlinePerRecipient: Count.default(10_000),
+  offlinePerSender: Count.default(5_000),
   /** This server's log level; default: the process default (`setLogLevel`). */
   logLevel: LevelSchema.optional(),
   /** A log component name (tests run several servers in one process). */

@@ -31,6 +31,11 @@ export type Identity = {
   key: PrivateKey
   /** server clock − local clock, ms: added to every `ts` we send (PROTOCOL.md §5: ±5 minutes). */
   skew: number
+  /**
+   * The password-derived auth key, kept in memory (as the private key is) so a lost connection
+   * is resumed without asking for the password again (`resume`). Never written anywhere.
+   */
+  authKey: string
 }
 
 const CLIENT_NAME = 'socp-ts/0.1'
@@ -98,7 +103,7 @@ export async function register(
   if (f.payload.user_id !== userId || f.payload.pubkey !== kp.publicKey.spki) {
     throw new ChatError('BAD_REQUEST', 'the server confirmed a different account')
   }
-  return hello(link, f, kp.privateKey, checkedSkew(f.payload.server_ts))
+  return hello(link, f, kp.privateKey, checkedSkew(f.payload.server_ts), authKey)
 }
 
 /**
@@ -140,7 +145,7 @@ export async function login(
   if (key.publicKey.spki !== ok.payload.pubkey) {
     throw new ChatError('BAD_KEY', 'the stored private key does not match the account key')
   }
-  const id = await hello(link, ok, key, skew)
+  const id = await hello(link, ok, key, skew, keys.authKey)
   return { id, legacy: verdict === 'legacy' ? pkcs8 : null }
 }
 
@@ -153,7 +158,7 @@ export async function rekey(
   id: Identity,
   password: string,
   pkcs8: Uint8Array,
-): Promise<void> {
+): Promise<string> {
   const kdf = newKdfParams(id.username)
   const { blobKey, authKey } = await deriveKeys(password, kdf)
   const payload = { privkey_store: sealPrivateKey(pkcs8, blobKey, kdf), kdf, auth_key: authKey }
@@ -161,6 +166,26 @@ export async function rekey(
   const ack = link.expect((f): f is Frame<'ACK'> => f.type === 'ACK' && f.payload.msg_ref === 'USER_REKEY')
   link.send({ type: 'USER_REKEY', from: id.userId, to: id.serverId, ts: Date.now() + id.skew, payload, sig })
   await ack
+  return authKey
+}
+
+/**
+ * Logs in again on a new link as the identity we hold (after a lost connection): the kept auth
+ * key answers the challenge and the kept private key signs USER_HELLO — no password, no KDF.
+ * @throws ChatError('AUTH_FAILED') if the account's password changed meanwhile; BAD_KEY if the
+ * server answers for another account or key.
+ */
+export async function resume(link: ClientLink, id: Identity): Promise<Identity> {
+  const challenge = link.expect(is('AUTH_CHALLENGE'))
+  link.send({ type: 'AUTH_HELLO', from: '', to: '', ts: Date.now(), payload: { login: id.username } })
+  await challenge
+  const answer = link.expect(is('AUTH_OK'))
+  link.send({ type: 'AUTH_RESPONSE', from: '', to: '', ts: Date.now(), payload: { auth_key: id.authKey } })
+  const ok = await answer
+  if (ok.payload.user_id !== id.userId || ok.payload.pubkey !== id.key.publicKey.spki) {
+    throw new ChatError('BAD_KEY', 'the server resumed a different account or key')
+  }
+  return hello(link, ok, id.key, checkedSkew(ok.payload.server_ts), id.authKey)
 }
 
 /** USER_HELLO with the nonce from AUTH_OK, signed by the user key; the server ACKs it. */
@@ -169,6 +194,7 @@ async function hello(
   ok: Frame<'AUTH_OK'>,
   key: PrivateKey,
   skew: number,
+  authKey: string,
 ): Promise<Identity> {
   const spki = key.publicKey.spki
   const payload = { client: CLIENT_NAME, pubkey: spki, enc_pubkey: spki, nonce: ok.payload.nonce }
@@ -183,5 +209,5 @@ async function hello(
     sig,
   })
   await ack
-  return { userId: ok.payload.user_id, username: ok.payload.username, serverId: ok.from, key, skew }
+  return { userId: ok.payload.user_id, username: ok.payload.username, serverId: ok.from, key, skew, authKey }
 }

@@ -74,10 +74,11 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
     case 'list':
       io.print({ type: 'list', users: await s.list() })
       return
-    case 'tell':
-      await s.tell(cmd.user, cmd.text)
-      io.print({ type: 'sent', to: cmd.user })
+    case 'tell': {
+      const told = await s.tell(cmd.user, cmd.text)
+      io.print({ type: 'sent', to: told.toName, ...(told.status === 'queued' && { queued: true }) })
       return
+    }
     case 'all': {
       const r = await s.all(cmd.text)
       io.print({ type: 'sent', to: 'everyone', recipients: r.recipients })
@@ -90,7 +91,14 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       try {
         const sent = await s.sendFile(cmd.user, cmd.path, (done, total) => bar.update(done, total))
         bar.stop(true)
-        io.print({ type: 'file-sent', fileId: sent.fileId, to: cmd.user, name: sent.name, size: sent.size })
+        io.print({
+          type: 'file-sent',
+          fileId: sent.fileId,
+          to: cmd.user,
+          name: sent.name,
+          size: sent.size,
+          ...(sent.queued && { queued: true }),
+        })
       } catch (e) {
         bar.stop(false)
         throw e

@@ -36,8 +36,8 @@ export type ClientEvent =
       verified?: boolean
     }
   | { type: 'verified'; username: string; userId: string; fingerprint: string }
-  | { type: 'sent'; to: string; recipients?: number }
-  | { type: 'file-sent'; fileId: string; to: string; name: string; size: number }
+  | { type: 'sent'; to: string; recipients?: number; queued?: boolean }
+  | { type: 'file-sent'; fileId: string; to: string; name: string; size: number; queued?: boolean }
   | { type: 'info'; text: string }
   | { [K in keyof SessionEvents]: { type: K } & SessionEvents[K] }[keyof SessionEvents]
 
@@ -67,12 +67,17 @@ export function renderText(e: ClientEvent): Rendered {
     case 'verified':
       return { level: 'success', text: `[VERIFIED] ${s(e.username)} ${s(e.userId)} ${s(e.fingerprint)}` }
     case 'sent':
+      // The server acknowledged it (docs/wire.md §9); "queued": the recipient's home server keeps it.
+      if (e.queued) return { level: 'success', text: `[QUEUED] for ${s(e.to)} (offline)` }
       return {
         level: 'success',
         text: `[SENT] to ${s(e.to)}${e.recipients === undefined ? '' : ` (${e.recipients} online)`}`,
       }
     case 'file-sent':
-      return { level: 'success', text: `[FILE] sent ${s(e.name)} to ${s(e.to)} as ${s(e.fileId)}` }
+      return {
+        level: 'success',
+        text: `[FILE] sent ${s(e.name)} to ${s(e.to)} as ${s(e.fileId)}${e.queued ? ' (queued: offline)' : ''}`,
+      }
     case 'info':
       // Our own multi-line texts (/help) keep their lines; each line is still sanitised.
       return { level: 'info', text: e.text.split('\n').map(s).join('\n') }
@@ -113,6 +118,13 @@ export function renderText(e: ClientEvent): Rendered {
           `It is refused both ways until you compare fingerprints out of band and /trust ${s(e.userId)}.`,
       }
     }
+    case 'reconnecting':
+      return {
+        level: 'warn',
+        text: `[RECONNECTING] connection lost (${e.code}); retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt})`,
+      }
+    case 'reconnected':
+      return { level: 'success', text: `[RECONNECTED] resent ${e.resent} unacknowledged frame(s)` }
     case 'closed':
       return { level: 'warn', text: `[CLOSED] ${e.code}${e.reason ? ` ${s(e.reason)}` : ''}` }
   }

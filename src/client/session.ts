@@ -12,19 +12,22 @@
 import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
-import type { ClientFrameType, ClientPayloadOf } from '../protocol/index.ts'
+import type { ClientFrame, ClientFrameType, ClientPayloadOf, DeliveryStatus } from '../protocol/index.ts'
 import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
 import { AccountStores } from './account-store.ts'
 import type { Identity } from './auth.ts'
+import { resume } from './auth.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import type { AcceptFiles } from './files-in.ts'
 import { type SentFile, sendFile } from './files-out.ts'
 import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
-import { ClientLink, is } from './link.ts'
+import { ClientLink, errorFromFrame, is } from './link.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
+import { backoffMs, endsForGood, lookupUser } from './resume.ts'
 import { loginIn, registerIn } from './sign-in.ts'
+import { RESEND_AFTER_MS, Unacked, type Wire } from './unacked.ts'
 
 const log = logger('client')
 
@@ -42,10 +45,14 @@ export type SessionOptions = {
   /** Where received files go (default: the current directory). */
   downloadsDir?: string
   fileLimits?: Partial<FileLimits>
+  /** Reconnect attempts after a lost connection before giving up (default: unlimited). */
+  maxReconnects?: number
 }
 
 export type { KeyInfo, OnlineUser }
 export type Account = { userId: string; username: string }
+/** What became of a DM: handed on now, or kept by the recipient's home server until they log in. */
+export type Told = { status: DeliveryStatus; to: string; toName: string; ts: number }
 
 type LoggedIn = { id: Identity; inbox: InboxContext; contacts: Contacts; store: ClientStore }
 
@@ -61,6 +68,17 @@ export class Session extends Emitter<SessionEvents> {
   #closing = false
   #listing: Promise<OnlineUser[]> | null = null
   readonly #pending = new Set<Promise<unknown>>()
+  /** Frames our server has not acknowledged yet (docs/wire.md §9), resent after a reconnect. */
+  readonly #unacked = new Unacked()
+  /** Set while a lost connection is being re-established; sends wait for it. */
+  #reconnecting: Promise<boolean> | null = null
+  #resender: ReturnType<typeof setInterval> | null = null
+  readonly #wire: Wire = {
+    send: (f) => this.#link.send(f),
+    get isOpen() {
+      return false
+    },
+  }
 
   private constructor(url: string, link: ClientLink, opts: SessionOptions) {
     super()
@@ -68,6 +86,7 @@ export class Session extends Emitter<SessionEvents> {
     this.#opts = opts
     this.#stores = new AccountStores(opts.dataDir, url, opts.storeLimits)
     this.#link = link
+    Object.defineProperty(this.#wire, 'isOpen', { get: () => this.#link.isOpen && this.#auth !== null })
     this.#attach(link)
   }
 
@@ -119,15 +138,16 @@ export class Session extends Emitter<SessionEvents> {
    * Sends an end-to-end encrypted DM to a username or user id.
    * @throws ChatError('BAD_REQUEST') above 446 UTF-8 bytes; USER_NOT_FOUND; BAD_KEY on a key change.
    */
-  tell(userOrName: string, text: string): Promise<void> {
+  tell(userOrName: string, text: string): Promise<Told> {
     return this.#track(async () => {
       const { id } = this.#loggedIn()
       const bytes = messageBytes(text)
       const to = await this.#recipient(userOrName)
       const ts = this.#now()
       const payload = await sealDirect(id.key, to.pubkey, bytes, { from: id.userId, to: to.userId, ts })
-      await this.#send('MSG_DIRECT', to.userId, ts, payload)
       this.#loggedIn().contacts.messaged(to.userId)
+      const status = await this.#send('MSG_DIRECT', to.userId, ts, payload)
+      return { status, to: to.userId, toName: to.username, ts }
     })
   }
 
@@ -142,10 +162,12 @@ export class Session extends Emitter<SessionEvents> {
       await this.list()
       const { members, skipped } = this.#loggedIn().contacts.publicMembers()
       const ids = { from: id.userId, ts: this.#now() }
+      const sent: Promise<DeliveryStatus>[] = []
       for (const frame of members.length > 0 ? await publicFrames(id.key, members, bytes, ids) : []) {
-        await this.#link.drain()
-        this.#link.send(frame)
+        await this.#drain()
+        sent.push(this.#unacked.send(this.#wire, frame))
       }
+      await Promise.all(sent)
       return { recipients: members.length, skipped }
     })
   }
@@ -160,7 +182,14 @@ export class Session extends Emitter<SessionEvents> {
       const { id } = this.#loggedIn()
       const to = await this.#recipient(userOrName)
       this.#loggedIn().contacts.messaged(to.userId)
-      const ctx = { link: this.#link, key: id.key, me: id.userId, now: () => this.#now(), events: this }
+      const ctx = {
+        send: <K extends ClientFrameType>(f: ClientFrame<K>) => this.#unacked.send(this.#wire, f),
+        drain: () => this.#drain(),
+        key: id.key,
+        me: id.userId,
+        now: () => this.#now(),
+        events: this,
+      }
       return sendFile(ctx, to, path, onProgress)
     })
   }
@@ -196,17 +225,28 @@ export class Session extends Emitter<SessionEvents> {
     }
   }
 
-  /** Waits for every send and transfer in progress, then for the socket buffer to empty. */
+  /**
+   * Waits for every send and transfer in progress and for our server to acknowledge every frame
+   * (docs/wire.md §9), then for what was received to be handled.
+   */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+    await this.#unacked.idle()
     await this.#frames.idle()
     await this.#auth?.inbox.files.idle()
-    if (this.#link.isOpen) await this.#link.drain(0)
+    if (this.#link.isOpen) await this.#link.drain(0).catch(() => {})
+  }
+
+  /** Frames sent and not acknowledged yet. */
+  get unacknowledged(): number {
+    return this.#unacked.size
   }
 
   /** Sends CTRL_CLOSE and closes with 1000. */
   async close(): Promise<void> {
     this.#closing = true
+    if (this.#resender) clearInterval(this.#resender)
+    this.#unacked.abandon(new ChatError('INTERNAL', 'the session was closed before the server took it'))
     const [from, to] = [this.userId ?? '', this.serverId ?? '']
     await this.#link.close({ type: 'CTRL_CLOSE', from, to, ts: this.#now(), payload: {} })
     this.#auth?.inbox.files.dispose()
@@ -218,11 +258,76 @@ export class Session extends Emitter<SessionEvents> {
 
   #attach(link: ClientLink): void {
     link.onFrame((f) => this.#frames.push(f))
+    link.onReceipt((f) => {
+      if (f.type === 'ACK' && f.payload.msg_ref === 'DELIVERY') {
+        this.#unacked.acked(f.payload.acks ?? [])
+        return true
+      }
+      if (f.type === 'ERROR' && f.payload.msg_ref !== undefined) {
+        const refused = errorFromFrame(f.payload)
+        if (this.#unacked.refused(f.payload.msg_ref, refused)) return true
+      }
+      return false
+    })
     link.onClose((code, reason) => {
       // Before login a closed link is simply reopened by the next register/login; after close()
-      // the caller knows already. Only a session the server or the network ended is reported.
-      if (this.#auth && !this.#closing) this.emit('closed', { code, reason })
+      // the caller knows already. A logged-in session the network or a restart cut is resumed.
+      if (!this.#auth || this.#closing || link !== this.#link) return
+      if (endsForGood(code)) return this.#end(code, reason)
+      this.#reconnecting ??= this.#reconnect(code, reason).finally(() => {
+        this.#reconnecting = null
+      })
     })
+  }
+
+  /** Retries with backoff, logs in again with the identity held in memory, resends what was not acked. */
+  async #reconnect(code: number, reason: string): Promise<boolean> {
+    const max = this.#opts.maxReconnects ?? Number.POSITIVE_INFINITY
+    for (let attempt = 1; attempt <= max && !this.#closing; attempt++) {
+      const delayMs = backoffMs(attempt)
+      this.emit('reconnecting', { attempt, delayMs, code, reason })
+      await Bun.sleep(delayMs)
+      if (this.#closing || !this.#auth) return false
+      try {
+        const link = await ClientLink.open(this.#url)
+        this.#link = link
+        this.#attach(link)
+        const id = await resume(link, this.#auth.id)
+        this.#auth = { ...this.#auth, id }
+        const resent = this.#unacked.resend(this.#wire)
+        this.emit('reconnected', { resent })
+        return true
+      } catch (e) {
+        const err = e instanceof ChatError ? e : null
+        // A changed password or another key: retrying cannot help.
+        if (err && (err.code === 'AUTH_FAILED' || err.code === 'BAD_KEY')) {
+          this.#end(4001, err.message)
+          return false
+        }
+      }
+    }
+    if (!this.#closing) this.#end(1006, 'could not reconnect')
+    return false
+  }
+
+  /** The session is over for good: everything unacknowledged fails, the caller is told. */
+  #end(code: number, reason: string): void {
+    if (this.#resender) clearInterval(this.#resender)
+    this.#unacked.abandon(new ChatError('INTERNAL', `connection closed (${reason || code})`))
+    this.emit('closed', { code, reason })
+  }
+
+  /** Waits for socket room; across a reconnect it waits for the new link. */
+  async #drain(): Promise<void> {
+    for (;;) {
+      if (this.#reconnecting && !(await this.#reconnecting))
+        throw new ChatError('INTERNAL', 'connection closed')
+      try {
+        return await this.#link.drain()
+      } catch (e) {
+        if (!this.#reconnecting) throw e
+      }
+    }
   }
 
   async #preAuthLink(): Promise<ClientLink> {
@@ -258,6 +363,10 @@ export class Session extends Emitter<SessionEvents> {
     })
     this.#auth = { id, inbox, contacts, store }
     this.#frames.start(inbox)
+    // Frames the server may have dropped unseen (over its rate) are sent again; it acks duplicates.
+    this.#resender = setInterval(() => {
+      if (!this.#reconnecting) this.#unacked.resend(this.#wire, RESEND_AFTER_MS)
+    }, RESEND_AFTER_MS / 2)
     return { userId: id.userId, username: id.username }
   }
 
@@ -277,32 +386,48 @@ export class Session extends Emitter<SessionEvents> {
     return this.#loggedIn().contacts.applyList((await answer).payload.users)
   }
 
-  /** The recipient entry, refreshing the directory once when the user is not known yet. */
+  /**
+   * The recipient entry: online, else known, else looked up in the server's directory (an offline
+   * user's home server keeps what we send, docs/wire.md §11).
+   */
   async #recipient(userOrName: string) {
     const { contacts } = this.#loggedIn()
-    if (!contacts.directory.resolve(userOrName)) await this.list()
+    if (!contacts.directory.resolve(userOrName) && !contacts.known.resolve(userOrName)) await this.list()
+    if (!contacts.directory.resolve(userOrName) && !contacts.known.resolve(userOrName)) {
+      await this.#lookup(userOrName)
+    }
     return contacts.recipient(userOrName)
   }
 
+  /** A sender's key: online or not, from the directory entry (looked up when unknown) and the pin. */
   async #senderKey(userId: string, senderPub: string) {
     const { contacts } = this.#loggedIn()
-    if (!contacts.directory.get(userId)) await this.list().catch(() => [])
+    if (!contacts.directory.get(userId) && !contacts.known.get(userId)) {
+      await this.#lookup(userId).catch(() => {})
+    }
     return contacts.senderKey(userId, senderPub)
   }
 
+  async #lookup(user: string): Promise<void> {
+    const { id, contacts } = this.#loggedIn()
+    const entry = await lookupUser(this.#link, id, user, this.#now())
+    contacts.lookedUp(entry)
+  }
+
+  /** Sends one frame; resolves with the server's verdict for acknowledged frames (docs/wire.md §9). */
   async #send<K extends ClientFrameType>(
     type: K,
     to: string,
     ts: number,
     payload: ClientPayloadOf<K>,
-  ): Promise<void> {
+  ): Promise<DeliveryStatus> {
     const { id } = this.#loggedIn()
     // MSG_DIRECT's link `sig` is optional (spec-notes §6.2) and our server does not check it: the
     // link is bound to us at USER_HELLO and `content_sig` signs the message end to end. Skipping it
     // saves one of the five RSA private-key operations of a DM (`npm run bench`: ≈ 4 ms each).
-    if (type === 'MSG_DIRECT') return this.#link.send<K>({ type, from: id.userId, to, ts, payload })
-    const sig = await signPayload(id.key, payload)
-    this.#link.send<K>({ type, from: id.userId, to, ts, payload, sig })
+    const sig = type === 'MSG_DIRECT' ? undefined : await signPayload(id.key, payload)
+    const frame: ClientFrame<K> = { type, from: id.userId, to, ts, payload, ...(sig && { sig }) }
+    return this.#unacked.send(this.#wire, frame)
   }
 
   #track<T>(run: () => Promise<T>): Promise<T> {

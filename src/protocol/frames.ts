@@ -30,6 +30,7 @@ import { MsgDirectFrameSchema, ServerDeliverFrameSchema, UserDeliverFrameSchema 
 import { FileChunkFrameSchema, FileEndFrameSchema, FileStartFrameSchema } from './files.ts'
 import { HeartbeatFrameSchema } from './health.ts'
 import { DirectoryEntryFrameSchema, UserAdvertiseFrameSchema, UserRemoveFrameSchema } from './presence.ts'
+import { UserEntryFrameSchema, UserLookupFrameSchema } from './reliable.ts'
 
 /** What a client may send on a user link. */
 export const UserToServerFrameSchema = z.discriminatedUnion('type', [
@@ -44,6 +45,7 @@ export const UserToServerFrameSchema = z.discriminatedUnion('type', [
   FileChunkFrameSchema,
   FileEndFrameSchema,
   ListFrameSchema,
+  UserLookupFrameSchema,
   HeartbeatFrameSchema,
   AckFrameSchema,
   ErrorFrameSchema,
@@ -83,6 +85,7 @@ export const ServerToClientFrameSchema = z.discriminatedUnion('type', [
   FileChunkFrameSchema,
   FileEndFrameSchema,
   UserListFrameSchema,
+  UserEntryFrameSchema,
   PublicChannelAddFrameSchema,
   PublicChannelUpdatedFrameSchema,
   CtrlCloseFrameSchema,

@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts'
 import type { Store } from '../store/index.ts'
 import type { Identity } from './identity.ts'
 import type { Addr, Link } from './link.ts'
+import type { Mailbox } from './mailbox.ts'
 import type { Outbox } from './outbox.ts'
 import type { Peers } from './peers.ts'
 import type { Presence } from './presence.ts'
@@ -36,6 +37,8 @@ export type ServerContext = {
   readonly peers: Peers
   readonly presence: Presence
   readonly quota: Quota
+  /** Store-and-forward for offline home users (docs/wire.md §11). */
+  readonly mailbox: Mailbox
   /** Loop and replay suppression (PROTOCOL.md §4). */
   readonly seen: SeenCache
   readonly loginDelay: FailureDelay

@@ -10,6 +10,7 @@ import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
 import { type Identity, loadIdentity } from './identity.ts'
 import type { Addr } from './link.ts'
+import { Mailbox } from './mailbox.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
 import { Outbox } from './outbox.ts'
 import { Peers } from './peers.ts'
@@ -62,6 +63,11 @@ function createContext(
     peers,
     presence: new Presence(me, store, peers),
     quota: new Quota(store, { servers: c.maxServers, usersPerServer: c.maxUsersPerServer }),
+    mailbox: new Mailbox(store, {
+      ttlMs: c.offlineTtlMs,
+      perRecipient: c.offlinePerRecipient,
+      perSender: c.offlinePerSender,
+    }),
     seen: new SeenCache(),
     loginDelay: new FailureDelay(),
     work: new Work(),

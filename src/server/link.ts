@@ -4,6 +4,7 @@
  */
 
 import { TokenBucket } from './ratelimit.ts'
+import { Acks } from './users/acks.ts'
 import { Login } from './users/login.ts'
 
 export type Addr = { host: string; port: number }
@@ -20,8 +21,8 @@ export type Transport = {
 
 /** No first frame yet (PROTOCOL.md §1: the first frame decides what a link carries, for life). */
 export type PendingRole = { readonly kind: 'pending' }
-/** A client's link: its login state machine (src/server/users/login.ts). */
-export type UserRole = { readonly kind: 'user'; readonly login: Login }
+/** A client's link: its login state machine (src/server/users/login.ts) and its pending acks. */
+export type UserRole = { readonly kind: 'user'; readonly login: Login; readonly acks: Acks }
 /** Another server's link. */
 export type ServerRole = {
   readonly kind: 'server'
@@ -114,7 +115,7 @@ export class Link {
 
   /** A pending link becomes a user link for life; returns its role (a server link stays one). */
   becomeUser(): UserRole | null {
-    if (this.#role.kind === 'pending') this.#role = { kind: 'user', login: new Login() }
+    if (this.#role.kind === 'pending') this.#role = { kind: 'user', login: new Login(), acks: new Acks() }
     return this.user
   }
 

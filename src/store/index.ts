@@ -12,6 +12,7 @@ import { type DirectoryRepo, directoryRepo } from './directory.ts'
 import { type IdentityRepo, identityRepo } from './identity.ts'
 import { migrate } from './migrate.ts'
 import { MIGRATIONS } from './migrations.ts'
+import { type QueueRepo, queueRepo } from './queue.ts'
 import { type ServerRepo, serverRepo } from './servers.ts'
 import { type UserRepo, userRepo } from './users.ts'
 
@@ -19,6 +20,7 @@ export type { KdfParams, UserMeta } from './_json.ts'
 export type { ChannelMember, ChannelRepo } from './channel.ts'
 export type { DirectoryEntry, DirectoryRepo, UpsertResult } from './directory.ts'
 export type { IdentityRepo, ServerIdentity } from './identity.ts'
+export type { NewQueuedFrame, QueuedFrame, QueueRepo } from './queue.ts'
 export type { PeerServer, PinnedServer, PinResult, ServerRepo } from './servers.ts'
 export type { NewUser, UserRecord, UserRepo } from './users.ts'
 
@@ -38,6 +40,7 @@ export interface Store {
   readonly directory: DirectoryRepo
   readonly servers: ServerRepo
   readonly channel: ChannelRepo
+  readonly queue: QueueRepo
   /** Runs `fn` in one transaction (nested calls become savepoints), e.g. account + directory entry. */
   transaction<T>(fn: () => T): T
   /** Closes the database; the store must not be used afterwards. */
@@ -64,6 +67,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       directory: directoryRepo(db),
       servers: serverRepo(db),
       channel: channelRepo(db),
+      queue: queueRepo(db),
       transaction: (fn) => db.transaction(fn)(),
       close: () => db.close(),
     }

@@ -11,6 +11,7 @@ const TABLES = [
   'directory',
   'group_members',
   'groups',
+  'offline_queue',
   'schema_migrations',
   'server_identity',
   'servers',
@@ -28,7 +29,7 @@ function inspect<T>(path: string, fn: (db: Database) => T): T {
 
 describe('migrations', () => {
   test('the embedded list carries the SQL text', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1])
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 3])
     expect(MIGRATIONS[0]!.sql).toContain('CREATE TABLE users')
   })
 
@@ -43,7 +44,10 @@ describe('migrations', () => {
         .all()
       expect(tables.map((t) => t.name)).toEqual(TABLES)
       expect(tables.every((t) => t.strict === 1)).toBe(true)
-      expect(appliedMigrations(db).map((m) => [m.version, m.name])).toEqual([[1, '0001_init']])
+      expect(appliedMigrations(db).map((m) => [m.version, m.name])).toEqual([
+        [1, '0001_init'],
+        [3, '0003_offline_queue'],
+      ])
     })
   })
 
@@ -73,7 +77,7 @@ describe('migrations', () => {
 
   test('migrate() reports what it ran and runs nothing the second time', () => {
     const db = openDb(':memory:')
-    expect(migrate(db, MIGRATIONS)).toEqual([1])
+    expect(migrate(db, MIGRATIONS)).toEqual([1, 3])
     expect(migrate(db, MIGRATIONS)).toEqual([])
     db.close()
   })
@@ -82,10 +86,10 @@ describe('migrations', () => {
     const db = openDb(':memory:')
     const bad = [
       ...MIGRATIONS,
-      { version: 2, name: '0002_bad', sql: 'CREATE TABLE t (x INTEGER); SELECT nope FROM nowhere;' },
+      { version: 8, name: '0008_bad', sql: 'CREATE TABLE t (x INTEGER); SELECT nope FROM nowhere;' },
     ]
     expect(() => migrate(db, bad)).toThrow()
-    expect(appliedMigrations(db).map((m) => m.version)).toEqual([1])
+    expect(appliedMigrations(db).map((m) => m.version)).toEqual([1, 3])
     expect(db.query("SELECT 1 FROM sqlite_master WHERE name = 't'").get()).toBeNull()
     db.close()
   })
