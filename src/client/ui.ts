@@ -141,6 +141,8 @@ const SHOWN: readonly EventName[] = [
   'key-changed',
   'file-offer',
   'presence',
+  'reconnecting',
+  'reconnected',
   'closed',
 ]
 

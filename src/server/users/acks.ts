@@ -18,11 +18,14 @@ export class Acks {
   #timer: ReturnType<typeof setTimeout> | null = null
   #send: AckSender | null = null
 
-  /** Records that the frame `ref` was accepted; sends the batch when it is full or its time is up. */
-  add(ack: DeliveryAck, send: AckSender): void {
+  /**
+   * Records that the frame `ref` was accepted; sends the batch when it is full, when nothing else
+   * waits on the link (`more` false: a lone DM is acked at once), or when its time is up.
+   */
+  add(ack: DeliveryAck, send: AckSender, more: boolean): void {
     this.#send = send
     this.#pending.push(ack)
-    if (this.#pending.length >= MAX_ACKS_PER_FRAME) return this.flush()
+    if (!more || this.#pending.length >= MAX_ACKS_PER_FRAME) return this.flush()
     this.#timer ??= setTimeout(() => this.flush(), ACK_DELAY_MS)
   }
 

@@ -12,7 +12,7 @@ import {
   verifyPublic,
 } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
-import { type DeliveryStatus, deliveryRef } from '../../protocol/index.ts'
+import { type DeliveryAck, type DeliveryStatus, deliveryRef } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import { deliverPublicLocally } from '../fanout.ts'
 import type { Link } from '../link.ts'
@@ -56,7 +56,8 @@ function accepted(c: UserCall, f: { type: string; payload: unknown }, status: De
   const ref = deliveryRef(f)
   if (ref === null) return
   const to = c.login.boundUser ?? ''
-  c.acks.add({ ref, status }, (acks) => c.ctx.outbox.send(c.link, 'ACK', to, { msg_ref: 'DELIVERY', acks }))
+  const send = (acks: DeliveryAck[]) => c.ctx.outbox.send(c.link, 'ACK', to, { msg_ref: 'DELIVERY', acks })
+  c.acks.add({ ref, status }, send, c.link.backlog > 1)
 }
 
 type DirectBody = { ciphertext: string; sender: string; sender_pub: string; content_sig: string }
