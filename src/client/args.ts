@@ -1,14 +1,18 @@
 /** @module Command-line options of `socp client` (src/cli.ts calls `parseClientArgs`). */
 
 import { parseArgs } from 'node:util'
-import { parseWsUrl } from '../config.ts'
 import { UsageError } from '../errors.ts'
+import { parseWsUrl } from '../net/index.ts'
 import { defaultDataDir } from './account-store.ts'
 import type { AcceptFiles } from './files-in.ts'
 
 export const CLIENT_USAGE = `Usage: socp client [options]
 
-  --server ws://HOST:PORT   the server to attach to (default ws://127.0.0.1:8765)
+  --server ws[s]://HOST:PORT
+                            the server to attach to (default ws://127.0.0.1:8765)
+  --ca FILE                 PEM CA certificate trusted for a wss:// server, in addition to the
+                            system store (for a server with a certificate from a private CA)
+  --insecure-skip-verify    do not check the server's certificate (tests only; warns loudly)
   --downloads DIR           where received files are saved as received_<file_id> (default .)
   --password-file FILE      read the password from FILE (non-interactive mode; or set SOCP_PASSWORD)
   --data-dir DIR            client stores: pins, name bindings, replay cache, one SQLite file per
@@ -32,6 +36,8 @@ export type ClientArgs = {
   dataDir: string
   acceptFiles?: AcceptFiles
   strictKdf: boolean
+  ca?: string
+  insecureSkipVerify: boolean
   json: boolean
   help: boolean
 }
@@ -52,7 +58,7 @@ export function parseClientArgs(args: string[], env: Record<string, string | und
   }
   const server = values.server ?? 'ws://127.0.0.1:8765'
   parseWsUrl(server)
-  for (const k of ['downloads', 'password-file', 'data-dir'] as const) {
+  for (const k of ['downloads', 'password-file', 'data-dir', 'ca'] as const) {
     if (values[k] === '') throw new UsageError(`--${k} expects a path`)
   }
   const accept = values['accept-files']
@@ -66,6 +72,8 @@ export function parseClientArgs(args: string[], env: Record<string, string | und
     dataDir: values['data-dir'] ?? defaultDataDir(env),
     ...(accept !== undefined && { acceptFiles: accept }),
     strictKdf: values['strict-kdf'] ?? false,
+    ...(values.ca !== undefined && { ca: values.ca }),
+    insecureSkipVerify: values['insecure-skip-verify'] ?? false,
     json: values.json ?? false,
     help: values.help ?? false,
   }
@@ -81,6 +89,8 @@ function parse(args: string[]) {
       'data-dir': { type: 'string' },
       'accept-files': { type: 'string' },
       'strict-kdf': { type: 'boolean' },
+      ca: { type: 'string' },
+      'insecure-skip-verify': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

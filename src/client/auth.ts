@@ -122,8 +122,15 @@ export async function login(
   link.send({ type: 'AUTH_HELLO', from: '', to: '', ts: Date.now(), payload: { login: loginName } })
   const { payload } = await challenge
   const verdict = judgeKdf(payload.kdf, account.username, account.allowLegacy)
-  const keys = await deriveKeys(password, payload.kdf)
-  const answer = link.expect(is('AUTH_OK'))
+  let keys: Awaited<ReturnType<typeof deriveKeys>>
+  try {
+    keys = await deriveKeys(password, payload.kdf)
+  } catch {
+    throw new ChatError('AUTH_FAILED', 'the server offered unusable key-derivation parameters')
+  }
+  // The server may hold the check behind an account's throttle (up to 3 × 8 s against one guessing
+  // address, src/server/users/_gate.ts); it ends an unfinished login after 60 s.
+  const answer = link.expect(is('AUTH_OK'), { timeoutMs: 45_000 })
   link.send({ type: 'AUTH_RESPONSE', from: '', to: '', ts: Date.now(), payload: { auth_key: keys.authKey } })
   const ok = await answer
   const confirmed = ok.payload.username === account.username.toLowerCase()

@@ -4,6 +4,7 @@
  * printing, because any of them may have come from another user.
  */
 
+import { CLOSE_LOGGED_IN_ELSEWHERE } from '../protocol/index.ts'
 import { qualified } from './directory.ts'
 import type { SessionEvents } from './events.ts'
 import { sanitize } from './sanitize.ts'
@@ -126,6 +127,13 @@ export function renderText(e: ClientEvent): Rendered {
     case 'reconnected':
       return { level: 'success', text: `[RECONNECTED] resent ${e.resent} unacknowledged frame(s)` }
     case 'closed':
+      if (e.code === CLOSE_LOGGED_IN_ELSEWHERE)
+        return {
+          level: 'warn',
+          text:
+            '[CLOSED] logged in elsewhere: your account logged in from another client, so this ' +
+            'session was closed (it will not reconnect).',
+        }
       return { level: 'warn', text: `[CLOSED] ${e.code}${e.reason ? ` ${s(e.reason)}` : ''}` }
   }
 }

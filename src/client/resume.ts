@@ -3,20 +3,17 @@
  * to wait before the next reconnect attempt, and the directory lookup for users not online.
  */
 
-import type { UserEntryPayload } from '../protocol/index.ts'
+import { CLOSE_LOGGED_IN_ELSEWHERE, type UserEntryPayload } from '../protocol/index.ts'
 import type { Identity } from './auth.ts'
 import type { Advertised } from './contacts.ts'
 import { type ClientLink, is } from './link.ts'
-
-/** "LOGGED_IN_ELSEWHERE": a newer login replaced this session; it must not fight back. */
-export const CLOSE_REPLACED = 4002
 
 /**
  * Close codes after which reconnecting cannot help or must not happen: replaced by a newer login
  * (4002), or a policy or size violation (1008, 1009) that a resend would only repeat.
  */
 export function endsForGood(code: number): boolean {
-  return code === CLOSE_REPLACED || code === 1008 || code === 1009
+  return code === CLOSE_LOGGED_IN_ELSEWHERE || code === 1008 || code === 1009
 }
 
 /** 250 ms doubling to 8 s, with ±25 % jitter so a restarted server is not hit by everyone at once. */

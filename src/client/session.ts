@@ -12,6 +12,7 @@
 import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
+import type { ClientTls } from '../net/index.ts'
 import type { ClientFrame, ClientFrameType, ClientPayloadOf, DeliveryStatus } from '../protocol/index.ts'
 import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
@@ -42,6 +43,8 @@ export type SessionOptions = {
   strictKdf?: boolean
   /** Files from unverified senders: `all` accepted (default), `verified` only, or `ask` ('file-offer'). */
   acceptFiles?: AcceptFiles
+  /** What a wss:// server's certificate is checked against (src/net/tls.ts); default the system store. */
+  tls?: ClientTls | undefined
   /** Where received files go (default: the current directory). */
   downloadsDir?: string
   fileLimits?: Partial<FileLimits>
@@ -92,7 +95,7 @@ export class Session extends Emitter<SessionEvents> {
 
   /** Opens a WebSocket to `url` (nothing is sent until register or login). */
   static async connect(url: string, opts: SessionOptions = {}): Promise<Session> {
-    return new Session(url, await ClientLink.open(url), opts)
+    return new Session(url, await ClientLink.open(url, undefined, opts.tls), opts)
   }
 
   get userId(): string | null {
@@ -289,7 +292,7 @@ export class Session extends Emitter<SessionEvents> {
       await Bun.sleep(delayMs)
       if (this.#closing || !this.#auth) return false
       try {
-        const link = await ClientLink.open(this.#url)
+        const link = await ClientLink.open(this.#url, undefined, this.#opts.tls)
         this.#link = link
         this.#attach(link)
         const id = await resume(link, this.#auth.id)
@@ -333,7 +336,7 @@ export class Session extends Emitter<SessionEvents> {
   async #preAuthLink(): Promise<ClientLink> {
     if (this.#auth) throw new ChatError('BAD_REQUEST', `already logged in as ${this.#auth.id.username}`)
     if (!this.#link.isOpen) {
-      this.#link = await ClientLink.open(this.#url)
+      this.#link = await ClientLink.open(this.#url, undefined, this.#opts.tls)
       this.#attach(this.#link)
     }
     return this.#link

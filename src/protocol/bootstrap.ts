@@ -12,11 +12,18 @@ import {
   UuidSchema,
 } from './envelope.ts'
 
+/**
+ * Ours, only between TLS servers: `tls: true` says "dial me at wss://" (docs/wire.md §9). Sent only
+ * by a server that listens with TLS, so a plain server's frames stay exactly the spec's.
+ */
+export const TlsFlagSchema = z.boolean().optional()
+
 /** "SERVER_HELLO_JOIN {host, port, pubkey}, `to:"host:port"`, signed with the joiner's key" (PROTOCOL.md §4). */
 export const ServerHelloJoinPayloadSchema = z.object({
   host: HostSchema,
   port: PortSchema,
   pubkey: PubkeySchema,
+  tls: TlsFlagSchema,
 })
 
 /** "first frame `SERVER_HELLO_LINK` {host, port, pubkey}" (PROTOCOL.md §4). */
@@ -31,6 +38,7 @@ export const ServerEntrySchema = z.object({
   host: HostSchema,
   port: PortSchema,
   pubkey: PubkeySchema,
+  tls: TlsFlagSchema,
 })
 
 const RecordSchema = z.record(z.string(), z.unknown())
@@ -63,6 +71,7 @@ function splitEntries(p: WelcomeLists) {
         host: e.host,
         port: e.port,
         pubkey: e.pubkey ?? e.server_pub,
+        tls: e.tls,
       })
       if (s.success) servers.push(s.data)
       else dropped++

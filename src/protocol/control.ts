@@ -23,6 +23,13 @@ export const ErrorPayloadSchema = z.object({
   msg_ref: z.string().max(256).optional(),
 })
 
+/**
+ * WebSocket close code for a session replaced by a newer login of the same user, sent after
+ * `ERROR LOGGED_IN_ELSEWHERE` (docs/wire.md §8). Clients must not reconnect on it: the newer
+ * session would be replaced in turn.
+ */
+export const CLOSE_LOGGED_IN_ELSEWHERE = 4002
+
 /** "A `{"type":"CTRL_CLOSE"}` frame MAY be sent first" before a normal close (spec-notes §2). */
 export const CtrlClosePayloadSchema = z.object({})
 

@@ -15,6 +15,7 @@ describe('parseClientArgs', () => {
       help: false,
       strictKdf: false,
       dataDir: '/home/u/.local/share/socp',
+      insecureSkipVerify: false,
     })
   })
 
@@ -32,6 +33,9 @@ describe('parseClientArgs', () => {
       '--accept-files',
       'ask',
       '--strict-kdf',
+      '--ca',
+      'ca.pem',
+      '--insecure-skip-verify',
     ])
     expect(a).toEqual({
       server: 'ws://10.0.0.2:9000',
@@ -40,6 +44,8 @@ describe('parseClientArgs', () => {
       dataDir: 'd',
       acceptFiles: 'ask',
       strictKdf: true,
+      ca: 'ca.pem',
+      insecureSkipVerify: true,
       json: true,
       help: false,
     })

@@ -4,6 +4,7 @@ import { importPublicKey, verifyPayload } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
 import { attachUser } from '../announce.ts'
 import type { UserCall, UserFrame } from './_types.ts'
+import { replaceSession } from './sessions.ts'
 
 export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Promise<void> {
   const { ctx, link, login } = c
@@ -25,9 +26,8 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   if (f.payload.nonce !== nonce || !f.sig || !verifyPayload(key, c.raw, f.sig)) {
     throw new ChatError('INVALID_SIG', 'USER_HELLO must sign the login nonce with the account key')
   }
-  // One live session per user: the first keeps its traffic; the newcomer is told why.
-  if (ctx.presence.local.has(entry.userId))
-    throw new ChatError('NAME_IN_USE', 'this user is already logged in')
+  // One live session per user: the newest login that proved the key replaces an older one.
+  await replaceSession(ctx, entry.userId, link)
   await attachUser(ctx, link, entry)
   const [ack, list] = await Promise.all([
     ctx.outbox.frame('ACK', entry.userId, { msg_ref: 'USER_HELLO' }),
