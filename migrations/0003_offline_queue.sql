@@ -1,4 +1,4 @@
--- Store-and-forward (issue 13, docs/wire.md §11): what a home server keeps for its offline users,
+-- Store-and-forward (issue 13, docs/wire.md §12): what a home server keeps for its offline users,
 -- exactly as it would hand it over (still end-to-end encrypted), in arrival order.
 CREATE TABLE offline_queue (
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,

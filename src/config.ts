@@ -35,7 +35,7 @@ export const ServerConfigSchema = z.object({
   /** Cap on pinned servers, and on directory entries per other server (src/server/quota.ts). */
   maxServers: Count.default(1_000),
   maxUsersPerServer: Count.default(10_000),
-  /** Store-and-forward bounds (docs/wire.md §11): time-to-live, frames per recipient, per sender. */
+  /** Store-and-forward bounds (docs/wire.md §12): time-to-live, frames per recipient, per sender. */
   offlineTtlMs: Count.default(7 * 24 * 3_600_000),
   offlinePerRecipient: Count.default(10_000),
   offlinePerSender: Count.default(5_000),

@@ -34,7 +34,7 @@ export class Contacts {
   readonly directory = new Directory()
   /**
    * Users who are not online but whose directory entry we hold: those who went offline, and those
-   * looked up (USER_LOOKUP, docs/wire.md §10). A DM that arrives after its sender's "offline"
+   * looked up (USER_LOOKUP, docs/wire.md §11). A DM that arrives after its sender's "offline"
    * notice, or one kept for us while we were away, verifies against this — never only the online list.
    */
   readonly known = new Directory()

@@ -23,7 +23,7 @@ import { CHUNK_BYTES, DEFAULT_FILE_LIMITS, sha256Hex } from './_files.ts'
 import type { Emitter } from './events.ts'
 
 export type FileSendContext = {
-  /** Sends one frame; resolves when our server acknowledged it (docs/wire.md §9). */
+  /** Sends one frame; resolves when our server acknowledged it (docs/wire.md §10). */
   send<K extends ClientFrameType>(frame: ClientFrame<K>): Promise<DeliveryStatus>
   /** Waits for room in the socket buffer (across a reconnect). */
   drain(): Promise<void>

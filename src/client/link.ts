@@ -90,7 +90,7 @@ export class ClientLink {
   }
 
   /**
-   * Sees every frame first; returning true consumes it. Delivery receipts (docs/wire.md §9) go
+   * Sees every frame first; returning true consumes it. Delivery receipts (docs/wire.md §10) go
    * there, so an ERROR that refuses one DM never fails an unrelated request's waiter.
    */
   onReceipt(fn: (f: ServerToClientFrame) => boolean): void {

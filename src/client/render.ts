@@ -68,7 +68,7 @@ export function renderText(e: ClientEvent): Rendered {
     case 'verified':
       return { level: 'success', text: `[VERIFIED] ${s(e.username)} ${s(e.userId)} ${s(e.fingerprint)}` }
     case 'sent':
-      // The server acknowledged it (docs/wire.md §9); "queued": the recipient's home server keeps it.
+      // The server acknowledged it (docs/wire.md §10); "queued": the recipient's home server keeps it.
       if (e.queued) return { level: 'success', text: `[QUEUED] for ${s(e.to)} (offline)` }
       return {
         level: 'success',

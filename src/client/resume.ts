@@ -23,7 +23,7 @@ export function backoffMs(attempt: number): number {
 }
 
 /**
- * USER_LOOKUP → USER_ENTRY (docs/wire.md §10): a user's directory entry, online or not.
+ * USER_LOOKUP → USER_ENTRY (docs/wire.md §11): a user's directory entry, online or not.
  * @throws ChatError('USER_NOT_FOUND') when the directory has no such user.
  */
 export async function lookupUser(

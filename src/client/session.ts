@@ -71,7 +71,7 @@ export class Session extends Emitter<SessionEvents> {
   #closing = false
   #listing: Promise<OnlineUser[]> | null = null
   readonly #pending = new Set<Promise<unknown>>()
-  /** Frames our server has not acknowledged yet (docs/wire.md §9), resent after a reconnect. */
+  /** Frames our server has not acknowledged yet (docs/wire.md §10), resent after a reconnect. */
   readonly #unacked = new Unacked()
   /** Set while a lost connection is being re-established; sends wait for it. */
   #reconnecting: Promise<boolean> | null = null
@@ -230,7 +230,7 @@ export class Session extends Emitter<SessionEvents> {
 
   /**
    * Waits for every send and transfer in progress and for our server to acknowledge every frame
-   * (docs/wire.md §9), then for what was received to be handled.
+   * (docs/wire.md §10), then for what was received to be handled.
    */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
@@ -391,7 +391,7 @@ export class Session extends Emitter<SessionEvents> {
 
   /**
    * The recipient entry: online, else known, else looked up in the server's directory (an offline
-   * user's home server keeps what we send, docs/wire.md §11).
+   * user's home server keeps what we send, docs/wire.md §12).
    */
   async #recipient(userOrName: string) {
     const { contacts } = this.#loggedIn()
@@ -417,7 +417,7 @@ export class Session extends Emitter<SessionEvents> {
     contacts.lookedUp(entry)
   }
 
-  /** Sends one frame; resolves with the server's verdict for acknowledged frames (docs/wire.md §9). */
+  /** Sends one frame; resolves with the server's verdict for acknowledged frames (docs/wire.md §10). */
   async #send<K extends ClientFrameType>(
     type: K,
     to: string,

@@ -1,5 +1,5 @@
 /**
- * @module What we sent and our server has not acknowledged yet (docs/wire.md §9), in send order:
+ * @module What we sent and our server has not acknowledged yet (docs/wire.md §10), in send order:
  * each DM, public batch and file frame waits here until an ACK names its ref (then its promise
  * resolves with "delivered" or "queued") or an ERROR does (then it rejects). After a reconnect,
  * and for frames the server may have dropped unseen (rate limit), everything left is sent again:

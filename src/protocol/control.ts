@@ -7,7 +7,7 @@ import { DeliveryAckSchema, MAX_ACKS_PER_FRAME } from './reliable.ts'
 /** "ACK: optional, transport level. `payload {msg_ref}`" (spec-notes §6.5); we put the acked type there. */
 export const AckPayloadSchema = z.object({
   msg_ref: z.string().max(256),
-  /** Ours (docs/wire.md §9): with `msg_ref: "DELIVERY"`, the frames accepted since the last ACK. */
+  /** Ours (docs/wire.md §10): with `msg_ref: "DELIVERY"`, the frames accepted since the last ACK. */
   acks: z.array(DeliveryAckSchema).max(MAX_ACKS_PER_FRAME).optional(),
 })
 
@@ -19,7 +19,7 @@ export const AckPayloadSchema = z.object({
 export const ErrorPayloadSchema = z.object({
   code: z.string().min(1).max(64),
   detail: z.string().max(1024).default(''),
-  /** Ours (docs/wire.md §9): the `ref` of the frame this error refuses, when it refuses one. */
+  /** Ours (docs/wire.md §10): the `ref` of the frame this error refuses, when it refuses one. */
   msg_ref: z.string().max(256).optional(),
 })
 

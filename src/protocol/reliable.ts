@@ -1,5 +1,5 @@
 /**
- * @module Our reliability frames (docs/wire.md §9, §10): the per-frame delivery acknowledgement a
+ * @module Our reliability frames (docs/wire.md §10, §11): the per-frame delivery acknowledgement a
  * server sends for every DM, public batch and file frame it accepted, and the directory lookup a
  * client uses for a user who is not online. Neither is in SOCP v1.3; both ride on user links only.
  */
@@ -10,17 +10,17 @@ import { EnvelopeSchema, PubkeySchema, UsernameSchema, UuidSchema } from './enve
 /** What became of one accepted frame: handed on now, or kept for an offline recipient. */
 export const DeliveryStatusSchema = z.enum(['delivered', 'queued'])
 
-/** "ACK {msg_ref: "DELIVERY", acks: [{ref, status}]}": up to 256 refs per frame (docs/wire.md §9). */
+/** "ACK {msg_ref: "DELIVERY", acks: [{ref, status}]}": up to 256 refs per frame (docs/wire.md §10). */
 export const DeliveryAckSchema = z.object({
   ref: z.string().min(1).max(128),
   status: DeliveryStatusSchema,
 })
 export const MAX_ACKS_PER_FRAME = 256
 
-/** "USER_LOOKUP {user}": a username (any case) or user id (docs/wire.md §10). */
+/** "USER_LOOKUP {user}": a username (any case) or user id (docs/wire.md §11). */
 export const UserLookupPayloadSchema = z.object({ user: z.string().min(1).max(64) })
 
-/** "USER_ENTRY {user_id, username, server_id, pubkey, online}", server-signed (docs/wire.md §10). */
+/** "USER_ENTRY {user_id, username, server_id, pubkey, online}", server-signed (docs/wire.md §11). */
 export const UserEntryPayloadSchema = z.object({
   user_id: UuidSchema,
   username: UsernameSchema,
@@ -53,7 +53,7 @@ type Acked =
   | { type: 'FILE_CHUNK'; payload: { file_id: string; index: number } }
 
 /**
- * The `ref` both ends compute for a frame (docs/wire.md §9): a prefix of the sender's content
+ * The `ref` both ends compute for a frame (docs/wire.md §10): a prefix of the sender's content
  * signature (randomised PSS, so unique per message) or the file id and chunk index.
  * Null for frames that are not acknowledged this way.
  */

@@ -94,7 +94,7 @@ async function dispatchUser(call: UserCall, frame: UserToServerFrame): Promise<v
     await handler(frame, call)
   } catch (err) {
     if (frame.type === 'ERROR') return
-    // A refused DM or file frame names itself, so the client knows which send failed (docs/wire.md §9).
+    // A refused DM or file frame names itself, so the client knows which send failed (docs/wire.md §10).
     const ref = deliveryRef(frame)
     const refuse = (code: ErrorCode, detail: string) =>
       ctx.outbox.send(link, 'ERROR', '', { code, detail, ...(ref !== null && { msg_ref: ref }) })

@@ -40,7 +40,7 @@ export type ServerContext = {
   readonly peers: Peers
   readonly presence: Presence
   readonly quota: Quota
-  /** Store-and-forward for offline home users (docs/wire.md §11). */
+  /** Store-and-forward for offline home users (docs/wire.md §12). */
   readonly mailbox: Mailbox
   /** Loop and replay suppression (PROTOCOL.md §4). */
   readonly seen: SeenCache

@@ -1,5 +1,5 @@
 /**
- * @module Mailbox: store-and-forward for this server's home users (docs/wire.md §11). A DM or file
+ * @module Mailbox: store-and-forward for this server's home users (docs/wire.md §12). A DM or file
  * frame for a home user who is offline is kept in the database exactly as it would be handed over
  * — still end-to-end encrypted, with the sender's original `ts` — and handed over, in order, right
  * after that user's next login. Bounded by a time-to-live and by quotas per recipient and per sender.
@@ -104,7 +104,7 @@ export class Mailbox {
   }
 }
 
-/** A kept frame as the user receives it (docs/wire.md §11: as if it had been delivered live). */
+/** A kept frame as the user receives it (docs/wire.md §12: as if it had been delivered live). */
 function frameOf(outbox: Outbox, to: string, ts: number, k: Kept): Promise<string> {
   switch (k.type) {
     case 'USER_DELIVER':

@@ -1,5 +1,5 @@
 /**
- * @module The offline queue (docs/wire.md §11): frames for a home user who is offline, kept as the
+ * @module The offline queue (docs/wire.md §12): frames for a home user who is offline, kept as the
  * server would hand them over — still encrypted — until the next login or their expiry.
  */
 import type { Database } from 'bun:sqlite'

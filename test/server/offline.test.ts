@@ -1,5 +1,5 @@
 /**
- * @module Store-and-forward (issue 13, docs/wire.md §11): a DM or file for an offline user is kept,
+ * @module Store-and-forward (issue 13, docs/wire.md §12): a DM or file for an offline user is kept,
  * still encrypted, by the recipient's home server — in its SQLite file, so it survives a restart —
  * and handed over at the next login, in order, with the sender's original signed ts.
  */

@@ -1,5 +1,5 @@
 /**
- * @module Delivery acknowledgements on one user link (docs/wire.md §9): every DM, public batch and
+ * @module Delivery acknowledgements on one user link (docs/wire.md §10): every DM, public batch and
  * file frame the server accepted is named in an ACK, so a client knows what it may stop resending
  * and can exit only when everything it sent was taken. Acks are batched — one signed ACK per
  * `ACK_DELAY_MS` or per 256 refs — so a file of 700 chunks costs a handful of signatures, not 700.

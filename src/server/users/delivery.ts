@@ -51,7 +51,7 @@ function firstTime(f: Routed & { payload: unknown }, c: UserCall): boolean {
   return false
 }
 
-/** Tells the sender its frame was taken (docs/wire.md §9); batched per link. */
+/** Tells the sender its frame was taken (docs/wire.md §10); batched per link. */
 function accepted(c: UserCall, f: { type: string; payload: unknown }, status: DeliveryStatus): void {
   const ref = deliveryRef(f)
   if (ref === null) return
@@ -64,7 +64,7 @@ type DirectBody = { ciphertext: string; sender: string; sender_pub: string; cont
 
 /**
  * Where a frame for `to` goes: to them (here or on their server), or — when they are offline — to
- * their home server's mailbox: ours, or theirs through our link to it (docs/wire.md §11).
+ * their home server's mailbox: ours, or theirs through our link to it (docs/wire.md §12).
  */
 type Destination =
   | { kind: 'local'; link: Link }

@@ -1,5 +1,5 @@
 /**
- * @module USER_LOOKUP (docs/wire.md §10): a logged-in client asks for the directory entry of a user
+ * @module USER_LOOKUP (docs/wire.md §11): a logged-in client asks for the directory entry of a user
  * who may be offline — to verify a DM kept for it while the sender was away, or to write to
  * someone who is not online (their home server keeps it).
  */
