@@ -36,6 +36,8 @@ export type Identity = {
    * is resumed without asking for the password again (`resume`). Never written anywhere.
    */
   authKey: string
+  /** Seals the message history in the client store (src/client/history.ts); from the password. */
+  historyKey: Uint8Array
 }
 
 const CLIENT_NAME = 'socp-ts/0.1'
@@ -86,7 +88,7 @@ export async function register(
 ): Promise<Identity> {
   const kp = keyPair ?? (await generateKeyPair())
   const kdf = newKdfParams(username)
-  const { blobKey, authKey } = await deriveKeys(password, kdf)
+  const { blobKey, authKey, historyKey } = await deriveKeys(password, kdf)
   const userId = randomUUID()
   const payload = {
     username,
@@ -103,7 +105,7 @@ export async function register(
   if (f.payload.user_id !== userId || f.payload.pubkey !== kp.publicKey.spki) {
     throw new ChatError('BAD_REQUEST', 'the server confirmed a different account')
   }
-  return hello(link, f, kp.privateKey, checkedSkew(f.payload.server_ts), authKey)
+  return hello(link, f, kp.privateKey, checkedSkew(f.payload.server_ts), { authKey, historyKey })
 }
 
 /**
@@ -152,7 +154,7 @@ export async function login(
   if (key.publicKey.spki !== ok.payload.pubkey) {
     throw new ChatError('BAD_KEY', 'the stored private key does not match the account key')
   }
-  const id = await hello(link, ok, key, skew, keys.authKey)
+  const id = await hello(link, ok, key, skew, keys)
   return { id, legacy: verdict === 'legacy' ? pkcs8 : null }
 }
 
@@ -165,15 +167,15 @@ export async function rekey(
   id: Identity,
   password: string,
   pkcs8: Uint8Array,
-): Promise<string> {
+): Promise<{ authKey: string; historyKey: Uint8Array }> {
   const kdf = newKdfParams(id.username)
-  const { blobKey, authKey } = await deriveKeys(password, kdf)
+  const { blobKey, authKey, historyKey } = await deriveKeys(password, kdf)
   const payload = { privkey_store: sealPrivateKey(pkcs8, blobKey, kdf), kdf, auth_key: authKey }
   const sig = await signPayload(id.key, payload)
   const ack = link.expect((f): f is Frame<'ACK'> => f.type === 'ACK' && f.payload.msg_ref === 'USER_REKEY')
   link.send({ type: 'USER_REKEY', from: id.userId, to: id.serverId, ts: Date.now() + id.skew, payload, sig })
   await ack
-  return authKey
+  return { authKey, historyKey }
 }
 
 /**
@@ -192,7 +194,7 @@ export async function resume(link: ClientLink, id: Identity): Promise<Identity> 
   if (ok.payload.user_id !== id.userId || ok.payload.pubkey !== id.key.publicKey.spki) {
     throw new ChatError('BAD_KEY', 'the server resumed a different account or key')
   }
-  return hello(link, ok, id.key, checkedSkew(ok.payload.server_ts), id.authKey)
+  return hello(link, ok, id.key, checkedSkew(ok.payload.server_ts), id)
 }
 
 /** USER_HELLO with the nonce from AUTH_OK, signed by the user key; the server ACKs it. */
@@ -201,7 +203,7 @@ async function hello(
   ok: Frame<'AUTH_OK'>,
   key: PrivateKey,
   skew: number,
-  authKey: string,
+  keys: { authKey: string; historyKey: Uint8Array },
 ): Promise<Identity> {
   const spki = key.publicKey.spki
   const payload = { client: CLIENT_NAME, pubkey: spki, enc_pubkey: spki, nonce: ok.payload.nonce }
@@ -216,5 +218,14 @@ async function hello(
     sig,
   })
   await ack
-  return { userId: ok.payload.user_id, username: ok.payload.username, serverId: ok.from, key, skew, authKey }
+  const { authKey, historyKey } = keys
+  return {
+    userId: ok.payload.user_id,
+    username: ok.payload.username,
+    serverId: ok.from,
+    key,
+    skew,
+    authKey,
+    historyKey,
+  }
 }

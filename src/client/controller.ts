@@ -42,6 +42,19 @@ export async function execute(cmd: Command, s: Session, io: Io): Promise<Outcome
   }
 }
 
+/** A DM, printed once our server took it: `[SENT]`, or `[QUEUED]` for an offline recipient. */
+async function tell(s: Session, io: Io, user: string, text: string): Promise<undefined> {
+  const told = await s.tell(user, text)
+  io.print({
+    type: 'sent',
+    to: told.toName,
+    text,
+    ts: told.ts,
+    ...(told.status === 'queued' && { queued: true }),
+  })
+  return undefined
+}
+
 async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefined> {
   switch (cmd.name) {
     case 'register': {
@@ -78,9 +91,21 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
     case 'list':
       io.print({ type: 'list', users: await s.list() })
       return
-    case 'tell': {
-      const told = await s.tell(cmd.user, cmd.text)
-      io.print({ type: 'sent', to: told.toName, ...(told.status === 'queued' && { queued: true }) })
+    case 'tell':
+    case 'msg':
+      return tell(s, io, cmd.user, cmd.text)
+    case 'say': {
+      const to = s.current
+      if (!to) throw new ChatError('BAD_REQUEST', 'no conversation yet: /tell <user> <message> starts one')
+      return tell(s, io, to, cmd.text)
+    }
+    case 'history':
+      io.print({ type: 'history', entries: s.history(cmd.user) })
+      return
+    case 'logout': {
+      const name = s.username
+      await s.logout()
+      io.print({ type: 'info', text: `logged out${name ? ` of ${name}` : ''}; /login or /register to go on` })
       return
     }
     case 'all': {
@@ -131,7 +156,7 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       io.print({ type: 'info', text: `${cmd.name === 'accept' ? 'accepted' : 'declined'} ${cmd.file}` })
       return
     case 'help':
-      io.print({ type: 'info', text: helpText() })
+      io.print({ type: 'info', text: helpText(s.userId !== null) })
       return
     case 'quit':
       return 'quit'

@@ -7,6 +7,7 @@
 import { CLOSE_LOGGED_IN_ELSEWHERE } from '../protocol/index.ts'
 import { qualified } from './directory.ts'
 import type { SessionEvents } from './events.ts'
+import type { HistoryEntry } from './history.ts'
 import { sanitize } from './sanitize.ts'
 
 /** A user as `/list` shows one. */
@@ -37,7 +38,8 @@ export type ClientEvent =
       verified?: boolean
     }
   | { type: 'verified'; username: string; userId: string; fingerprint: string }
-  | { type: 'sent'; to: string; recipients?: number; queued?: boolean }
+  | { type: 'sent'; to: string; recipients?: number; queued?: boolean; text?: string; ts?: number }
+  | { type: 'history'; entries: HistoryEntry[] }
   | { type: 'file-sent'; fileId: string; to: string; name: string; size: number; queued?: boolean }
   | { type: 'info'; text: string }
   | { [K in keyof SessionEvents]: { type: K } & SessionEvents[K] }[keyof SessionEvents]
@@ -47,6 +49,14 @@ export type Level = 'info' | 'success' | 'warn' | 'error' | 'message'
 export type Rendered = { level: Level; text: string } | null
 
 const s = sanitize
+
+/** A local time of day for a message ts (the sender's signed time, shown in the reader's zone). */
+export function clock(ts: number): string {
+  const d = new Date(ts)
+  const today = new Date().toDateString() === d.toDateString()
+  const hm = d.toTimeString().slice(0, 5)
+  return today ? hm : `${d.toISOString().slice(0, 10)} ${hm}`
+}
 
 /** The plain-text line for an event (the stable format of the non-interactive client). */
 export function renderText(e: ClientEvent): Rendered {
@@ -73,6 +83,17 @@ export function renderText(e: ClientEvent): Rendered {
       return {
         level: 'success',
         text: `[SENT] to ${s(e.to)}${e.recipients === undefined ? '' : ` (${e.recipients} online)`}`,
+      }
+    case 'history':
+      if (e.entries.length === 0) return { level: 'info', text: 'no messages yet' }
+      return {
+        level: 'info',
+        text: e.entries
+          .map(
+            (h) =>
+              `${clock(h.ts)} ${h.dir === 'out' ? `you → ${s(h.peerName)}` : s(h.peerName)}: ${s(h.text)}`,
+          )
+          .join('\n'),
       }
     case 'file-sent':
       return {

@@ -14,6 +14,7 @@ import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
 import type { ClientTls } from '../net/index.ts'
 import type { ClientFrame, ClientFrameType, ClientPayloadOf, DeliveryStatus } from '../protocol/index.ts'
+import { asUuid } from '../protocol/index.ts'
 import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
 import { AccountStores } from './account-store.ts'
@@ -23,6 +24,7 @@ import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import type { AcceptFiles } from './files-in.ts'
 import { type SentFile, sendFile } from './files-out.ts'
+import { History, type HistoryEntry } from './history.ts'
 import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
 import { ClientLink, errorFromFrame, is } from './link.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
@@ -57,7 +59,15 @@ export type Account = { userId: string; username: string }
 /** What became of a DM: handed on now, or kept by the recipient's home server until they log in. */
 export type Told = { status: DeliveryStatus; to: string; toName: string; ts: number }
 
-type LoggedIn = { id: Identity; inbox: InboxContext; contacts: Contacts; store: ClientStore }
+type LoggedIn = {
+  id: Identity
+  inbox: InboxContext
+  contacts: Contacts
+  store: ClientStore
+  history: History
+  /** Undoes the subscriptions made at login (for /logout). */
+  off: () => void
+}
 
 export class Session extends Emitter<SessionEvents> {
   readonly #url: string
@@ -75,6 +85,8 @@ export class Session extends Emitter<SessionEvents> {
   readonly #unacked = new Unacked()
   /** Set while a lost connection is being re-established; sends wait for it. */
   #reconnecting: Promise<boolean> | null = null
+  /** The user id of the current conversation (plain text goes there). */
+  #current: string | null = null
   #resender: ReturnType<typeof setInterval> | null = null
   readonly #wire: Wire = {
     send: (f) => this.#link.send(f),
@@ -149,7 +161,9 @@ export class Session extends Emitter<SessionEvents> {
       const ts = this.#now()
       const payload = await sealDirect(id.key, to.pubkey, bytes, { from: id.userId, to: to.userId, ts })
       this.#loggedIn().contacts.messaged(to.userId)
+      this.#current = to.userId
       const status = await this.#send('MSG_DIRECT', to.userId, ts, payload)
+      this.#auth?.history.record({ dir: 'out', peer: to.userId, peerName: to.username, text, ts })
       return { status, to: to.userId, toName: to.username, ts }
     })
   }
@@ -219,6 +233,50 @@ export class Session extends Emitter<SessionEvents> {
     const { contacts } = this.#loggedIn()
     if (!contacts.directory.resolve(userOrName)) await this.list()
     return contacts.verify(userOrName)
+  }
+
+  /**
+   * The recent conversation with one user (or with everyone), oldest first, from the client
+   * store's sealed history: it survives restarts of this client.
+   */
+  history(userOrName?: string, limit = 20): HistoryEntry[] {
+    const { history, contacts, store } = this.#loggedIn()
+    if (userOrName === undefined) return history.recent(null, limit)
+    const peer =
+      asUuid(userOrName) ??
+      contacts.directory.resolve(userOrName)?.userId ??
+      contacts.known.resolve(userOrName)?.userId ??
+      store.byName(userOrName.toLowerCase())[0]?.userId
+    if (!peer) throw new ChatError('USER_NOT_FOUND', `no conversation with ${userOrName}`)
+    return history.recent(peer, limit)
+  }
+
+  /** Who plain text goes to: the last user we wrote to or who wrote to us. */
+  get current(): string | null {
+    if (!this.#current || !this.#auth) return null
+    const c = this.#auth.contacts
+    return (c.directory.get(this.#current) ?? c.known.get(this.#current))?.username ?? this.#current
+  }
+
+  /** Leaves the account but keeps the program: the next /login or /register starts afresh. */
+  async logout(): Promise<void> {
+    const auth = this.#loggedIn()
+    await this.flush()
+    this.#closing = true
+    if (this.#resender) clearInterval(this.#resender)
+    const ctrl = {
+      type: 'CTRL_CLOSE' as const,
+      from: auth.id.userId,
+      to: auth.id.serverId,
+      ts: this.#now(),
+      payload: {},
+    }
+    await this.#link.close(ctrl)
+    auth.inbox.files.dispose()
+    auth.off()
+    this.#auth = null
+    this.#current = null
+    this.#closing = false
   }
 
   /** Accepts or declines a file offered by an unverified sender (`file-offer`). @throws BAD_REQUEST */
@@ -364,7 +422,12 @@ export class Session extends Emitter<SessionEvents> {
       limits: this.#opts.fileLimits,
       acceptFiles: this.#opts.acceptFiles ?? 'all',
     })
-    this.#auth = { id, inbox, contacts, store }
+    const history = new History(store.history, id.historyKey)
+    const offDm = this.on('dm', (e) => {
+      this.#current = e.from
+      history.record({ dir: 'in', peer: e.from, peerName: e.fromName, text: e.text, ts: e.ts })
+    })
+    this.#auth = { id, inbox, contacts, store, history, off: offDm }
     this.#frames.start(inbox)
     // Frames the server may have dropped unseen (over its rate) are sent again; it acks duplicates.
     this.#resender = setInterval(() => {

@@ -12,8 +12,9 @@ import { type Command, parseCommand } from './commands.ts'
 import { execute, type Io, type Progress } from './controller.ts'
 import { type Draft, eraseAbortedPrompt, trackDraft } from './draft.ts'
 import type { EventName, SessionEvents } from './events.ts'
+import { renderHuman } from './human.ts'
 import { passwordProblem } from './password-policy.ts'
-import { type ClientEvent, type Level, renderText } from './render.ts'
+import type { ClientEvent, Level } from './render.ts'
 import { sanitize } from './sanitize.ts'
 import { Screen } from './screen.ts'
 import type { Session } from './session.ts'
@@ -154,7 +155,7 @@ const SHOWN: readonly EventName[] = [
 export async function runInteractive(session: Session, o: UiOptions): Promise<number> {
   const io = { input: o.input, output: o.output }
   const screen = new Screen((e) => {
-    const r = renderText(e)
+    const r = renderHuman(e)
     if (r) LOG[r.level](r.text, { output: o.output })
   })
   const ctl = uiIo(o, screen)
@@ -171,6 +172,9 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
   setLogSink((line) => screen.show({ type: 'info', text: line }))
   intro(`socp · ${o.server}`, io)
   const authed = await authenticate(session, ctl, io)
+  // Who is online, right away (the same as /list).
+  const list = parseCommand('/list')
+  if (authed && list.ok) await execute(list.command, session, ctl)
   let draft: Draft = { text: '', cursor: 0 }
   while (authed && !ended) {
     const signal = screen.openPrompt()
@@ -187,7 +191,15 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
     screen.closePrompt()
     draft = mirror.stop()
     if (line === CANCELLED) {
-      if (!signal.aborted || ended) break // Ctrl-C, or the server went away
+      if (ended) break // the server ended the session for good
+      // Ctrl-C on a half-typed line clears it; on an empty line it quits.
+      if (!signal.aborted && draft.text !== '') {
+        draft = { text: '', cursor: 0 }
+        eraseAbortedPrompt(o.output, '')
+        screen.show({ type: 'info', text: 'Line cleared (Ctrl-C on an empty line quits).' })
+        continue
+      }
+      if (!signal.aborted) break
       eraseAbortedPrompt(o.output, draft.text) // an incoming event: print it, re-open with the draft
       continue
     }
@@ -199,6 +211,8 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
       continue
     }
     if ((await execute(cmd.command, session, ctl)) === 'quit') break
+    // After /logout the welcome menu comes back; quitting it quits.
+    if (!session.userId && !(await authenticate(session, ctl, io))) break
   }
   screen.flush()
   await session.close()

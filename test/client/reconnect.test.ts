@@ -45,7 +45,7 @@ async function serverProcess(port: number, db: string): Promise<Subprocess> {
   return proc
 }
 
-test('after kill -9 and a restart: [RECONNECTING], logged in again, the draft kept and sent', async () => {
+test('after kill -9 and a restart: it says so, logs in again, keeps the draft and sends it', async () => {
   const port = freePort()
   const db = join(tempDir(), 'server.db')
   let proc = await serverProcess(port, db)
@@ -84,9 +84,9 @@ test('after kill -9 and a restart: [RECONNECTING], logged in again, the draft ke
     await Bun.sleep(200)
     proc.kill(9)
     await proc.exited
-    await waitFor(/RECONNECTING/)
+    await waitFor(/Connection lost; reconnecting in/)
     proc = await serverProcess(port, db)
-    await waitFor(/RECONNECTED/, 30_000)
+    await waitFor(/Reconnected/, 30_000)
     // Bob's session came back by itself too; the line alice had half typed is still there.
     await until(async () => (await bob.list().catch(() => [])).length === 2, 20_000, 'both back')
     const got = bob.next('dm', () => true, 15_000)

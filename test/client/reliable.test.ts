@@ -28,7 +28,9 @@ async function alice(a: Parameters<typeof connectUser>[0]) {
 describe('scripted sends across servers', () => {
   test('the README example, 20 times: 20 of 20 arrive and every script exits 0', async () => {
     const [, a, b] = await mesh(2)
-    const { dms } = await alice(a!)
+    const { s: al, dms } = await alice(a!)
+    const errors: string[] = []
+    al.on('error', (e) => errors.push(`${e.code} ${e.detail}`))
     const codes: number[] = []
     // Four at a time: each run generates its own RSA-4096 key, as a new user's would.
     for (let batch = 0; batch < 5; batch++) {
@@ -38,13 +40,16 @@ describe('scripted sends across servers', () => {
         c.send(`/register carol${n}`)
         c.send(`/tell alice hi from a script ${n}`)
         const code = await c.end()
-        expect(c.lines()).toContain('[SENT] to alice')
+        if (!c.lines().includes('[SENT] to alice'))
+          throw new Error(`run ${n}: ${c.lines().join(' | ')} ${c.errors().join(' | ')}`)
         return code
       })
       codes.push(...(await Promise.all(runs)))
     }
     expect(codes).toEqual(Array(20).fill(0))
-    await until(() => dms.length >= 20, 10_000, '20 DMs')
+    await until(() => dms.length >= 20, 30_000, '20 DMs').catch((e) => {
+      throw new Error(`${e}: got ${dms.map((d) => d.text).join(', ')}; errors ${errors.join(' | ')}`)
+    })
     expect(new Set(dms.map((d) => d.text)).size).toBe(20)
   }, 240_000)
 
