@@ -20,8 +20,18 @@ import { fileTransfer } from './scenarios/file.ts'
 import { loginFlood } from './scenarios/login-flood.ts'
 import { memory } from './scenarios/memory.ts'
 import { meshScale } from './scenarios/mesh-scale.ts'
+import { offline } from './scenarios/offline.ts'
 
-const SCENARIOS: Scenario[] = [dmLatency, dmThroughput, fanout, fileTransfer, meshScale, memory, loginFlood]
+const SCENARIOS: Scenario[] = [
+  dmLatency,
+  dmThroughput,
+  fanout,
+  fileTransfer,
+  offline,
+  meshScale,
+  memory,
+  loginFlood,
+]
 
 const USAGE = `Usage: npm run bench [-- options]
 

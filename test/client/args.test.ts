@@ -15,8 +15,10 @@ describe('parseClientArgs', () => {
       help: false,
       strictKdf: false,
       dataDir: '/home/u/.local/share/socp',
+      downloads: '/home/u/Downloads',
       insecureSkipVerify: false,
     })
+    expect(parseClientArgs([], { HOME: '/h', XDG_DOWNLOAD_DIR: '/d' }).downloads).toBe('/d')
   })
 
   test('every flag', () => {
