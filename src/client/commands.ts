@@ -67,6 +67,12 @@ export const COMMANDS = {
     help: 'refuse a file offered by an unverified sender',
     args: z.object({ file: UserArg }),
   },
+  transfers: { usage: '/transfers', help: 'files being sent in the background', args: z.object({}) },
+  cancel: {
+    usage: '/cancel <file_id>',
+    help: 'stop sending a file (the first characters of its id are enough)',
+    args: z.object({ file: UserArg }),
+  },
   history: {
     usage: '/history [user]',
     help: 'the recent conversation (kept encrypted on this machine)',
@@ -123,6 +129,8 @@ const FIELDS: Record<CommandName, readonly string[]> = {
   verify: ['user'],
   accept: ['file'],
   decline: ['file'],
+  transfers: [],
+  cancel: ['file'],
   history: ['user'],
   say: ['text'],
   logout: [],

@@ -25,6 +25,8 @@ export type Io = {
   /** Runs `work` while showing `label` (a spinner on a terminal). */
   busy<T>(label: string, work: () => Promise<T>): Promise<T>
   progress(label: string): Progress
+  /** Runs `work` without waiting for it (the terminal: the prompt stays free); absent = wait. */
+  background?(work: () => Promise<void>): void
 }
 
 /** `failed` when the command was refused or failed; `quit` for /quit. */
@@ -35,11 +37,36 @@ export async function execute(cmd: Command, s: Session, io: Io): Promise<Outcome
   try {
     return (await run(cmd, s, io)) ?? 'ok'
   } catch (e) {
-    const err =
-      e instanceof ChatError ? e : new ChatError('INTERNAL', e instanceof Error ? e.message : String(e))
-    io.print({ type: 'error', code: err.code, detail: err.message })
+    report(io, e)
     return 'failed'
   }
+}
+
+function report(io: Io, e: unknown): void {
+  const err =
+    e instanceof ChatError ? e : new ChatError('INTERNAL', e instanceof Error ? e.message : String(e))
+  io.print({ type: 'error', code: err.code, detail: err.message })
+}
+
+/** One file, with a progress bar; `[FILE] sent` once our server took every chunk. */
+async function sendFile(s: Session, io: Io, user: string, path: string): Promise<undefined> {
+  const bar = io.progress(`Sending ${basename(path)} to ${user}`)
+  try {
+    const sent = await s.sendFile(user, path, (done, total) => bar.update(done, total))
+    bar.stop(true)
+    io.print({
+      type: 'file-sent',
+      fileId: sent.fileId,
+      to: user,
+      name: sent.name,
+      size: sent.size,
+      ...(sent.queued && { queued: true }),
+    })
+  } catch (e) {
+    bar.stop(false)
+    throw e
+  }
+  return undefined
 }
 
 /** A DM, printed once our server took it: `[SENT]`, or `[QUEUED]` for an offline recipient. */
@@ -99,6 +126,23 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       if (!to) throw new ChatError('BAD_REQUEST', 'no conversation yet: /tell <user> <message> starts one')
       return tell(s, io, to, cmd.text)
     }
+    case 'transfers': {
+      const list = s.transfers()
+      const text =
+        list.length === 0
+          ? 'no transfers in progress'
+          : list.map((t) => `${t.fileId.slice(0, 8)}  ${t.name} → ${t.to}  ${t.done}/${t.total}`).join('\n')
+      io.print({ type: 'info', text })
+      return
+    }
+    case 'cancel': {
+      const t = s.cancelTransfer(cmd.file)
+      io.print({
+        type: 'info',
+        text: `cancelled ${t.name} to ${t.to} (${t.done}/${t.total} chunks had gone)`,
+      })
+      return
+    }
     case 'history':
       io.print({ type: 'history', entries: s.history(cmd.user) })
       return
@@ -116,22 +160,14 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       return
     }
     case 'file': {
-      const bar = io.progress(`Sending ${basename(cmd.path)} to ${cmd.user}`)
-      try {
-        const sent = await s.sendFile(cmd.user, cmd.path, (done, total) => bar.update(done, total))
-        bar.stop(true)
-        io.print({
-          type: 'file-sent',
-          fileId: sent.fileId,
-          to: cmd.user,
-          name: sent.name,
-          size: sent.size,
-          ...(sent.queued && { queued: true }),
-        })
-      } catch (e) {
-        bar.stop(false)
-        throw e
-      }
+      if (!io.background) return sendFile(s, io, cmd.user, cmd.path)
+      // In the background the prompt is redrawn freely: no bar, the outcome is one line.
+      const quiet: Io = { ...io, progress: () => ({ update() {}, stop() {} }) }
+      io.background(() => sendFile(s, quiet, cmd.user, cmd.path).catch((e) => report(io, e)))
+      io.print({
+        type: 'info',
+        text: `sending ${basename(cmd.path)} to ${cmd.user} in the background (/transfers)`,
+      })
       return
     }
     case 'fingerprint':

@@ -31,6 +31,10 @@ export type FileSendContext = {
   me: string
   /** The corrected clock (server time) for `ts`. */
   now: () => number
+  /** Stops the transfer between chunks (/cancel); what was sent stays sent, FILE_END never comes. */
+  signal?: AbortSignal
+  /** Told the file id before the first frame, so the transfer can be listed and cancelled. */
+  started?: (fileId: string, name: string) => void
   /** Receives `file-progress` and `file-failed` (direction `out`). */
   events: Pick<Emitter, 'emit'>
 }
@@ -73,6 +77,7 @@ export async function sendFile(
   onProgress?: Progress,
 ): Promise<SentFile> {
   const file_id = randomUUID()
+  ctx.started?.(file_id, basename(path))
   const peer = { fileId: file_id, direction: 'out' as const, peer: to.userId, peerName: to.username }
   const progress = (done: number, total: number) => {
     onProgress?.(done, total)
@@ -121,6 +126,7 @@ async function transfer(
   for (let index = 0; index < chunks; index++) {
     const ct = encrypt(to.pubkey, data.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES))
     cts.push(ct)
+    if (ctx.signal?.aborted) throw new ChatError('BAD_REQUEST', 'cancelled')
     await ctx.drain()
     // Paced; after a stall at most 50 ms are caught up at once (a burst the server's bucket absorbs).
     due = Math.max(due + 1000 / CHUNKS_PER_SEC, performance.now() - 50)

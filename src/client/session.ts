@@ -30,6 +30,7 @@ import { ClientLink, errorFromFrame, is } from './link.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
 import { backoffMs, endsForGood, lookupUser } from './resume.ts'
 import { loginIn, registerIn } from './sign-in.ts'
+import { type Transfer, Transfers } from './transfers.ts'
 import { RESEND_AFTER_MS, Unacked, type Wire } from './unacked.ts'
 
 const log = logger('client')
@@ -85,6 +86,7 @@ export class Session extends Emitter<SessionEvents> {
   readonly #unacked = new Unacked()
   /** Set while a lost connection is being re-established; sends wait for it. */
   #reconnecting: Promise<boolean> | null = null
+  readonly #transfers = new Transfers()
   /** The user id of the current conversation (plain text goes there). */
   #current: string | null = null
   #resender: ReturnType<typeof setInterval> | null = null
@@ -199,7 +201,16 @@ export class Session extends Emitter<SessionEvents> {
       const { id } = this.#loggedIn()
       const to = await this.#recipient(userOrName)
       this.#loggedIn().contacts.messaged(to.userId)
+      let fileId = ''
+      let signal: AbortSignal | undefined
       const ctx = {
+        started: (id: string, name: string) => {
+          fileId = id
+          signal = this.#transfers.start({ fileId: id, to: to.username, name })
+        },
+        get signal() {
+          return signal
+        },
         send: <K extends ClientFrameType>(f: ClientFrame<K>) => this.#unacked.send(this.#wire, f),
         drain: () => this.#drain(),
         key: id.key,
@@ -207,8 +218,26 @@ export class Session extends Emitter<SessionEvents> {
         now: () => this.#now(),
         events: this,
       }
-      return sendFile(ctx, to, path, onProgress)
+      const progress = (done: number, total: number) => {
+        this.#transfers.progress(fileId, done, total)
+        onProgress?.(done, total)
+      }
+      try {
+        return await sendFile(ctx, to, path, progress)
+      } finally {
+        this.#transfers.end(fileId)
+      }
     })
+  }
+
+  /** Outgoing transfers in progress (/transfers). */
+  transfers(): Transfer[] {
+    return this.#transfers.list()
+  }
+
+  /** Stops an outgoing transfer by (a prefix of) its file id (/cancel). @throws BAD_REQUEST */
+  cancelTransfer(fileIdPrefix: string): Transfer {
+    return this.#transfers.cancel(fileIdPrefix)
   }
 
   /** The fingerprint of a user's key (ours when no user is given), to compare out of band. */
@@ -307,6 +336,7 @@ export class Session extends Emitter<SessionEvents> {
   async close(): Promise<void> {
     this.#closing = true
     if (this.#resender) clearInterval(this.#resender)
+    this.#transfers.cancelAll()
     this.#unacked.abandon(new ChatError('INTERNAL', 'the session was closed before the server took it'))
     const [from, to] = [this.userId ?? '', this.serverId ?? '']
     await this.#link.close({ type: 'CTRL_CLOSE', from, to, ts: this.#now(), payload: {} })

@@ -6,7 +6,7 @@
  */
 
 import { expect, test } from 'bun:test'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { runClient, Session } from '../../src/client/index.ts'
@@ -73,6 +73,23 @@ test('interactive basics: who is online, echo, times, plain text, /msg, Ctrl-C, 
   t.type('/msg bob via msg\r')
   await until(() => got.length === 3, 10_000, 'three DMs at bob')
   expect(got).toEqual(['hi bob', 'plain words', 'via msg'])
+
+  // A file goes in the background: the prompt stays free, /transfers lists it, /cancel stops it.
+  const big = join(tempDir(), 'big.bin')
+  writeFileSync(big, new Uint8Array(400 * 1024))
+  t.type(`/file bob ${big}\r`)
+  await t.waitFor(/sending big\.bin to bob in the background/)
+  t.type('/transfers\r')
+  await t.waitFor(/[0-9a-f]{8} {2}big\.bin → bob {2}\d+\/\d+/)
+  const id = /([0-9a-f]{8}) {2}big\.bin → bob/.exec(t.screen())![1]!
+  t.type(`/cancel ${id}\r`)
+  await t.waitFor(/cancelled big\.bin to bob/)
+  const small = join(tempDir(), 'small.txt')
+  writeFileSync(small, 'small and whole')
+  const arrived = bob.next('file', (f) => f.name === 'small.txt', 20_000)
+  t.type(`/file bob ${small}\r`)
+  expect(readFileSync((await arrived).path, 'utf8')).toBe('small and whole')
+  await t.waitFor(/\[FILE\] sent small\.txt to bob/)
 
   // Ctrl-C on a half-typed line clears it and does not quit.
   t.type('half typed')
