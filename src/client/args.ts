@@ -35,11 +35,11 @@ export type ClientArgs = {
   server: string
   downloads: string
   passwordFile?: string
+  ca?: string
+  insecureSkipVerify: boolean
   dataDir: string
   acceptFiles?: AcceptFiles
   strictKdf: boolean
-  ca?: string
-  insecureSkipVerify: boolean
   json: boolean
   help: boolean
 }

@@ -124,12 +124,7 @@ export async function login(
   link.send({ type: 'AUTH_HELLO', from: '', to: '', ts: Date.now(), payload: { login: loginName } })
   const { payload } = await challenge
   const verdict = judgeKdf(payload.kdf, account.username, account.allowLegacy)
-  let keys: Awaited<ReturnType<typeof deriveKeys>>
-  try {
-    keys = await deriveKeys(password, payload.kdf)
-  } catch {
-    throw new ChatError('AUTH_FAILED', 'the server offered unusable key-derivation parameters')
-  }
+  const keys = await deriveKeys(password, payload.kdf)
   // The server may hold the check behind an account's throttle (up to 3 × 8 s against one guessing
   // address, src/server/users/_gate.ts); it ends an unfinished login after 60 s.
   const answer = link.expect(is('AUTH_OK'), { timeoutMs: 45_000 })

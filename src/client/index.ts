@@ -24,15 +24,15 @@ export type RunClientOptions = {
   /** The password itself (the CLI passes SOCP_PASSWORD); wins over `passwordFile`. */
   password?: string | undefined
   json?: boolean | undefined
+  /** `--ca`: a PEM CA certificate trusted for a wss:// server besides the system store. */
+  ca?: string | undefined
+  /** `--insecure-skip-verify`: no certificate check at all (tests only; warned about). */
+  insecureSkipVerify?: boolean | undefined
   /** Root of the per-account client stores; omitted = in memory. */
   dataDir?: string | undefined
   /** Files from unverified senders; default `ask` when interactive, else `all`. */
   acceptFiles?: AcceptFiles | undefined
   strictKdf?: boolean | undefined
-  /** `--ca`: a PEM CA certificate trusted for a wss:// server besides the system store. */
-  ca?: string | undefined
-  /** `--insecure-skip-verify`: no certificate check at all (tests only; warned about). */
-  insecureSkipVerify?: boolean | undefined
   input: Readable
   output: Writable
   /** A terminal on both ends: the prompt UI. Otherwise one command per line (also with --json). */

@@ -36,6 +36,8 @@ import { RESEND_AFTER_MS, Unacked, type Wire } from './unacked.ts'
 const log = logger('client')
 
 export type SessionOptions = {
+  /** What a wss:// server's certificate is checked against (src/net/tls.ts); default the system store. */
+  tls?: ClientTls | undefined
   /**
    * Root of the per-account client stores (pins, name bindings, replay cache): one SQLite file per
    * account at `<dataDir>/<host_port>/<username>.sqlite`. Omitted = in memory, for this Session only.
@@ -46,8 +48,6 @@ export type SessionOptions = {
   strictKdf?: boolean
   /** Files from unverified senders: `all` accepted (default), `verified` only, or `ask` ('file-offer'). */
   acceptFiles?: AcceptFiles
-  /** What a wss:// server's certificate is checked against (src/net/tls.ts); default the system store. */
-  tls?: ClientTls | undefined
   /** Where received files go (default: the current directory). */
   downloadsDir?: string
   fileLimits?: Partial<FileLimits>

@@ -13,10 +13,10 @@ describe('parseClientArgs', () => {
       server: 'ws://127.0.0.1:8765',
       json: false,
       help: false,
+      insecureSkipVerify: false,
       strictKdf: false,
       dataDir: '/home/u/.local/share/socp',
       downloads: '/home/u/Downloads',
-      insecureSkipVerify: false,
     })
     expect(parseClientArgs([], { HOME: '/h', XDG_DOWNLOAD_DIR: '/d' }).downloads).toBe('/d')
   })
@@ -30,24 +30,24 @@ describe('parseClientArgs', () => {
       '--password-file',
       'pw.txt',
       '--json',
+      '--ca',
+      'ca.pem',
+      '--insecure-skip-verify',
       '--data-dir',
       'd',
       '--accept-files',
       'ask',
       '--strict-kdf',
-      '--ca',
-      'ca.pem',
-      '--insecure-skip-verify',
     ])
     expect(a).toEqual({
       server: 'ws://10.0.0.2:9000',
       downloads: 'in',
       passwordFile: 'pw.txt',
+      ca: 'ca.pem',
+      insecureSkipVerify: true,
       dataDir: 'd',
       acceptFiles: 'ask',
       strictKdf: true,
-      ca: 'ca.pem',
-      insecureSkipVerify: true,
       json: true,
       help: false,
     })

@@ -34,7 +34,7 @@ export type CliClient = {
  */
 export function cliClient(
   url: string,
-  opts: { password?: string; args?: string[]; dataDir?: string; wrap?: string[] } = {},
+  opts: { password?: string; args?: string[]; wrap?: string[]; dataDir?: string } = {},
 ): CliClient {
   const downloads = tempDir()
   const proc = Bun.spawn(

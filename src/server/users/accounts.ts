@@ -164,7 +164,7 @@ export async function onRekey(f: UserFrame<'USER_REKEY'>, c: UserCall): Promise<
     )
   if (!f.sig || !verifyPayload(importPublicKey(account.pubkey), c.raw, f.sig))
     throw new ChatError('INVALID_SIG', 'USER_REKEY must be signed with the account key')
-  const pakePassword = await hashVerifier(p.auth_key)
+  const pakePassword = await ctx.guard.hash(link.remote, () => hashVerifier(p.auth_key))
   ctx.store.users.rekey(account.userId, { privkeyStore: p.privkey_store, pakePassword, kdf: p.kdf })
   ctx.log.info(`${account.username} moved to client-owned KDF parameters`)
   await ctx.outbox.send(link, 'ACK', account.userId, { msg_ref: 'USER_REKEY' })
