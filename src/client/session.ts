@@ -280,6 +280,13 @@ export class Session extends Emitter<SessionEvents> {
     return history.recent(peer, limit)
   }
 
+  /** Names of everyone online and of users we know, for Tab completion. */
+  onlineNames(): string[] {
+    const c = this.#auth?.contacts
+    if (!c) return []
+    return [...new Set([...c.directory.online(), ...c.known.online()].map((e) => e.username))].sort()
+  }
+
   /** Who plain text goes to: the last user we wrote to or who wrote to us. */
   get current(): string | null {
     if (!this.#current || !this.#auth) return null

@@ -8,11 +8,12 @@ import type { Readable, Writable } from 'node:stream'
 import { intro, isCancel, log, outro, password, progress, select, spinner, text } from '@clack/prompts'
 import { setLogSink } from '../log.ts'
 import { isUsername, USERNAME_RULE } from '../protocol/index.ts'
-import { type Command, parseCommand } from './commands.ts'
+import { COMMAND_WORDS, type Command, parseCommand } from './commands.ts'
 import { execute, type Io, type Progress } from './controller.ts'
 import { type Draft, eraseAbortedPrompt, trackDraft } from './draft.ts'
 import type { EventName, SessionEvents } from './events.ts'
 import { renderHuman } from './human.ts'
+import { complete, InputHistory } from './line-keys.ts'
 import { passwordProblem } from './password-policy.ts'
 import type { ClientEvent, Level } from './render.ts'
 import { sanitize } from './sanitize.ts'
@@ -177,9 +178,29 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
   const list = parseCommand('/list')
   if (authed && list.ok) await execute(list.command, session, ctl)
   let draft: Draft = { text: '', cursor: 0 }
+  const recall = new InputHistory()
   while (authed && !ended) {
     const signal = screen.openPrompt()
     const mirror = trackDraft(o.input, draft.text)
+    // Up, Down and Tab re-open the prompt with another line (clack's text prompt has neither).
+    let replace: string | null = null
+    const onKey = (_s: string | undefined, key: { name?: string } | undefined) => {
+      if (replace !== null) return
+      const typed = mirror.peek().text
+      const names = session.onlineNames()
+      const next =
+        key?.name === 'up'
+          ? recall.up(typed)
+          : key?.name === 'down'
+            ? recall.down()
+            : key?.name === 'tab'
+              ? complete(typed, COMMAND_WORDS, names)
+              : null
+      if (next === null) return
+      replace = next
+      screen.interrupt()
+    }
+    o.input.on('keypress', onKey)
     const line = await ask(
       text({
         ...io,
@@ -190,7 +211,13 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
       }),
     )
     screen.closePrompt()
+    o.input.off('keypress', onKey)
     draft = mirror.stop()
+    if (line === CANCELLED && replace !== null) {
+      eraseAbortedPrompt(o.output, draft.text)
+      draft = { text: replace, cursor: (replace as string).length }
+      continue
+    }
     if (line === CANCELLED) {
       if (ended) break // the server ended the session for good
       // Ctrl-C on a half-typed line clears it; on an empty line it quits.
@@ -205,6 +232,7 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
       continue
     }
     draft = { text: '', cursor: 0 }
+    recall.push(line)
     const cmd = line.trim() === '' ? null : parseCommand(line)
     if (cmd === null) continue
     if (!cmd.ok) {

@@ -74,6 +74,23 @@ test('interactive basics: who is online, echo, times, plain text, /msg, Ctrl-C, 
   await until(() => got.length === 3, 10_000, 'three DMs at bob')
   expect(got).toEqual(['hi bob', 'plain words', 'via msg'])
 
+  // Tab completes a command and a name; Up recalls the last line.
+  t.type('/te')
+  await Bun.sleep(150)
+  t.type('\t')
+  await Bun.sleep(300)
+  t.type('b')
+  await Bun.sleep(150)
+  t.type('\t')
+  await Bun.sleep(300)
+  t.type('tab done\r')
+  await until(() => got.length === 4, 10_000, 'the completed line')
+  t.type('\x1b[A')
+  await Bun.sleep(300)
+  t.type('\r')
+  await until(() => got.length === 5, 10_000, 'the recalled line')
+  expect(got.slice(3)).toEqual(['tab done', 'tab done'])
+
   // A file goes in the background: the prompt stays free, /transfers lists it, /cancel stops it.
   const big = join(tempDir(), 'big.bin')
   writeFileSync(big, new Uint8Array(400 * 1024))
