@@ -25,6 +25,8 @@ export type Io = {
   /** Runs `work` while showing `label` (a spinner on a terminal). */
   busy<T>(label: string, work: () => Promise<T>): Promise<T>
   progress(label: string): Progress
+  /** A terminal: after a failure ask again for the field that failed (name or password) only. */
+  again?: boolean
   /** Runs `work` without waiting for it (the terminal: the prompt stays free); absent = wait. */
   background?(work: () => Promise<void>): void
 }
@@ -94,10 +96,22 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       const weak = passwordProblem(password, username)
       if (weak) throw new ChatError('BAD_REQUEST', `password ${weak}`)
       const keyPair = await io.busy('Generating an RSA-4096 key pair', () => generateKeyPair())
-      const acct = await io.busy('Registering', () => s.register(username, password, { keyPair }))
-      io.print({ type: 'registered', ...acct })
-      io.print({ type: 'login', ...acct })
-      return
+      let name = username
+      for (;;) {
+        try {
+          const acct = await io.busy('Registering', () => s.register(name, password, { keyPair }))
+          io.print({ type: 'registered', ...acct })
+          io.print({ type: 'login', ...acct })
+          return
+        } catch (e) {
+          // On a terminal a taken name asks for another name only: the password and keys stay.
+          if (!io.again || !(e instanceof ChatError) || e.code !== 'NAME_IN_USE') throw e
+          report(io, e)
+          const next = await io.username()
+          if (!next) return 'failed'
+          name = next
+        }
+      }
     }
     case 'login': {
       // The seed's workflow is /register then /login: logging in again as yourself is a no-op.
@@ -110,10 +124,18 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
         io.print({ type: 'login', userId: s.userId, username: s.username })
         return
       }
-      const password = await io.password('login')
-      if (password === null) return 'failed'
-      io.print({ type: 'login', ...(await io.busy('Logging in', () => s.login(cmd.login, password))) })
-      return
+      // On a terminal a wrong password asks for the password again (three tries), not the name.
+      for (let tries = 1; ; tries++) {
+        const password = await io.password('login')
+        if (password === null) return 'failed'
+        try {
+          io.print({ type: 'login', ...(await io.busy('Logging in', () => s.login(cmd.login, password))) })
+          return
+        } catch (e) {
+          if (!io.again || !(e instanceof ChatError) || e.code !== 'AUTH_FAILED' || tries >= 3) throw e
+          report(io, e)
+        }
+      }
     }
     case 'list':
       io.print({ type: 'list', users: await s.list() })

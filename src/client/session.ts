@@ -19,19 +19,18 @@ import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
 import { AccountStores } from './account-store.ts'
 import type { Identity } from './auth.ts'
-import { resume } from './auth.ts'
+import { Connection } from './connection.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import type { AcceptFiles } from './files-in.ts'
 import { type SentFile, sendFile } from './files-out.ts'
 import { History, type HistoryEntry } from './history.ts'
 import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
-import { ClientLink, errorFromFrame, is } from './link.ts'
+import { ClientLink, is } from './link.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
-import { backoffMs, endsForGood, lookupUser } from './resume.ts'
+import { lookupUser } from './resume.ts'
 import { loginIn, registerIn } from './sign-in.ts'
 import { type Transfer, Transfers } from './transfers.ts'
-import { RESEND_AFTER_MS, Unacked, type Wire } from './unacked.ts'
 
 const log = logger('client')
 
@@ -71,40 +70,31 @@ type LoggedIn = {
 }
 
 export class Session extends Emitter<SessionEvents> {
-  readonly #url: string
   readonly #opts: SessionOptions
   readonly #stores: AccountStores
-  #link: ClientLink
+  readonly #conn: Connection
   #auth: LoggedIn | null = null
   readonly #frames = new FrameQueue((f, e) =>
     log.error('failed to handle a frame', { type: f.type, error: String(e) }),
   )
-  #closing = false
   #listing: Promise<OnlineUser[]> | null = null
   readonly #pending = new Set<Promise<unknown>>()
-  /** Frames our server has not acknowledged yet (docs/wire.md §10), resent after a reconnect. */
-  readonly #unacked = new Unacked()
-  /** Set while a lost connection is being re-established; sends wait for it. */
-  #reconnecting: Promise<boolean> | null = null
   readonly #transfers = new Transfers()
   /** The user id of the current conversation (plain text goes there). */
   #current: string | null = null
-  #resender: ReturnType<typeof setInterval> | null = null
-  readonly #wire: Wire = {
-    send: (f) => this.#link.send(f),
-    get isOpen() {
-      return false
-    },
-  }
 
   private constructor(url: string, link: ClientLink, opts: SessionOptions) {
     super()
-    this.#url = url
     this.#opts = opts
     this.#stores = new AccountStores(opts.dataDir, url, opts.storeLimits)
-    this.#link = link
-    Object.defineProperty(this.#wire, 'isOpen', { get: () => this.#link.isOpen && this.#auth !== null })
-    this.#attach(link)
+    this.#conn = new Connection(url, link, opts, {
+      onFrame: (f) => this.#frames.push(f),
+      identity: () => this.#auth?.id ?? null,
+      resumed: (id) => {
+        if (this.#auth) this.#auth = { ...this.#auth, id }
+      },
+      events: this,
+    })
   }
 
   /** Opens a WebSocket to `url` (nothing is sent until register or login). */
@@ -127,8 +117,9 @@ export class Session extends Emitter<SessionEvents> {
    * @throws ChatError with the server's code: NAME_IN_USE, BAD_REQUEST, BAD_KEY, …
    */
   async register(username: string, password: string, opts: { keyPair?: KeyPair } = {}): Promise<Account> {
-    const link = await this.#preAuthLink()
-    const r = await registerIn(this.#stores, link, username, password, opts.keyPair)
+    const r = await this.#onFreshLink((link) =>
+      registerIn(this.#stores, link, username, password, opts.keyPair),
+    )
     return this.#bind(r.id, r.store)
   }
 
@@ -138,8 +129,8 @@ export class Session extends Emitter<SessionEvents> {
    * @throws ChatError('AUTH_FAILED'), BAD_KEY when the server answers for another account, …
    */
   async login(usernameOrUuid: string, password: string): Promise<Account> {
-    const link = await this.#preAuthLink()
-    const r = await loginIn(this.#stores, link, usernameOrUuid, password, this.#opts.strictKdf ?? false)
+    const strict = this.#opts.strictKdf ?? false
+    const r = await this.#onFreshLink((link) => loginIn(this.#stores, link, usernameOrUuid, password, strict))
     return this.#bind(r.id, r.store)
   }
 
@@ -183,8 +174,8 @@ export class Session extends Emitter<SessionEvents> {
       const ids = { from: id.userId, ts: this.#now() }
       const sent: Promise<DeliveryStatus>[] = []
       for (const frame of members.length > 0 ? await publicFrames(id.key, members, bytes, ids) : []) {
-        await this.#drain()
-        sent.push(this.#unacked.send(this.#wire, frame))
+        await this.#conn.drain()
+        sent.push(this.#conn.send(frame))
       }
       await Promise.all(sent)
       return { recipients: members.length, skipped }
@@ -211,8 +202,8 @@ export class Session extends Emitter<SessionEvents> {
         get signal() {
           return signal
         },
-        send: <K extends ClientFrameType>(f: ClientFrame<K>) => this.#unacked.send(this.#wire, f),
-        drain: () => this.#drain(),
+        send: <K extends ClientFrameType>(f: ClientFrame<K>) => this.#conn.send(f),
+        drain: () => this.#conn.drain(),
         key: id.key,
         me: id.userId,
         now: () => this.#now(),
@@ -298,8 +289,6 @@ export class Session extends Emitter<SessionEvents> {
   async logout(): Promise<void> {
     const auth = this.#loggedIn()
     await this.flush()
-    this.#closing = true
-    if (this.#resender) clearInterval(this.#resender)
     const ctrl = {
       type: 'CTRL_CLOSE' as const,
       from: auth.id.userId,
@@ -307,12 +296,11 @@ export class Session extends Emitter<SessionEvents> {
       ts: this.#now(),
       payload: {},
     }
-    await this.#link.close(ctrl)
+    await this.#conn.close(ctrl, { logout: true })
     auth.inbox.files.dispose()
     auth.off()
     this.#auth = null
     this.#current = null
-    this.#closing = false
   }
 
   /** Accepts or declines a file offered by an unverified sender (`file-offer`). @throws BAD_REQUEST */
@@ -328,25 +316,21 @@ export class Session extends Emitter<SessionEvents> {
    */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
-    await this.#unacked.idle()
+    await this.#conn.flush()
     await this.#frames.idle()
     await this.#auth?.inbox.files.idle()
-    if (this.#link.isOpen) await this.#link.drain(0).catch(() => {})
   }
 
   /** Frames sent and not acknowledged yet. */
   get unacknowledged(): number {
-    return this.#unacked.size
+    return this.#conn.unacknowledged
   }
 
   /** Sends CTRL_CLOSE and closes with 1000. */
   async close(): Promise<void> {
-    this.#closing = true
-    if (this.#resender) clearInterval(this.#resender)
     this.#transfers.cancelAll()
-    this.#unacked.abandon(new ChatError('INTERNAL', 'the session was closed before the server took it'))
     const [from, to] = [this.userId ?? '', this.serverId ?? '']
-    await this.#link.close({ type: 'CTRL_CLOSE', from, to, ts: this.#now(), payload: {} })
+    await this.#conn.close({ type: 'CTRL_CLOSE', from, to, ts: this.#now(), payload: {} })
     this.#auth?.inbox.files.dispose()
     await this.#frames.idle()
     this.#stores.close()
@@ -354,87 +338,26 @@ export class Session extends Emitter<SessionEvents> {
 
   // --- internals ---
 
-  #attach(link: ClientLink): void {
-    link.onFrame((f) => this.#frames.push(f))
-    link.onReceipt((f) => {
-      if (f.type === 'ACK' && f.payload.msg_ref === 'DELIVERY') {
-        this.#unacked.acked(f.payload.acks ?? [])
-        return true
-      }
-      if (f.type === 'ERROR' && f.payload.msg_ref !== undefined) {
-        const refused = errorFromFrame(f.payload)
-        if (this.#unacked.refused(f.payload.msg_ref, refused)) return true
-      }
-      return false
-    })
-    link.onClose((code, reason) => {
-      // Before login a closed link is simply reopened by the next register/login; after close()
-      // the caller knows already. A logged-in session the network or a restart cut is resumed.
-      if (!this.#auth || this.#closing || link !== this.#link) return
-      if (endsForGood(code)) return this.#end(code, reason)
-      this.#reconnecting ??= this.#reconnect(code, reason).finally(() => {
-        this.#reconnecting = null
-      })
-    })
-  }
-
-  /** Retries with backoff, logs in again with the identity held in memory, resends what was not acked. */
-  async #reconnect(code: number, reason: string): Promise<boolean> {
-    const max = this.#opts.maxReconnects ?? Number.POSITIVE_INFINITY
-    for (let attempt = 1; attempt <= max && !this.#closing; attempt++) {
-      const delayMs = backoffMs(attempt)
-      this.emit('reconnecting', { attempt, delayMs, code, reason })
-      await Bun.sleep(delayMs)
-      if (this.#closing || !this.#auth) return false
-      try {
-        const link = await ClientLink.open(this.#url, undefined, this.#opts.tls)
-        this.#link = link
-        this.#attach(link)
-        const id = await resume(link, this.#auth.id)
-        this.#auth = { ...this.#auth, id }
-        const resent = this.#unacked.resend(this.#wire)
-        this.emit('reconnected', { resent })
-        return true
-      } catch (e) {
-        const err = e instanceof ChatError ? e : null
-        // A changed password or another key: retrying cannot help.
-        if (err && (err.code === 'AUTH_FAILED' || err.code === 'BAD_KEY')) {
-          this.#end(4001, err.message)
-          return false
-        }
-      }
-    }
-    if (!this.#closing) this.#end(1006, 'could not reconnect')
-    return false
-  }
-
-  /** The session is over for good: everything unacknowledged fails, the caller is told. */
-  #end(code: number, reason: string): void {
-    if (this.#resender) clearInterval(this.#resender)
-    this.#unacked.abandon(new ChatError('INTERNAL', `connection closed (${reason || code})`))
-    this.emit('closed', { code, reason })
-  }
-
-  /** Waits for socket room; across a reconnect it waits for the new link. */
-  async #drain(): Promise<void> {
-    for (;;) {
-      if (this.#reconnecting && !(await this.#reconnecting))
-        throw new ChatError('INTERNAL', 'connection closed')
-      try {
-        return await this.#link.drain()
-      } catch (e) {
-        if (!this.#reconnecting) throw e
-      }
+  /**
+   * Runs a register or login exchange; if the server closed the link before it could start — a
+   * link left idle past the hello timeout while a key pair was made on a slow machine — once more
+   * on a new link.
+   */
+  async #onFreshLink<T>(run: (link: ClientLink) => Promise<T>): Promise<T> {
+    const link = await this.#preAuthLink()
+    try {
+      return await run(link)
+    } catch (e) {
+      const closed =
+        e instanceof ChatError && e.code === 'INTERNAL' && e.message.startsWith('connection closed')
+      if (!closed || link.isOpen) throw e
+      return run(await this.#preAuthLink())
     }
   }
 
   async #preAuthLink(): Promise<ClientLink> {
     if (this.#auth) throw new ChatError('BAD_REQUEST', `already logged in as ${this.#auth.id.username}`)
-    if (!this.#link.isOpen) {
-      this.#link = await ClientLink.open(this.#url, undefined, this.#opts.tls)
-      this.#attach(this.#link)
-    }
-    return this.#link
+    return this.#conn.preAuth()
   }
 
   #bind(id: Identity, store: ClientStore): Account {
@@ -466,10 +389,7 @@ export class Session extends Emitter<SessionEvents> {
     })
     this.#auth = { id, inbox, contacts, store, history, off: offDm }
     this.#frames.start(inbox)
-    // Frames the server may have dropped unseen (over its rate) are sent again; it acks duplicates.
-    this.#resender = setInterval(() => {
-      if (!this.#reconnecting) this.#unacked.resend(this.#wire, RESEND_AFTER_MS)
-    }, RESEND_AFTER_MS / 2)
+    this.#conn.loggedIn()
     return { userId: id.userId, username: id.username }
   }
 
@@ -484,7 +404,7 @@ export class Session extends Emitter<SessionEvents> {
 
   async #list(): Promise<OnlineUser[]> {
     const { id } = this.#loggedIn()
-    const answer = this.#link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
+    const answer = this.#conn.link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
     await this.#send('LIST', id.serverId, this.#now(), {})
     return this.#loggedIn().contacts.applyList((await answer).payload.users)
   }
@@ -513,7 +433,7 @@ export class Session extends Emitter<SessionEvents> {
 
   async #lookup(user: string): Promise<void> {
     const { id, contacts } = this.#loggedIn()
-    const entry = await lookupUser(this.#link, id, user, this.#now())
+    const entry = await lookupUser(this.#conn.link, id, user, this.#now())
     contacts.lookedUp(entry)
   }
 
@@ -530,7 +450,7 @@ export class Session extends Emitter<SessionEvents> {
     // saves one of the five RSA private-key operations of a DM (`npm run bench`: ≈ 4 ms each).
     const sig = type === 'MSG_DIRECT' ? undefined : await signPayload(id.key, payload)
     const frame: ClientFrame<K> = { type, from: id.userId, to, ts, payload, ...(sig && { sig }) }
-    return this.#unacked.send(this.#wire, frame)
+    return this.#conn.send(frame)
   }
 
   #track<T>(run: () => Promise<T>): Promise<T> {

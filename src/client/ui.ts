@@ -90,6 +90,7 @@ function uiIo(o: UiOptions, screen: Screen): Io {
       }),
     progress: (label) => fileBar(o, screen, label),
     background: (work) => void work(),
+    again: true,
   }
 }
 

@@ -164,3 +164,60 @@ test('history survives a restart of the client, sealed: the store file holds no 
     expect(bytes).not.toContain('received the plans')
   }
 }, 60_000)
+
+test('a taken name asks again for the name only; a wrong password for the password only', async () => {
+  const s = await server()
+  await user(s, 'bob', 1)
+  const t = terminal()
+  const exit = runClient({
+    server: s.url,
+    input: t.input,
+    output: t.output,
+    interactive: true,
+    downloads: tempDir(),
+    dataDir: join(tempDir(), 'data'),
+  })
+  await t.waitFor(/What would you like to do/)
+  t.type('\x1b[B')
+  await Bun.sleep(100)
+  t.type('\r')
+  await t.waitFor(/Choose a username/)
+  t.type('bob\r')
+  await t.waitFor(/Choose a password/)
+  t.type('velvet-otter-harbor-91\r')
+  await t.waitFor(/Type it again/)
+  t.type('velvet-otter-harbor-91\r')
+  await t.waitFor(/That name is taken/, 20_000)
+  await Bun.sleep(300)
+  t.type('dave\r')
+  // No password asked again, no new key pair: straight to the account.
+  await t.waitFor(/\[REGISTERED\] dave/, 20_000)
+  await t.waitFor(/Online users: bob, dave/)
+  await Bun.sleep(200)
+
+  t.type('/quit\r')
+  expect(await exit).toBe(0)
+
+  // A new client: a wrong password asks for the password again, not the name.
+  const u = terminal()
+  const again = runClient({
+    server: s.url,
+    input: u.input,
+    output: u.output,
+    interactive: true,
+    downloads: tempDir(),
+    dataDir: join(tempDir(), 'data'),
+  })
+  await u.waitFor(/What would you like to do/)
+  u.type('\r')
+  await u.waitFor(/Username or user id/)
+  u.type('dave\r')
+  await u.waitFor(/Password/)
+  u.type('not-the-password-1\r')
+  await u.waitFor(/Login failed/, 20_000)
+  await Bun.sleep(300)
+  u.type('velvet-otter-harbor-91\r')
+  await u.waitFor(/\[LOGIN SUCCESS\] dave/, 20_000)
+  u.type('/quit\r')
+  expect(await again).toBe(0)
+}, 90_000)
