@@ -96,6 +96,8 @@ export const SERVER_USAGE = `Usage: socp server [options]
   --link-timeout-ms N       silence after which a server link is dead (default 45000)
   --status-ms N             how often the status ("Known servers", online users) is logged (default 20000)
   --log-level LEVEL         debug | info | warn | error (default info)
+  --register-burst N        accounts one address (an IPv6 /64) may create before it is held to one
+                            a minute (default 20; raise it behind a NAT or a reverse proxy)
   --key-passphrase-file F   seal the identity key file (<db>.key) under the passphrase in F
                             (first line); or set SOCP_KEY_PASSPHRASE. Without one, only the key
                             file's permissions protect the server's identity
@@ -131,6 +133,7 @@ export function parseServerArgs(args: string[]): ServerConfig {
       ca: { type: 'string' },
       'insecure-skip-verify': { type: 'boolean', default: false },
       'key-passphrase-file': { type: 'string' },
+      'register-burst': { type: 'string' },
       'export-identity': { type: 'string' },
       'import-identity': { type: 'string' },
     },
@@ -163,6 +166,9 @@ export function parseServerArgs(args: string[]): ServerConfig {
       insecureSkipVerify: values['insecure-skip-verify'],
     },
     keyPassphraseFile: values['key-passphrase-file'],
+    ...(values['register-burst'] !== undefined && {
+      login: { registerBurst: int('register-burst', values['register-burst'], 20) },
+    }),
     exportIdentity: values['export-identity'],
     importIdentity: values['import-identity'],
   })

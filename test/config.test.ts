@@ -95,3 +95,9 @@ test.each([
 ])('%p is a usage error (real-network flags)', (args) => {
   expect(() => parseServerArgs(args)).toThrow(UsageError)
 })
+
+test('--register-burst sets the per-address registration burst', () => {
+  expect(parseServerArgs(['--register-burst', '500']).login).toEqual({ registerBurst: 500 })
+  expect(parseServerArgs([]).login).toBeUndefined()
+  expect(() => parseServerArgs(['--register-burst', 'many'])).toThrow(UsageError)
+})

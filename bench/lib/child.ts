@@ -22,7 +22,20 @@ export function memoryMiB(pid: number): { rss: number; peak: number } {
 /** Starts the server and resolves once it logs the address it listens on. */
 export async function startChildServer(db: string, timeoutMs = 20_000): Promise<ChildServer> {
   const proc: Subprocess<'ignore', 'ignore', 'pipe'> = Bun.spawn(
-    [process.execPath, CLI, 'server', '--bind', 'ws://127.0.0.1:0', '--db', db, '--log-level', 'info'],
+    // The load generator registers its users from one address: lift the per-address budget.
+    [
+      process.execPath,
+      CLI,
+      'server',
+      '--bind',
+      'ws://127.0.0.1:0',
+      '--db',
+      db,
+      '--log-level',
+      'info',
+      '--register-burst',
+      '1000000',
+    ],
     { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' },
   )
   const decoder = new TextDecoder()
