@@ -20,6 +20,7 @@ import { fileTransfer } from './scenarios/file.ts'
 import { loginFlood } from './scenarios/login-flood.ts'
 import { memory } from './scenarios/memory.ts'
 import { meshScale } from './scenarios/mesh-scale.ts'
+import { offline } from './scenarios/offline.ts'
 import { underAttack } from './scenarios/under-attack.ts'
 
 const SCENARIOS: Scenario[] = [
@@ -27,6 +28,7 @@ const SCENARIOS: Scenario[] = [
   dmThroughput,
   fanout,
   fileTransfer,
+  offline,
   meshScale,
   memory,
   loginFlood,

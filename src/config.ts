@@ -45,6 +45,10 @@ export const ServerConfigSchema = z.object({
   maxUsersPerServer: Count.default(100_000),
   /** Link to servers that cannot answer SERVER_CHALLENGE (PROTOCOL.md §4); never by default. */
   allowLegacyPeers: z.boolean().default(false),
+  /** Store-and-forward bounds (docs/wire.md §13): time-to-live, frames per recipient, per sender. */
+  offlineTtlMs: Count.default(7 * 24 * 3_600_000),
+  offlinePerRecipient: Count.default(10_000),
+  offlinePerSender: Count.default(5_000),
   /** This server's log level; default: the process default (`setLogLevel`). */
   logLevel: LevelSchema.optional(),
   /** A log component name (tests run several servers in one process). */

@@ -1,5 +1,7 @@
 /** @module Command-line options of `socp client` (src/cli.ts calls `parseClientArgs`). */
 
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.ts'
 import { parseWsUrl } from '../net/index.ts'
@@ -13,7 +15,7 @@ export const CLIENT_USAGE = `Usage: socp client [options]
   --ca FILE                 PEM CA certificate trusted for a wss:// server, in addition to the
                             system store (for a server with a certificate from a private CA)
   --insecure-skip-verify    do not check the server's certificate (tests only; warns loudly)
-  --downloads DIR           where received files are saved as received_<file_id> (default .)
+  --downloads DIR           where received files are saved (default $XDG_DOWNLOAD_DIR, else ~/Downloads)
   --password-file FILE      read the password from FILE (non-interactive mode; or set SOCP_PASSWORD)
   --data-dir DIR            client stores: pins, name bindings, replay cache, one SQLite file per
                             account in DIR/<host_port>/<username>.sqlite (default $XDG_DATA_HOME/socp)
@@ -31,7 +33,7 @@ and exits when stdin ends and its sends and transfers have finished.
 
 export type ClientArgs = {
   server: string
-  downloads?: string
+  downloads: string
   passwordFile?: string
   ca?: string
   insecureSkipVerify: boolean
@@ -40,6 +42,14 @@ export type ClientArgs = {
   strictKdf: boolean
   json: boolean
   help: boolean
+}
+
+/**
+ * The user's download folder: `$XDG_DOWNLOAD_DIR` (as xdg-user-dirs exports it), else
+ * `~/Downloads` — not the folder the client happened to be started from.
+ */
+export function defaultDownloadsDir(env: Record<string, string | undefined> = {}): string {
+  return env.XDG_DOWNLOAD_DIR || join(env.HOME || homedir(), 'Downloads')
 }
 
 const POLICIES: readonly AcceptFiles[] = ['all', 'verified', 'ask']
@@ -67,7 +77,7 @@ export function parseClientArgs(args: string[], env: Record<string, string | und
   }
   return {
     server,
-    ...(values.downloads !== undefined && { downloads: values.downloads }),
+    downloads: values.downloads ?? defaultDownloadsDir(env),
     ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
     dataDir: values['data-dir'] ?? defaultDataDir(env),
     ...(accept !== undefined && { acceptFiles: accept }),

@@ -31,6 +31,13 @@ export type Identity = {
   key: PrivateKey
   /** server clock − local clock, ms: added to every `ts` we send (PROTOCOL.md §5: ±5 minutes). */
   skew: number
+  /**
+   * The password-derived auth key, kept in memory (as the private key is) so a lost connection
+   * is resumed without asking for the password again (`resume`). Never written anywhere.
+   */
+  authKey: string
+  /** Seals the message history in the client store (src/client/history.ts); from the password. */
+  historyKey: Uint8Array
 }
 
 const CLIENT_NAME = 'socp-ts/0.1'
@@ -81,7 +88,7 @@ export async function register(
 ): Promise<Identity> {
   const kp = keyPair ?? (await generateKeyPair())
   const kdf = newKdfParams(username)
-  const { blobKey, authKey } = await deriveKeys(password, kdf)
+  const { blobKey, authKey, historyKey } = await deriveKeys(password, kdf)
   const userId = randomUUID()
   const payload = {
     username,
@@ -98,7 +105,7 @@ export async function register(
   if (f.payload.user_id !== userId || f.payload.pubkey !== kp.publicKey.spki) {
     throw new ChatError('BAD_REQUEST', 'the server confirmed a different account')
   }
-  return hello(link, f, kp.privateKey, checkedSkew(f.payload.server_ts))
+  return hello(link, f, kp.privateKey, checkedSkew(f.payload.server_ts), { authKey, historyKey })
 }
 
 /**
@@ -142,7 +149,7 @@ export async function login(
   if (key.publicKey.spki !== ok.payload.pubkey) {
     throw new ChatError('BAD_KEY', 'the stored private key does not match the account key')
   }
-  const id = await hello(link, ok, key, skew)
+  const id = await hello(link, ok, key, skew, keys)
   return { id, legacy: verdict === 'legacy' ? pkcs8 : null }
 }
 
@@ -155,14 +162,34 @@ export async function rekey(
   id: Identity,
   password: string,
   pkcs8: Uint8Array,
-): Promise<void> {
+): Promise<{ authKey: string; historyKey: Uint8Array }> {
   const kdf = newKdfParams(id.username)
-  const { blobKey, authKey } = await deriveKeys(password, kdf)
+  const { blobKey, authKey, historyKey } = await deriveKeys(password, kdf)
   const payload = { privkey_store: sealPrivateKey(pkcs8, blobKey, kdf), kdf, auth_key: authKey }
   const sig = await signPayload(id.key, payload)
   const ack = link.expect((f): f is Frame<'ACK'> => f.type === 'ACK' && f.payload.msg_ref === 'USER_REKEY')
   link.send({ type: 'USER_REKEY', from: id.userId, to: id.serverId, ts: Date.now() + id.skew, payload, sig })
   await ack
+  return { authKey, historyKey }
+}
+
+/**
+ * Logs in again on a new link as the identity we hold (after a lost connection): the kept auth
+ * key answers the challenge and the kept private key signs USER_HELLO — no password, no KDF.
+ * @throws ChatError('AUTH_FAILED') if the account's password changed meanwhile; BAD_KEY if the
+ * server answers for another account or key.
+ */
+export async function resume(link: ClientLink, id: Identity): Promise<Identity> {
+  const challenge = link.expect(is('AUTH_CHALLENGE'))
+  link.send({ type: 'AUTH_HELLO', from: '', to: '', ts: Date.now(), payload: { login: id.username } })
+  await challenge
+  const answer = link.expect(is('AUTH_OK'))
+  link.send({ type: 'AUTH_RESPONSE', from: '', to: '', ts: Date.now(), payload: { auth_key: id.authKey } })
+  const ok = await answer
+  if (ok.payload.user_id !== id.userId || ok.payload.pubkey !== id.key.publicKey.spki) {
+    throw new ChatError('BAD_KEY', 'the server resumed a different account or key')
+  }
+  return hello(link, ok, id.key, checkedSkew(ok.payload.server_ts), id)
 }
 
 /** USER_HELLO with the nonce from AUTH_OK, signed by the user key; the server ACKs it. */
@@ -171,6 +198,7 @@ async function hello(
   ok: Frame<'AUTH_OK'>,
   key: PrivateKey,
   skew: number,
+  keys: { authKey: string; historyKey: Uint8Array },
 ): Promise<Identity> {
   const spki = key.publicKey.spki
   const payload = { client: CLIENT_NAME, pubkey: spki, enc_pubkey: spki, nonce: ok.payload.nonce }
@@ -185,5 +213,14 @@ async function hello(
     sig,
   })
   await ack
-  return { userId: ok.payload.user_id, username: ok.payload.username, serverId: ok.from, key, skew }
+  const { authKey, historyKey } = keys
+  return {
+    userId: ok.payload.user_id,
+    username: ok.payload.username,
+    serverId: ok.from,
+    key,
+    skew,
+    authKey,
+    historyKey,
+  }
 }

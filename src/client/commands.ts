@@ -31,6 +31,11 @@ export const COMMANDS = {
     help: 'end-to-end encrypted direct message',
     args: z.object({ user: UserArg, text: TextArg }),
   },
+  msg: {
+    usage: '/msg <user> <message>',
+    help: 'the same as /tell',
+    args: z.object({ user: UserArg, text: TextArg }),
+  },
   all: { usage: '/all <message>', help: 'message everyone online', args: z.object({ text: TextArg }) },
   file: {
     usage: '/file <user> <path>',
@@ -62,9 +67,30 @@ export const COMMANDS = {
     help: 'refuse a file offered by an unverified sender',
     args: z.object({ file: UserArg }),
   },
+  transfers: { usage: '/transfers', help: 'files being sent in the background', args: z.object({}) },
+  cancel: {
+    usage: '/cancel <file_id>',
+    help: 'stop sending a file (the first characters of its id are enough)',
+    args: z.object({ file: UserArg }),
+  },
+  history: {
+    usage: '/history [user]',
+    help: 'the recent conversation (kept encrypted on this machine)',
+    args: z.object({ user: UserArg.optional() }),
+  },
+  say: {
+    usage: '<message>',
+    help: 'text without a / goes to the current conversation',
+    args: z.object({ text: TextArg }),
+  },
+  logout: { usage: '/logout', help: 'log out and stay in the program', args: z.object({}) },
   help: { usage: '/help', help: 'this list', args: z.object({}) },
   quit: { usage: '/quit', help: 'leave', args: z.object({}) },
 } as const
+
+/** Commands that make sense before login, and the ones only after it. */
+const BEFORE_LOGIN: ReadonlySet<CommandName> = new Set(['register', 'login', 'help', 'quit'])
+const AFTER_LOGIN_ONLY_HIDDEN: ReadonlySet<CommandName> = new Set(['register', 'login'])
 
 export type CommandName = keyof typeof COMMANDS
 /** A parsed command: `{ name, ...args }`, discriminated by `name`. */
@@ -95,6 +121,7 @@ const FIELDS: Record<CommandName, readonly string[]> = {
   login: ['login'],
   list: [],
   tell: ['user', 'text'],
+  msg: ['user', 'text'],
   all: ['text'],
   file: ['user', 'path'],
   fingerprint: ['user'],
@@ -102,6 +129,11 @@ const FIELDS: Record<CommandName, readonly string[]> = {
   verify: ['user'],
   accept: ['file'],
   decline: ['file'],
+  transfers: [],
+  cancel: ['file'],
+  history: ['user'],
+  say: ['text'],
+  logout: [],
   help: [],
   quit: [],
 }
@@ -113,9 +145,13 @@ const FIELDS: Record<CommandName, readonly string[]> = {
  */
 export function parseCommand(line: string): ParseResult {
   const m = /^\s*\/(\S*)(.*)$/s.exec(line)
-  if (!m) return { ok: false, error: 'commands start with / (try /help)' }
+  if (!m) {
+    const text = line.trim()
+    if (text === '') return { ok: false, error: 'the message is empty' }
+    return { ok: true, command: { name: 'say', text } }
+  }
   const name = m[1]!.toLowerCase()
-  if (!isName(name)) return { ok: false, error: `unknown command /${m[1]} (try /help)` }
+  if (!isName(name) || name === 'say') return { ok: false, error: `unknown command /${m[1]} (try /help)` }
   const spec = COMMANDS[name]
   const fields = FIELDS[name]
   const parts = fields.length === 0 ? words(m[2]!, 0) : words(m[2]!, fields.length - 1)
@@ -130,10 +166,19 @@ export function parseCommand(line: string): ParseResult {
   return { ok: true, command: { name, ...parsed.data } as Command }
 }
 
-/** The `/help` text: one line per command. */
-export function helpText(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length))
-  return Object.values(COMMANDS)
-    .map((c) => `${c.usage.padEnd(width)}  ${c.help}`)
-    .join('\n')
+/**
+ * The `/help` text for the state the user is in: before login only what works then; after it,
+ * everything but /register and /login.
+ */
+export function helpText(loggedIn = true): string {
+  const names = (Object.keys(COMMANDS) as CommandName[]).filter((n) =>
+    loggedIn ? !AFTER_LOGIN_ONLY_HIDDEN.has(n) : BEFORE_LOGIN.has(n),
+  )
+  const width = Math.max(...names.map((n) => COMMANDS[n].usage.length))
+  return names.map((n) => `${COMMANDS[n].usage.padEnd(width)}  ${COMMANDS[n].help}`).join('\n')
 }
+
+/** Every command word, for Tab completion. */
+export const COMMAND_WORDS: readonly string[] = (Object.keys(COMMANDS) as CommandName[])
+  .filter((n) => n !== 'say')
+  .map((n) => `/${n}`)

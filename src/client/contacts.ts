@@ -32,6 +32,12 @@ export const shortFingerprint = (key: PublicKey): string => fingerprint(key).sli
 
 export class Contacts {
   readonly directory = new Directory()
+  /**
+   * Users who are not online but whose directory entry we hold: those who went offline, and those
+   * looked up (USER_LOOKUP, docs/wire.md §12). A DM that arrives after its sender's "offline"
+   * notice, or one kept for us while we were away, verifies against this — never only the online list.
+   */
+  readonly known = new Directory()
   readonly #store: ClientStore
   readonly #events: Emitter<SessionEvents>
   /** `userId|spki` pairs already warned about, so one change gives one warning. */
@@ -58,6 +64,7 @@ export class Contacts {
     const keyChanged = pubkey !== null && u.userId !== this.me && this.#refused(u, pubkey)
     const verified = !keyChanged && (this.#store.contact(u.userId)?.verifiedAt ?? null) !== null
     const fresh = this.directory.set({ ...u, pubkey, keyChanged, verified })
+    this.known.delete(u.userId)
     if (fresh && announce && u.userId !== this.me) {
       this.#events.emit('presence', { online: true, userId: u.userId, username: u.username })
     }
@@ -66,6 +73,7 @@ export class Contacts {
   /** USER_REMOVE: the user went offline (only if still located at `serverId`). */
   forget(userId: string, serverId: string): void {
     const e = this.directory.remove(userId, serverId)
+    if (e) this.known.set(e)
     if (e && userId !== this.me) {
       this.#events.emit('presence', { online: false, userId, username: e.username })
     }
@@ -77,7 +85,7 @@ export class Contacts {
    * seen is pinned instead (PROTOCOL.md §3.2). Returns the reason when there is no trusted key.
    */
   senderKey(userId: string, senderPub: string): TrustedSender | string {
-    const e = this.directory.get(userId)
+    const e = this.directory.get(userId) ?? this.known.get(userId)
     if (!e) return 'the sender is not in the directory'
     if (e.keyChanged) return `the key of ${e.username} changed since it was pinned`
     let claimed: PublicKey
@@ -102,8 +110,8 @@ export class Contacts {
    * when there is no key or it is refused, ChatError('BAD_REQUEST') when the name is ambiguous.
    */
   recipient(userOrName: string): DirEntry & { pubkey: PublicKey } {
-    const e = this.directory.resolve(userOrName)
-    if (!e) throw new ChatError('USER_NOT_FOUND', `${userOrName} is not online`)
+    const e = this.directory.resolve(userOrName) ?? this.known.resolve(userOrName)
+    if (!e) throw new ChatError('USER_NOT_FOUND', `there is no user ${userOrName}`)
     if (e.keyChanged) {
       throw new ChatError(
         'BAD_KEY',
@@ -114,6 +122,26 @@ export class Contacts {
     const { pubkey } = e
     if (!pubkey) throw new ChatError('BAD_KEY', `no public key is known for ${e.username}`)
     return { ...e, pubkey }
+  }
+
+  /**
+   * A directory entry from USER_LOOKUP: kept among the known users (checked against the pins like
+   * any sighting) unless the user is online already. Returns the entry now held.
+   */
+  lookedUp(u: Advertised & { online: boolean }): DirEntry | undefined {
+    const online = this.directory.get(u.userId)
+    if (online) return online
+    let pubkey: PublicKey
+    try {
+      pubkey = importPublicKey(u.pubkey ?? '')
+    } catch {
+      return undefined
+    }
+    const keyChanged = u.userId !== this.me && this.#refused(u, pubkey)
+    const verified = !keyChanged && (this.#store.contact(u.userId)?.verifiedAt ?? null) !== null
+    const e = { userId: u.userId, username: u.username, serverId: u.serverId, pubkey, keyChanged, verified }
+    this.known.set(e)
+    return e
   }
 
   /** Notes an exchange with `userId`: a contact that was messaged is never pruned. */
@@ -136,7 +164,7 @@ export class Contacts {
         )
       }
     })
-    this.directory.retain(new Set(users.map((u) => u.user_id)))
+    for (const gone of this.directory.retain(new Set(users.map((u) => u.user_id)))) this.known.set(gone)
     return this.directory
       .online()
       .flatMap((e) =>

@@ -25,6 +25,10 @@ export type Io = {
   /** Runs `work` while showing `label` (a spinner on a terminal). */
   busy<T>(label: string, work: () => Promise<T>): Promise<T>
   progress(label: string): Progress
+  /** A terminal: after a failure ask again for the field that failed (name or password) only. */
+  again?: boolean
+  /** Runs `work` without waiting for it (the terminal: the prompt stays free); absent = wait. */
+  background?(work: () => Promise<void>): void
 }
 
 /** `failed` when the command was refused or failed; `quit` for /quit. */
@@ -35,11 +39,49 @@ export async function execute(cmd: Command, s: Session, io: Io): Promise<Outcome
   try {
     return (await run(cmd, s, io)) ?? 'ok'
   } catch (e) {
-    const err =
-      e instanceof ChatError ? e : new ChatError('INTERNAL', e instanceof Error ? e.message : String(e))
-    io.print({ type: 'error', code: err.code, detail: err.message })
+    report(io, e)
     return 'failed'
   }
+}
+
+function report(io: Io, e: unknown): void {
+  const err =
+    e instanceof ChatError ? e : new ChatError('INTERNAL', e instanceof Error ? e.message : String(e))
+  io.print({ type: 'error', code: err.code, detail: err.message })
+}
+
+/** One file, with a progress bar; `[FILE] sent` once our server took every chunk. */
+async function sendFile(s: Session, io: Io, user: string, path: string): Promise<undefined> {
+  const bar = io.progress(`Sending ${basename(path)} to ${user}`)
+  try {
+    const sent = await s.sendFile(user, path, (done, total) => bar.update(done, total))
+    bar.stop(true)
+    io.print({
+      type: 'file-sent',
+      fileId: sent.fileId,
+      to: user,
+      name: sent.name,
+      size: sent.size,
+      ...(sent.queued && { queued: true }),
+    })
+  } catch (e) {
+    bar.stop(false)
+    throw e
+  }
+  return undefined
+}
+
+/** A DM, printed once our server took it: `[SENT]`, or `[QUEUED]` for an offline recipient. */
+async function tell(s: Session, io: Io, user: string, text: string): Promise<undefined> {
+  const told = await s.tell(user, text)
+  io.print({
+    type: 'sent',
+    to: told.toName,
+    text,
+    ts: told.ts,
+    ...(told.status === 'queued' && { queued: true }),
+  })
+  return undefined
 }
 
 async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefined> {
@@ -54,10 +96,22 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       const weak = passwordProblem(password, username)
       if (weak) throw new ChatError('BAD_REQUEST', `password ${weak}`)
       const keyPair = await io.busy('Generating an RSA-4096 key pair', () => generateKeyPair())
-      const acct = await io.busy('Registering', () => s.register(username, password, { keyPair }))
-      io.print({ type: 'registered', ...acct })
-      io.print({ type: 'login', ...acct })
-      return
+      let name = username
+      for (;;) {
+        try {
+          const acct = await io.busy('Registering', () => s.register(name, password, { keyPair }))
+          io.print({ type: 'registered', ...acct })
+          io.print({ type: 'login', ...acct })
+          return
+        } catch (e) {
+          // On a terminal a taken name asks for another name only: the password and keys stay.
+          if (!io.again || !(e instanceof ChatError) || e.code !== 'NAME_IN_USE') throw e
+          report(io, e)
+          const next = await io.username()
+          if (!next) return 'failed'
+          name = next
+        }
+      }
     }
     case 'login': {
       // The seed's workflow is /register then /login: logging in again as yourself is a no-op.
@@ -70,18 +124,56 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
         io.print({ type: 'login', userId: s.userId, username: s.username })
         return
       }
-      const password = await io.password('login')
-      if (password === null) return 'failed'
-      io.print({ type: 'login', ...(await io.busy('Logging in', () => s.login(cmd.login, password))) })
-      return
+      // On a terminal a wrong password asks for the password again (three tries), not the name.
+      for (let tries = 1; ; tries++) {
+        const password = await io.password('login')
+        if (password === null) return 'failed'
+        try {
+          io.print({ type: 'login', ...(await io.busy('Logging in', () => s.login(cmd.login, password))) })
+          return
+        } catch (e) {
+          if (!io.again || !(e instanceof ChatError) || e.code !== 'AUTH_FAILED' || tries >= 3) throw e
+          report(io, e)
+        }
+      }
     }
     case 'list':
       io.print({ type: 'list', users: await s.list() })
       return
     case 'tell':
-      await s.tell(cmd.user, cmd.text)
-      io.print({ type: 'sent', to: cmd.user })
+    case 'msg':
+      return tell(s, io, cmd.user, cmd.text)
+    case 'say': {
+      const to = s.current
+      if (!to) throw new ChatError('BAD_REQUEST', 'no conversation yet: /tell <user> <message> starts one')
+      return tell(s, io, to, cmd.text)
+    }
+    case 'transfers': {
+      const list = s.transfers()
+      const text =
+        list.length === 0
+          ? 'no transfers in progress'
+          : list.map((t) => `${t.fileId.slice(0, 8)}  ${t.name} → ${t.to}  ${t.done}/${t.total}`).join('\n')
+      io.print({ type: 'info', text })
       return
+    }
+    case 'cancel': {
+      const t = s.cancelTransfer(cmd.file)
+      io.print({
+        type: 'info',
+        text: `cancelled ${t.name} to ${t.to} (${t.done}/${t.total} chunks had gone)`,
+      })
+      return
+    }
+    case 'history':
+      io.print({ type: 'history', entries: s.history(cmd.user) })
+      return
+    case 'logout': {
+      const name = s.username
+      await s.logout()
+      io.print({ type: 'info', text: `logged out${name ? ` of ${name}` : ''}; /login or /register to go on` })
+      return
+    }
     case 'all': {
       const r = await s.all(cmd.text)
       io.print({ type: 'sent', to: 'everyone', recipients: r.recipients })
@@ -90,15 +182,14 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       return
     }
     case 'file': {
-      const bar = io.progress(`Sending ${basename(cmd.path)} to ${cmd.user}`)
-      try {
-        const sent = await s.sendFile(cmd.user, cmd.path, (done, total) => bar.update(done, total))
-        bar.stop(true)
-        io.print({ type: 'file-sent', fileId: sent.fileId, to: cmd.user, name: sent.name, size: sent.size })
-      } catch (e) {
-        bar.stop(false)
-        throw e
-      }
+      if (!io.background) return sendFile(s, io, cmd.user, cmd.path)
+      // In the background the prompt is redrawn freely: no bar, the outcome is one line.
+      const quiet: Io = { ...io, progress: () => ({ update() {}, stop() {} }) }
+      io.background(() => sendFile(s, quiet, cmd.user, cmd.path).catch((e) => report(io, e)))
+      io.print({
+        type: 'info',
+        text: `sending ${basename(cmd.path)} to ${cmd.user} in the background (/transfers)`,
+      })
       return
     }
     case 'fingerprint':
@@ -123,7 +214,7 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       io.print({ type: 'info', text: `${cmd.name === 'accept' ? 'accepted' : 'declined'} ${cmd.file}` })
       return
     case 'help':
-      io.print({ type: 'info', text: helpText() })
+      io.print({ type: 'info', text: helpText(s.userId !== null) })
       return
     case 'quit':
       return 'quit'

@@ -57,6 +57,11 @@ export class Directory {
     return e
   }
 
+  /** Forgets a user whatever its location. */
+  delete(userId: string): void {
+    this.#users.delete(userId)
+  }
+
   /** Drops everyone not in `userIds` (a USER_LIST is authoritative); returns who was dropped. */
   retain(userIds: ReadonlySet<string>): DirEntry[] {
     const gone = [...this.#users.values()].filter((e) => !userIds.has(e.userId))

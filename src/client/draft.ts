@@ -93,7 +93,7 @@ export function eraseAbortedPrompt(output: Writable, typed: string): void {
 }
 
 /** Follows the keys typed into the prompt; `stop()` returns the line as it stood. */
-export function trackDraft(input: Readable, initial: string): { stop(): Draft } {
+export function trackDraft(input: Readable, initial: string): { stop(): Draft; peek(): Draft } {
   let d: Draft = { text: initial, cursor: initial.length }
   const onKey = (str: string | undefined, key: Key | undefined) => {
     d = applyKey(d, str, key)
@@ -105,5 +105,6 @@ export function trackDraft(input: Readable, initial: string): { stop(): Draft } 
       input.off('keypress', onKey)
       return d
     },
+    peek: () => d,
   }
 }

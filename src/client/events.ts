@@ -51,7 +51,11 @@ export type SessionEvents = {
     verified: boolean
     pinnedId?: string
   }
-  /** The server or the network ended a logged-in session (not emitted after `close()`). */
+  /** The connection was lost; the session retries in `delayMs` (attempt 1, 2, …). */
+  reconnecting: { attempt: number; delayMs: number; code: number; reason: string }
+  /** Logged in again after a lost connection; `resent` unacknowledged frames were sent again. */
+  reconnected: { resent: number }
+  /** The server or the network ended a logged-in session for good (not emitted after `close()`). */
   closed: { code: number; reason: string }
 }
 

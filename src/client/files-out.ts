@@ -18,21 +18,29 @@ import {
   signPayload,
 } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
+import type { ClientFrame, ClientFrameType, DeliveryStatus } from '../protocol/index.ts'
 import { CHUNK_BYTES, DEFAULT_FILE_LIMITS, sha256Hex } from './_files.ts'
 import type { Emitter } from './events.ts'
-import type { ClientLink } from './link.ts'
 
 export type FileSendContext = {
-  link: Pick<ClientLink, 'send' | 'drain'>
+  /** Sends one frame; resolves when our server acknowledged it (docs/wire.md §11). */
+  send<K extends ClientFrameType>(frame: ClientFrame<K>): Promise<DeliveryStatus>
+  /** Waits for room in the socket buffer (across a reconnect). */
+  drain(): Promise<void>
   key: PrivateKey
   me: string
   /** The corrected clock (server time) for `ts`. */
   now: () => number
+  /** Stops the transfer between chunks (/cancel); what was sent stays sent, FILE_END never comes. */
+  signal?: AbortSignal
+  /** Told the file id before the first frame, so the transfer can be listed and cancelled. */
+  started?: (fileId: string, name: string) => void
   /** Receives `file-progress` and `file-failed` (direction `out`). */
   events: Pick<Emitter, 'emit'>
 }
 
-export type SentFile = { fileId: string; name: string; size: number; chunks: number }
+/** `queued`: the recipient was offline, their home server keeps the file until they log in. */
+export type SentFile = { fileId: string; name: string; size: number; chunks: number; queued: boolean }
 
 /** Reads a regular file of at most `maxBytes`. @throws ChatError('BAD_REQUEST' | 'TOO_LARGE'). */
 async function readSource(path: string, maxBytes: number): Promise<Uint8Array> {
@@ -69,6 +77,7 @@ export async function sendFile(
   onProgress?: Progress,
 ): Promise<SentFile> {
   const file_id = randomUUID()
+  ctx.started?.(file_id, basename(path))
   const peer = { fileId: file_id, direction: 'out' as const, peer: to.userId, peerName: to.username }
   const progress = (done: number, total: number) => {
     onProgress?.(done, total)
@@ -90,7 +99,8 @@ async function transfer(
   onProgress: Progress,
 ) {
   const data = await readSource(path, DEFAULT_FILE_LIMITS.maxBytes)
-  const { link, key, me } = ctx
+  const { key, me } = ctx
+  const acks: Promise<DeliveryStatus>[] = []
   const name = basename(path)
   const size = data.byteLength
   const chunks = Math.ceil(size / CHUNK_BYTES)
@@ -99,14 +109,16 @@ async function transfer(
   const manifest = { file_id, name, size, sha256, mode: 'dm' as const, chunks }
   const startSig = await signContent(key, fileStartPreimage({ from: me, to: to.userId, ts }, manifest))
   const start = { ...manifest, sender_pub: key.publicKey.spki, content_sig: startSig }
-  link.send({
-    type: 'FILE_START',
-    from: me,
-    to: to.userId,
-    ts,
-    payload: start,
-    sig: await signPayload(key, start),
-  })
+  acks.push(
+    ctx.send({
+      type: 'FILE_START',
+      from: me,
+      to: to.userId,
+      ts,
+      payload: start,
+      sig: await signPayload(key, start),
+    }),
+  )
 
   // Chunks carry no signature of their own: FILE_END's covers all of them (docs/wire.md §7).
   const cts: Uint8Array[] = []
@@ -114,27 +126,32 @@ async function transfer(
   for (let index = 0; index < chunks; index++) {
     const ct = encrypt(to.pubkey, data.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES))
     cts.push(ct)
-    await link.drain()
+    if (ctx.signal?.aborted) throw new ChatError('BAD_REQUEST', 'cancelled')
+    await ctx.drain()
     // Paced; after a stall at most 50 ms are caught up at once (a burst the server's bucket absorbs).
     due = Math.max(due + 1000 / CHUNKS_PER_SEC, performance.now() - 50)
     if (due - performance.now() > 10) await Bun.sleep(due - performance.now())
     const payload = { file_id, index, ciphertext: b64uEncode(ct) }
-    link.send({ type: 'FILE_CHUNK', from: me, to: to.userId, ts: ctx.now(), payload })
+    acks.push(ctx.send({ type: 'FILE_CHUNK', from: me, to: to.userId, ts: ctx.now(), payload }))
     onProgress(index + 1, chunks)
   }
 
   const digest = chunkDigest(cts)
   const endSig = await signContent(key, fileEndPreimage({ from: me, to: to.userId, file_id, chunks, digest }))
   const end = { file_id, chunks, content_sig: endSig }
-  link.send({
-    type: 'FILE_END',
-    from: me,
-    to: to.userId,
-    ts: ctx.now(),
-    payload: end,
-    sig: await signPayload(key, end),
-  })
-  await link.drain(0)
+  acks.push(
+    ctx.send({
+      type: 'FILE_END',
+      from: me,
+      to: to.userId,
+      ts: ctx.now(),
+      payload: end,
+      sig: await signPayload(key, end),
+    }),
+  )
+  // Done only when our server took every frame: a refused chunk fails the transfer here.
+  const statuses = await Promise.all(acks)
   if (chunks === 0) onProgress(0, 0)
-  return { fileId: file_id, name, size, chunks } satisfies SentFile
+  const queued = statuses.includes('queued')
+  return { fileId: file_id, name, size, chunks, queued } satisfies SentFile
 }

@@ -45,6 +45,7 @@ export const inboxHandlers = {
   // Answers to our own requests are taken by the link's waiters; late ones need nothing.
   AUTH_CHALLENGE: ignore,
   AUTH_OK: ignore,
+  USER_ENTRY: ignore,
   ACK: ignore,
   // The server pushes the online list right after USER_HELLO's ACK; a later one answers a LIST
   // that a waiter did not take. Either way it is the current truth.

@@ -39,6 +39,7 @@ export class ClientLink {
   readonly #waiters = new Set<Waiter>()
   #onFrame: (f: ServerToClientFrame) => void = () => {}
   #onClose: (code: number, reason: string) => void = () => {}
+  #onReceipt: (f: ServerToClientFrame) => boolean = () => false
   #closed = false
   readonly closed: Promise<{ code: number; reason: string }>
 
@@ -86,6 +87,14 @@ export class ClientLink {
   /** Where frames no waiter claims go (the session's dispatch table). */
   onFrame(fn: (f: ServerToClientFrame) => void): void {
     this.#onFrame = fn
+  }
+
+  /**
+   * Sees every frame first; returning true consumes it. Delivery receipts (docs/wire.md §11) go
+   * there, so an ERROR that refuses one DM never fails an unrelated request's waiter.
+   */
+  onReceipt(fn: (f: ServerToClientFrame) => boolean): void {
+    this.#onReceipt = fn
   }
 
   onClose(fn: (code: number, reason: string) => void): void {
@@ -158,6 +167,7 @@ export class ClientLink {
       })
       return
     }
+    if (this.#onReceipt(r.frame)) return
     for (const w of this.#waiters) {
       if (w.match(r.frame)) return this.#settle(w, () => w.resolve(r.frame))
     }

@@ -7,6 +7,7 @@
 import { CLOSE_LOGGED_IN_ELSEWHERE } from '../protocol/index.ts'
 import { qualified } from './directory.ts'
 import type { SessionEvents } from './events.ts'
+import type { HistoryEntry } from './history.ts'
 import { sanitize } from './sanitize.ts'
 
 /** A user as `/list` shows one. */
@@ -37,8 +38,9 @@ export type ClientEvent =
       verified?: boolean
     }
   | { type: 'verified'; username: string; userId: string; fingerprint: string }
-  | { type: 'sent'; to: string; recipients?: number }
-  | { type: 'file-sent'; fileId: string; to: string; name: string; size: number }
+  | { type: 'sent'; to: string; recipients?: number; queued?: boolean; text?: string; ts?: number }
+  | { type: 'history'; entries: HistoryEntry[] }
+  | { type: 'file-sent'; fileId: string; to: string; name: string; size: number; queued?: boolean }
   | { type: 'info'; text: string }
   | { [K in keyof SessionEvents]: { type: K } & SessionEvents[K] }[keyof SessionEvents]
 
@@ -47,6 +49,14 @@ export type Level = 'info' | 'success' | 'warn' | 'error' | 'message'
 export type Rendered = { level: Level; text: string } | null
 
 const s = sanitize
+
+/** A local time of day for a message ts (the sender's signed time, shown in the reader's zone). */
+export function clock(ts: number): string {
+  const d = new Date(ts)
+  const today = new Date().toDateString() === d.toDateString()
+  const hm = d.toTimeString().slice(0, 5)
+  return today ? hm : `${d.toISOString().slice(0, 10)} ${hm}`
+}
 
 /** The plain-text line for an event (the stable format of the non-interactive client). */
 export function renderText(e: ClientEvent): Rendered {
@@ -68,12 +78,28 @@ export function renderText(e: ClientEvent): Rendered {
     case 'verified':
       return { level: 'success', text: `[VERIFIED] ${s(e.username)} ${s(e.userId)} ${s(e.fingerprint)}` }
     case 'sent':
+      // The server acknowledged it (docs/wire.md §11); "queued": the recipient's home server keeps it.
+      if (e.queued) return { level: 'success', text: `[QUEUED] for ${s(e.to)} (offline)` }
       return {
         level: 'success',
         text: `[SENT] to ${s(e.to)}${e.recipients === undefined ? '' : ` (${e.recipients} online)`}`,
       }
+    case 'history':
+      if (e.entries.length === 0) return { level: 'info', text: 'no messages yet' }
+      return {
+        level: 'info',
+        text: e.entries
+          .map(
+            (h) =>
+              `${clock(h.ts)} ${h.dir === 'out' ? `you → ${s(h.peerName)}` : s(h.peerName)}: ${s(h.text)}`,
+          )
+          .join('\n'),
+      }
     case 'file-sent':
-      return { level: 'success', text: `[FILE] sent ${s(e.name)} to ${s(e.to)} as ${s(e.fileId)}` }
+      return {
+        level: 'success',
+        text: `[FILE] sent ${s(e.name)} to ${s(e.to)} as ${s(e.fileId)}${e.queued ? ' (queued: offline)' : ''}`,
+      }
     case 'info':
       // Our own multi-line texts (/help) keep their lines; each line is still sanitised.
       return { level: 'info', text: e.text.split('\n').map(s).join('\n') }
@@ -114,6 +140,13 @@ export function renderText(e: ClientEvent): Rendered {
           `It is refused both ways until you compare fingerprints out of band and /trust ${s(e.userId)}.`,
       }
     }
+    case 'reconnecting':
+      return {
+        level: 'warn',
+        text: `[RECONNECTING] connection lost (${e.code}); retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt})`,
+      }
+    case 'reconnected':
+      return { level: 'success', text: `[RECONNECTED] resent ${e.resent} unacknowledged frame(s)` }
     case 'closed':
       if (e.code === CLOSE_LOGGED_IN_ELSEWHERE)
         return {

@@ -30,6 +30,11 @@ export class Screen {
     return this.#prompt.signal
   }
 
+  /** Aborts the open prompt without an event (the UI re-opens it with another line: Up, Tab). */
+  interrupt(): void {
+    this.#prompt?.abort()
+  }
+
   closePrompt(): void {
     this.#prompt = null
   }

@@ -32,6 +32,8 @@ const TEXT_EVENTS = [
   'file-offer',
   'error',
   'key-changed',
+  'reconnecting',
+  'reconnected',
   'closed',
 ] as const
 const JSON_EVENTS = [...TEXT_EVENTS, 'presence'] as const

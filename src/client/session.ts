@@ -13,19 +13,24 @@ import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
 import type { ClientTls } from '../net/index.ts'
-import type { ClientFrameType, ClientPayloadOf } from '../protocol/index.ts'
+import type { ClientFrame, ClientFrameType, ClientPayloadOf, DeliveryStatus } from '../protocol/index.ts'
+import { asUuid } from '../protocol/index.ts'
 import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
 import { AccountStores } from './account-store.ts'
 import type { Identity } from './auth.ts'
+import { Connection } from './connection.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import type { AcceptFiles } from './files-in.ts'
 import { type SentFile, sendFile } from './files-out.ts'
+import { History, type HistoryEntry } from './history.ts'
 import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
 import { ClientLink, is } from './link.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
+import { lookupUser } from './resume.ts'
 import { loginIn, registerIn } from './sign-in.ts'
+import { type Transfer, Transfers } from './transfers.ts'
 
 const log = logger('client')
 
@@ -45,33 +50,51 @@ export type SessionOptions = {
   /** Where received files go (default: the current directory). */
   downloadsDir?: string
   fileLimits?: Partial<FileLimits>
+  /** Reconnect attempts after a lost connection before giving up (default: unlimited). */
+  maxReconnects?: number
 }
 
 export type { KeyInfo, OnlineUser }
 export type Account = { userId: string; username: string }
+/** What became of a DM: handed on now, or kept by the recipient's home server until they log in. */
+export type Told = { status: DeliveryStatus; to: string; toName: string; ts: number }
 
-type LoggedIn = { id: Identity; inbox: InboxContext; contacts: Contacts; store: ClientStore }
+type LoggedIn = {
+  id: Identity
+  inbox: InboxContext
+  contacts: Contacts
+  store: ClientStore
+  history: History
+  /** Undoes the subscriptions made at login (for /logout). */
+  off: () => void
+}
 
 export class Session extends Emitter<SessionEvents> {
-  readonly #url: string
   readonly #opts: SessionOptions
   readonly #stores: AccountStores
-  #link: ClientLink
+  readonly #conn: Connection
   #auth: LoggedIn | null = null
   readonly #frames = new FrameQueue((f, e) =>
     log.error('failed to handle a frame', { type: f.type, error: String(e) }),
   )
-  #closing = false
   #listing: Promise<OnlineUser[]> | null = null
   readonly #pending = new Set<Promise<unknown>>()
+  readonly #transfers = new Transfers()
+  /** The user id of the current conversation (plain text goes there). */
+  #current: string | null = null
 
   private constructor(url: string, link: ClientLink, opts: SessionOptions) {
     super()
-    this.#url = url
     this.#opts = opts
     this.#stores = new AccountStores(opts.dataDir, url, opts.storeLimits)
-    this.#link = link
-    this.#attach(link)
+    this.#conn = new Connection(url, link, opts, {
+      onFrame: (f) => this.#frames.push(f),
+      identity: () => this.#auth?.id ?? null,
+      resumed: (id) => {
+        if (this.#auth) this.#auth = { ...this.#auth, id }
+      },
+      events: this,
+    })
   }
 
   /** Opens a WebSocket to `url` (nothing is sent until register or login). */
@@ -94,8 +117,9 @@ export class Session extends Emitter<SessionEvents> {
    * @throws ChatError with the server's code: NAME_IN_USE, BAD_REQUEST, BAD_KEY, …
    */
   async register(username: string, password: string, opts: { keyPair?: KeyPair } = {}): Promise<Account> {
-    const link = await this.#preAuthLink()
-    const r = await registerIn(this.#stores, link, username, password, opts.keyPair)
+    const r = await this.#onFreshLink((link) =>
+      registerIn(this.#stores, link, username, password, opts.keyPair),
+    )
     return this.#bind(r.id, r.store)
   }
 
@@ -105,8 +129,8 @@ export class Session extends Emitter<SessionEvents> {
    * @throws ChatError('AUTH_FAILED'), BAD_KEY when the server answers for another account, …
    */
   async login(usernameOrUuid: string, password: string): Promise<Account> {
-    const link = await this.#preAuthLink()
-    const r = await loginIn(this.#stores, link, usernameOrUuid, password, this.#opts.strictKdf ?? false)
+    const strict = this.#opts.strictKdf ?? false
+    const r = await this.#onFreshLink((link) => loginIn(this.#stores, link, usernameOrUuid, password, strict))
     return this.#bind(r.id, r.store)
   }
 
@@ -122,15 +146,18 @@ export class Session extends Emitter<SessionEvents> {
    * Sends an end-to-end encrypted DM to a username or user id.
    * @throws ChatError('BAD_REQUEST') above 446 UTF-8 bytes; USER_NOT_FOUND; BAD_KEY on a key change.
    */
-  tell(userOrName: string, text: string): Promise<void> {
+  tell(userOrName: string, text: string): Promise<Told> {
     return this.#track(async () => {
       const { id } = this.#loggedIn()
       const bytes = messageBytes(text)
       const to = await this.#recipient(userOrName)
       const ts = this.#now()
       const payload = await sealDirect(id.key, to.pubkey, bytes, { from: id.userId, to: to.userId, ts })
-      await this.#send('MSG_DIRECT', to.userId, ts, payload)
       this.#loggedIn().contacts.messaged(to.userId)
+      this.#current = to.userId
+      const status = await this.#send('MSG_DIRECT', to.userId, ts, payload)
+      this.#auth?.history.record({ dir: 'out', peer: to.userId, peerName: to.username, text, ts })
+      return { status, to: to.userId, toName: to.username, ts }
     })
   }
 
@@ -145,10 +172,12 @@ export class Session extends Emitter<SessionEvents> {
       await this.list()
       const { members, skipped } = this.#loggedIn().contacts.publicMembers()
       const ids = { from: id.userId, ts: this.#now() }
+      const sent: Promise<DeliveryStatus>[] = []
       for (const frame of members.length > 0 ? await publicFrames(id.key, members, bytes, ids) : []) {
-        await this.#link.drain()
-        this.#link.send(frame)
+        await this.#conn.drain()
+        sent.push(this.#conn.send(frame))
       }
+      await Promise.all(sent)
       return { recipients: members.length, skipped }
     })
   }
@@ -163,9 +192,43 @@ export class Session extends Emitter<SessionEvents> {
       const { id } = this.#loggedIn()
       const to = await this.#recipient(userOrName)
       this.#loggedIn().contacts.messaged(to.userId)
-      const ctx = { link: this.#link, key: id.key, me: id.userId, now: () => this.#now(), events: this }
-      return sendFile(ctx, to, path, onProgress)
+      let fileId = ''
+      let signal: AbortSignal | undefined
+      const ctx = {
+        started: (id: string, name: string) => {
+          fileId = id
+          signal = this.#transfers.start({ fileId: id, to: to.username, name })
+        },
+        get signal() {
+          return signal
+        },
+        send: <K extends ClientFrameType>(f: ClientFrame<K>) => this.#conn.send(f),
+        drain: () => this.#conn.drain(),
+        key: id.key,
+        me: id.userId,
+        now: () => this.#now(),
+        events: this,
+      }
+      const progress = (done: number, total: number) => {
+        this.#transfers.progress(fileId, done, total)
+        onProgress?.(done, total)
+      }
+      try {
+        return await sendFile(ctx, to, path, progress)
+      } finally {
+        this.#transfers.end(fileId)
+      }
     })
+  }
+
+  /** Outgoing transfers in progress (/transfers). */
+  transfers(): Transfer[] {
+    return this.#transfers.list()
+  }
+
+  /** Stops an outgoing transfer by (a prefix of) its file id (/cancel). @throws BAD_REQUEST */
+  cancelTransfer(fileIdPrefix: string): Transfer {
+    return this.#transfers.cancel(fileIdPrefix)
   }
 
   /** The fingerprint of a user's key (ours when no user is given), to compare out of band. */
@@ -192,6 +255,54 @@ export class Session extends Emitter<SessionEvents> {
     return contacts.verify(userOrName)
   }
 
+  /**
+   * The recent conversation with one user (or with everyone), oldest first, from the client
+   * store's sealed history: it survives restarts of this client.
+   */
+  history(userOrName?: string, limit = 20): HistoryEntry[] {
+    const { history, contacts, store } = this.#loggedIn()
+    if (userOrName === undefined) return history.recent(null, limit)
+    const peer =
+      asUuid(userOrName) ??
+      contacts.directory.resolve(userOrName)?.userId ??
+      contacts.known.resolve(userOrName)?.userId ??
+      store.byName(userOrName.toLowerCase())[0]?.userId
+    if (!peer) throw new ChatError('USER_NOT_FOUND', `no conversation with ${userOrName}`)
+    return history.recent(peer, limit)
+  }
+
+  /** Names of everyone online and of users we know, for Tab completion. */
+  onlineNames(): string[] {
+    const c = this.#auth?.contacts
+    if (!c) return []
+    return [...new Set([...c.directory.online(), ...c.known.online()].map((e) => e.username))].sort()
+  }
+
+  /** Who plain text goes to: the last user we wrote to or who wrote to us. */
+  get current(): string | null {
+    if (!this.#current || !this.#auth) return null
+    const c = this.#auth.contacts
+    return (c.directory.get(this.#current) ?? c.known.get(this.#current))?.username ?? this.#current
+  }
+
+  /** Leaves the account but keeps the program: the next /login or /register starts afresh. */
+  async logout(): Promise<void> {
+    const auth = this.#loggedIn()
+    await this.flush()
+    const ctrl = {
+      type: 'CTRL_CLOSE' as const,
+      from: auth.id.userId,
+      to: auth.id.serverId,
+      ts: this.#now(),
+      payload: {},
+    }
+    await this.#conn.close(ctrl, { logout: true })
+    auth.inbox.files.dispose()
+    auth.off()
+    this.#auth = null
+    this.#current = null
+  }
+
   /** Accepts or declines a file offered by an unverified sender (`file-offer`). @throws BAD_REQUEST */
   decideFile(fileId: string, accept: boolean): void {
     if (!this.#loggedIn().inbox.files.decide(fileId, accept)) {
@@ -199,19 +310,27 @@ export class Session extends Emitter<SessionEvents> {
     }
   }
 
-  /** Waits for every send and transfer in progress, then for the socket buffer to empty. */
+  /**
+   * Waits for every send and transfer in progress and for our server to acknowledge every frame
+   * (docs/wire.md §11), then for what was received to be handled.
+   */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+    await this.#conn.flush()
     await this.#frames.idle()
     await this.#auth?.inbox.files.idle()
-    if (this.#link.isOpen) await this.#link.drain(0)
+  }
+
+  /** Frames sent and not acknowledged yet. */
+  get unacknowledged(): number {
+    return this.#conn.unacknowledged
   }
 
   /** Sends CTRL_CLOSE and closes with 1000. */
   async close(): Promise<void> {
-    this.#closing = true
+    this.#transfers.cancelAll()
     const [from, to] = [this.userId ?? '', this.serverId ?? '']
-    await this.#link.close({ type: 'CTRL_CLOSE', from, to, ts: this.#now(), payload: {} })
+    await this.#conn.close({ type: 'CTRL_CLOSE', from, to, ts: this.#now(), payload: {} })
     this.#auth?.inbox.files.dispose()
     await this.#frames.idle()
     this.#stores.close()
@@ -219,22 +338,26 @@ export class Session extends Emitter<SessionEvents> {
 
   // --- internals ---
 
-  #attach(link: ClientLink): void {
-    link.onFrame((f) => this.#frames.push(f))
-    link.onClose((code, reason) => {
-      // Before login a closed link is simply reopened by the next register/login; after close()
-      // the caller knows already. Only a session the server or the network ended is reported.
-      if (this.#auth && !this.#closing) this.emit('closed', { code, reason })
-    })
+  /**
+   * Runs a register or login exchange; if the server closed the link before it could start — a
+   * link left idle past the hello timeout while a key pair was made on a slow machine — once more
+   * on a new link.
+   */
+  async #onFreshLink<T>(run: (link: ClientLink) => Promise<T>): Promise<T> {
+    const link = await this.#preAuthLink()
+    try {
+      return await run(link)
+    } catch (e) {
+      const closed =
+        e instanceof ChatError && e.code === 'INTERNAL' && e.message.startsWith('connection closed')
+      if (!closed || link.isOpen) throw e
+      return run(await this.#preAuthLink())
+    }
   }
 
   async #preAuthLink(): Promise<ClientLink> {
     if (this.#auth) throw new ChatError('BAD_REQUEST', `already logged in as ${this.#auth.id.username}`)
-    if (!this.#link.isOpen) {
-      this.#link = await ClientLink.open(this.#url, undefined, this.#opts.tls)
-      this.#attach(this.#link)
-    }
-    return this.#link
+    return this.#conn.preAuth()
   }
 
   #bind(id: Identity, store: ClientStore): Account {
@@ -259,8 +382,14 @@ export class Session extends Emitter<SessionEvents> {
       limits: this.#opts.fileLimits,
       acceptFiles: this.#opts.acceptFiles ?? 'all',
     })
-    this.#auth = { id, inbox, contacts, store }
+    const history = new History(store.history, id.historyKey)
+    const offDm = this.on('dm', (e) => {
+      this.#current = e.from
+      history.record({ dir: 'in', peer: e.from, peerName: e.fromName, text: e.text, ts: e.ts })
+    })
+    this.#auth = { id, inbox, contacts, store, history, off: offDm }
     this.#frames.start(inbox)
+    this.#conn.loggedIn()
     return { userId: id.userId, username: id.username }
   }
 
@@ -275,37 +404,53 @@ export class Session extends Emitter<SessionEvents> {
 
   async #list(): Promise<OnlineUser[]> {
     const { id } = this.#loggedIn()
-    const answer = this.#link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
+    const answer = this.#conn.link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
     await this.#send('LIST', id.serverId, this.#now(), {})
     return this.#loggedIn().contacts.applyList((await answer).payload.users)
   }
 
-  /** The recipient entry, refreshing the directory once when the user is not known yet. */
+  /**
+   * The recipient entry: online, else known, else looked up in the server's directory (an offline
+   * user's home server keeps what we send, docs/wire.md §13).
+   */
   async #recipient(userOrName: string) {
     const { contacts } = this.#loggedIn()
-    if (!contacts.directory.resolve(userOrName)) await this.list()
+    if (!contacts.directory.resolve(userOrName) && !contacts.known.resolve(userOrName)) await this.list()
+    if (!contacts.directory.resolve(userOrName) && !contacts.known.resolve(userOrName)) {
+      await this.#lookup(userOrName)
+    }
     return contacts.recipient(userOrName)
   }
 
+  /** A sender's key: online or not, from the directory entry (looked up when unknown) and the pin. */
   async #senderKey(userId: string, senderPub: string) {
     const { contacts } = this.#loggedIn()
-    if (!contacts.directory.get(userId)) await this.list().catch(() => [])
+    if (!contacts.directory.get(userId) && !contacts.known.get(userId)) {
+      await this.#lookup(userId).catch(() => {})
+    }
     return contacts.senderKey(userId, senderPub)
   }
 
+  async #lookup(user: string): Promise<void> {
+    const { id, contacts } = this.#loggedIn()
+    const entry = await lookupUser(this.#conn.link, id, user, this.#now())
+    contacts.lookedUp(entry)
+  }
+
+  /** Sends one frame; resolves with the server's verdict for acknowledged frames (docs/wire.md §11). */
   async #send<K extends ClientFrameType>(
     type: K,
     to: string,
     ts: number,
     payload: ClientPayloadOf<K>,
-  ): Promise<void> {
+  ): Promise<DeliveryStatus> {
     const { id } = this.#loggedIn()
     // MSG_DIRECT's link `sig` is optional (spec-notes §6.2) and our server does not check it: the
     // link is bound to us at USER_HELLO and `content_sig` signs the message end to end. Skipping it
     // saves one of the five RSA private-key operations of a DM (`npm run bench`: ≈ 4 ms each).
-    if (type === 'MSG_DIRECT') return this.#link.send<K>({ type, from: id.userId, to, ts, payload })
-    const sig = await signPayload(id.key, payload)
-    this.#link.send<K>({ type, from: id.userId, to, ts, payload, sig })
+    const sig = type === 'MSG_DIRECT' ? undefined : await signPayload(id.key, payload)
+    const frame: ClientFrame<K> = { type, from: id.userId, to, ts, payload, ...(sig && { sig }) }
+    return this.#conn.send(frame)
   }
 
   #track<T>(run: () => Promise<T>): Promise<T> {

@@ -55,7 +55,7 @@ export async function loginIn(
     allowLegacy: !known?.kdfMigrated && !strictKdf,
   })
   store.setAccount(r.id.userId, r.id.username)
-  if (r.legacy) await rekey(link, r.id, password, r.legacy)
+  const keys = r.legacy ? await rekey(link, r.id, password, r.legacy) : r.id
   store.markKdfMigrated()
-  return { id: r.id, store }
+  return { id: { ...r.id, authKey: keys.authKey, historyKey: keys.historyKey }, store }
 }

@@ -8,12 +8,14 @@ import type { Readable, Writable } from 'node:stream'
 import { intro, isCancel, log, outro, password, progress, select, spinner, text } from '@clack/prompts'
 import { setLogSink } from '../log.ts'
 import { isUsername, USERNAME_RULE } from '../protocol/index.ts'
-import { type Command, parseCommand } from './commands.ts'
+import { COMMAND_WORDS, type Command, parseCommand } from './commands.ts'
 import { execute, type Io, type Progress } from './controller.ts'
 import { type Draft, eraseAbortedPrompt, trackDraft } from './draft.ts'
 import type { EventName, SessionEvents } from './events.ts'
+import { renderHuman } from './human.ts'
+import { complete, InputHistory } from './line-keys.ts'
 import { passwordProblem } from './password-policy.ts'
-import { type ClientEvent, type Level, renderText } from './render.ts'
+import type { ClientEvent, Level } from './render.ts'
 import { sanitize } from './sanitize.ts'
 import { Screen } from './screen.ts'
 import type { Session } from './session.ts'
@@ -87,6 +89,8 @@ function uiIo(o: UiOptions, screen: Screen): Io {
         }
       }),
     progress: (label) => fileBar(o, screen, label),
+    background: (work) => void work(),
+    again: true,
   }
 }
 
@@ -145,6 +149,8 @@ const SHOWN: readonly EventName[] = [
   'key-changed',
   'file-offer',
   'presence',
+  'reconnecting',
+  'reconnected',
   'closed',
 ]
 
@@ -152,7 +158,7 @@ const SHOWN: readonly EventName[] = [
 export async function runInteractive(session: Session, o: UiOptions): Promise<number> {
   const io = { input: o.input, output: o.output }
   const screen = new Screen((e) => {
-    const r = renderText(e)
+    const r = renderHuman(e)
     if (r) LOG[r.level](r.text, { output: o.output })
   })
   const ctl = uiIo(o, screen)
@@ -169,10 +175,33 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
   setLogSink((line) => screen.show({ type: 'info', text: line }))
   intro(`socp · ${o.server}`, io)
   const authed = await authenticate(session, ctl, io)
+  // Who is online, right away (the same as /list).
+  const list = parseCommand('/list')
+  if (authed && list.ok) await execute(list.command, session, ctl)
   let draft: Draft = { text: '', cursor: 0 }
+  const recall = new InputHistory()
   while (authed && !ended) {
     const signal = screen.openPrompt()
     const mirror = trackDraft(o.input, draft.text)
+    // Up, Down and Tab re-open the prompt with another line (clack's text prompt has neither).
+    let replace: string | null = null
+    const onKey = (_s: string | undefined, key: { name?: string } | undefined) => {
+      if (replace !== null) return
+      const typed = mirror.peek().text
+      const names = session.onlineNames()
+      const next =
+        key?.name === 'up'
+          ? recall.up(typed)
+          : key?.name === 'down'
+            ? recall.down()
+            : key?.name === 'tab'
+              ? complete(typed, COMMAND_WORDS, names)
+              : null
+      if (next === null) return
+      replace = next
+      screen.interrupt()
+    }
+    o.input.on('keypress', onKey)
     const line = await ask(
       text({
         ...io,
@@ -183,13 +212,28 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
       }),
     )
     screen.closePrompt()
+    o.input.off('keypress', onKey)
     draft = mirror.stop()
+    if (line === CANCELLED && replace !== null) {
+      eraseAbortedPrompt(o.output, draft.text)
+      draft = { text: replace, cursor: (replace as string).length }
+      continue
+    }
     if (line === CANCELLED) {
-      if (!signal.aborted || ended) break // Ctrl-C, or the server went away
+      if (ended) break // the server ended the session for good
+      // Ctrl-C on a half-typed line clears it; on an empty line it quits.
+      if (!signal.aborted && draft.text !== '') {
+        draft = { text: '', cursor: 0 }
+        eraseAbortedPrompt(o.output, '')
+        screen.show({ type: 'info', text: 'Line cleared (Ctrl-C on an empty line quits).' })
+        continue
+      }
+      if (!signal.aborted) break
       eraseAbortedPrompt(o.output, draft.text) // an incoming event: print it, re-open with the draft
       continue
     }
     draft = { text: '', cursor: 0 }
+    recall.push(line)
     const cmd = line.trim() === '' ? null : parseCommand(line)
     if (cmd === null) continue
     if (!cmd.ok) {
@@ -197,6 +241,8 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
       continue
     }
     if ((await execute(cmd.command, session, ctl)) === 'quit') break
+    // After /logout the welcome menu comes back; quitting it quits.
+    if (!session.userId && !(await authenticate(session, ctl, io))) break
   }
   screen.flush()
   await session.close()

@@ -98,9 +98,10 @@ export function judgeKdf(k: KdfParams, username: string, allowLegacy: boolean): 
   return 'legacy'
 }
 
-export type DerivedKeys = { blobKey: Uint8Array; authKey: string }
+/** `historyKey` seals the client's message history at rest (issue 13); it never leaves the client. */
+export type DerivedKeys = { blobKey: Uint8Array; authKey: string; historyKey: Uint8Array }
 
-/** Derives the blob key and the auth key (≈ 0.1 s, on the libuv pool); never beyond the cap. */
+/** Derives the blob key, the auth key and the history key (≈ 0.1 s, on the libuv pool); never beyond the cap. */
 export async function deriveKeys(password: string, k: KdfParams): Promise<DerivedKeys> {
   assertKdfParams(k)
   const master = await new Promise<Buffer>((resolve, reject) =>
@@ -113,7 +114,11 @@ export async function deriveKeys(password: string, k: KdfParams): Promise<Derive
     ),
   )
   const expand = (info: string) => new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), info, 32))
-  return { blobKey: expand('socp/v1/privkey-blob'), authKey: b64uEncode(expand('socp/v1/auth')) }
+  return {
+    blobKey: expand('socp/v1/privkey-blob'),
+    authKey: b64uEncode(expand('socp/v1/auth')),
+    historyKey: expand('socp/v1/client-history'),
+  }
 }
 
 type Blob = { v: 1; kdf: KdfParams; iv: string; ct: string }

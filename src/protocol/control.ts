@@ -2,9 +2,14 @@
 
 import { z } from 'zod'
 import { EnvelopeSchema } from './envelope.ts'
+import { DeliveryAckSchema, MAX_ACKS_PER_FRAME } from './reliable.ts'
 
 /** "ACK: optional, transport level. `payload {msg_ref}`" (spec-notes §6.5); we put the acked type there. */
-export const AckPayloadSchema = z.object({ msg_ref: z.string().max(256) })
+export const AckPayloadSchema = z.object({
+  msg_ref: z.string().max(256),
+  /** Ours (docs/wire.md §11): with `msg_ref: "DELIVERY"`, the frames accepted since the last ACK. */
+  acks: z.array(DeliveryAckSchema).max(MAX_ACKS_PER_FRAME).optional(),
+})
 
 /**
  * "`ERROR` {code, detail}" (PROTOCOL.md §5). `code` is any string so a peer's unknown code never
@@ -14,6 +19,8 @@ export const AckPayloadSchema = z.object({ msg_ref: z.string().max(256) })
 export const ErrorPayloadSchema = z.object({
   code: z.string().min(1).max(64),
   detail: z.string().max(1024).default(''),
+  /** Ours (docs/wire.md §11): the `ref` of the frame this error refuses, when it refuses one. */
+  msg_ref: z.string().max(256).optional(),
 })
 
 /**

@@ -31,6 +31,7 @@ import { FileChunkFrameSchema, FileEndFrameSchema, FileStartFrameSchema } from '
 import { HeartbeatFrameSchema } from './health.ts'
 import { ServerChallengeFrameSchema, ServerProofFrameSchema } from './linkauth.ts'
 import { DirectoryEntryFrameSchema, UserAdvertiseFrameSchema, UserRemoveFrameSchema } from './presence.ts'
+import { UserEntryFrameSchema, UserLookupFrameSchema } from './reliable.ts'
 
 /** What a client may send on a user link. */
 export const UserToServerFrameSchema = z.discriminatedUnion('type', [
@@ -45,6 +46,7 @@ export const UserToServerFrameSchema = z.discriminatedUnion('type', [
   FileChunkFrameSchema,
   FileEndFrameSchema,
   ListFrameSchema,
+  UserLookupFrameSchema,
   HeartbeatFrameSchema,
   AckFrameSchema,
   ErrorFrameSchema,
@@ -86,6 +88,7 @@ export const ServerToClientFrameSchema = z.discriminatedUnion('type', [
   FileChunkFrameSchema,
   FileEndFrameSchema,
   UserListFrameSchema,
+  UserEntryFrameSchema,
   PublicChannelAddFrameSchema,
   PublicChannelUpdatedFrameSchema,
   CtrlCloseFrameSchema,

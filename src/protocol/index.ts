@@ -187,3 +187,14 @@ export {
   UserRemoveFrameSchema,
   UserRemovePayloadSchema,
 } from './presence.ts'
+export type { DeliveryAck, DeliveryStatus, UserEntryPayload, UserLookupPayload } from './reliable.ts'
+export {
+  DeliveryAckSchema,
+  DeliveryStatusSchema,
+  deliveryRef,
+  MAX_ACKS_PER_FRAME,
+  UserEntryFrameSchema,
+  UserEntryPayloadSchema,
+  UserLookupFrameSchema,
+  UserLookupPayloadSchema,
+} from './reliable.ts'

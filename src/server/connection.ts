@@ -4,9 +4,10 @@
  * thrown ChatError becomes an ERROR frame (STYLE.md §2, §8). Server links go to mesh/inbound.ts.
  */
 
-import { ChatError } from '../errors.ts'
+import { ChatError, type ErrorCode } from '../errors.ts'
 import {
   decode,
+  deliveryRef,
   MAX_SERVER_TO_SERVER_BYTES,
   MAX_USER_TO_SERVER_BYTES,
   type UserToServerFrame,
@@ -98,7 +99,7 @@ async function handle(ctx: ServerContext, link: Link, text: string): Promise<voi
     if (d.type !== 'ERROR') await ctx.outbox.error(link, d.error.code, d.error.detail)
     return
   }
-  await dispatchUser({ ctx, link, login: role.login, raw: d.rawPayload }, d.frame)
+  await dispatchUser({ ctx, link, login: role.login, acks: role.acks, raw: d.rawPayload }, d.frame)
 }
 
 async function dispatchUser(call: UserCall, frame: UserToServerFrame): Promise<void> {
@@ -108,11 +109,15 @@ async function dispatchUser(call: UserCall, frame: UserToServerFrame): Promise<v
     await handler(frame, call)
   } catch (err) {
     if (frame.type === 'ERROR') return
-    if (err instanceof ChatError) return ctx.outbox.error(link, err.code, err.message)
+    // A refused DM or file frame names itself, so the client knows which send failed (docs/wire.md §11).
+    const ref = deliveryRef(frame)
+    const refuse = (code: ErrorCode, detail: string) =>
+      ctx.outbox.send(link, 'ERROR', '', { code, detail, ...(ref !== null && { msg_ref: ref }) })
+    if (err instanceof ChatError) return refuse(err.code, err.message)
     ctx.log.error(
       `${frame.type} on ${link.describe()} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
     )
-    await ctx.outbox.error(link, 'INTERNAL', 'internal error')
+    await refuse('INTERNAL', 'internal error')
   }
 }
 
@@ -120,6 +125,7 @@ async function dispatchUser(call: UserCall, frame: UserToServerFrame): Promise<v
 export function onLinkClosed(ctx: ServerContext, link: Link): void {
   link.closed = true
   for (const t of link.timers) clearTimeout(t)
+  link.user?.acks.dispose()
   ctx.peers.forget(link)
   link.onClosed?.()
   // On shutdown the peers notice the closed links themselves; the store is about to close.

@@ -9,6 +9,7 @@ import type { Store } from '../store/index.ts'
 import type { Identity } from './identity.ts'
 import type { Addr, Link } from './link.ts'
 import type { LogLimiter } from './loglimit.ts'
+import type { Mailbox } from './mailbox.ts'
 import type { Outbox } from './outbox.ts'
 import type { Peers } from './peers.ts'
 import type { Presence } from './presence.ts'
@@ -47,6 +48,8 @@ export type ServerContext = {
   readonly peers: Peers
   readonly presence: Presence
   readonly quota: Quota
+  /** Store-and-forward for offline home users (docs/wire.md §13). */
+  readonly mailbox: Mailbox
   /** Loop and replay suppression (PROTOCOL.md §4). */
   readonly seen: SeenCache
   /** Login throttles and the argon2 pool (src/server/users/guard.ts). */

@@ -13,6 +13,7 @@ import type { ServerContext } from './context.ts'
 import { type Identity, loadIdentity } from './identity.ts'
 import { keyFingerprint } from './keys.ts'
 import { LogLimiter } from './loglimit.ts'
+import { Mailbox } from './mailbox.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
 import { type Network, prepareNetwork } from './network.ts'
 import { Outbox } from './outbox.ts'
@@ -70,6 +71,11 @@ function createContext(
     peers,
     presence: new Presence(me, store, peers),
     quota: new Quota(store, { servers: c.maxServers, usersPerServer: c.maxUsersPerServer }),
+    mailbox: new Mailbox(store, {
+      ttlMs: c.offlineTtlMs,
+      perRecipient: c.offlinePerRecipient,
+      perSender: c.offlinePerSender,
+    }),
     seen: new SeenCache(),
     guard: new LoginGuard(log, c.login),
     work: new Work(),

@@ -7,13 +7,17 @@ import { Database } from 'bun:sqlite'
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import c0001 from '../../migrations/client/0001_client_init.sql' with { type: 'text' }
+import c0002 from '../../migrations/client/0002_history.sql' with { type: 'text' }
 import { ClientStore, type ClientStoreLimits, DEFAULT_CLIENT_LIMITS } from './client.ts'
 import { isMemoryPath, openDb } from './db.ts'
 import { migrate } from './migrate.ts'
 import type { Migration } from './migrations.ts'
 
 /** Append only, like the server's list: message history (issue 13) is version 2. */
-export const CLIENT_MIGRATIONS: readonly Migration[] = [{ version: 1, name: '0001_client_init', sql: c0001 }]
+export const CLIENT_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '0001_client_init', sql: c0001 },
+  { version: 2, name: '0002_history', sql: c0002 },
+]
 
 /**
  * Opens (creating if missing) a client store. A file is created 0600 in a 0700 folder before

@@ -5,6 +5,7 @@
  */
 
 import type { Database } from 'bun:sqlite'
+import { type HistoryRepo, historyRepo } from './client-history.ts'
 
 /** A pinned contact. `verifiedAt` is set by /verify; `lastMessaged` by any exchange. */
 export type Contact = {
@@ -55,6 +56,8 @@ const toContact = (r: ContactRow): Contact => ({
 export class ClientStore {
   readonly #db: Database
   readonly #lim: ClientStoreLimits
+  /** The sealed message history (issue 13). */
+  readonly history: HistoryRepo
   readonly #q
   /** Contacts held, counted once at open and kept up to date, so pinning stays O(1). */
   #contacts: number
@@ -63,6 +66,7 @@ export class ClientStore {
   constructor(db: Database, limits: ClientStoreLimits) {
     this.#db = db
     this.#lim = limits
+    this.history = historyRepo(db)
     this.#q = {
       account: db.prepare<{ user_id: string; username: string; kdf_migrated: number }, []>(
         'SELECT user_id, username, kdf_migrated FROM account WHERE id = 1',

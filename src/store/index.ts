@@ -14,6 +14,7 @@ import { type DirectoryRepo, directoryRepo } from './directory.ts'
 import { type IdentityRepo, identityRepo } from './identity.ts'
 import { migrate } from './migrate.ts'
 import { MIGRATIONS } from './migrations.ts'
+import { type QueueRepo, queueRepo } from './queue.ts'
 import { type ServerRepo, serverRepo } from './servers.ts'
 import { type UserRepo, userRepo } from './users.ts'
 
@@ -22,6 +23,7 @@ export type { KeyProtection } from './_keyfile.ts'
 export type { ChannelMember, ChannelRepo } from './channel.ts'
 export type { DirectoryEntry, DirectoryRepo, UpsertResult } from './directory.ts'
 export type { IdentityRepo, ServerIdentity } from './identity.ts'
+export type { NewQueuedFrame, QueuedFrame, QueueRepo } from './queue.ts'
 export type { PeerServer, PinnedServer, PinResult, ServerRepo } from './servers.ts'
 export type { NewUser, UserRecord, UserRepo } from './users.ts'
 
@@ -43,6 +45,7 @@ export interface Store {
   readonly directory: DirectoryRepo
   readonly servers: ServerRepo
   readonly channel: ChannelRepo
+  readonly queue: QueueRepo
   /** What protects the identity key at rest, for the start-up log. */
   readonly keyProtection: KeyProtection
   /** The identity sealed under `passphrase`, for `socp server --export-identity`. */
@@ -82,6 +85,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       directory: directoryRepo(db),
       servers: serverRepo(db),
       channel: channelRepo(db),
+      queue: queueRepo(db),
       transaction: (fn) => db.transaction(fn)(),
       close: () => db.close(),
     }

@@ -16,7 +16,9 @@ describe('parseClientArgs', () => {
       insecureSkipVerify: false,
       strictKdf: false,
       dataDir: '/home/u/.local/share/socp',
+      downloads: '/home/u/Downloads',
     })
+    expect(parseClientArgs([], { HOME: '/h', XDG_DOWNLOAD_DIR: '/d' }).downloads).toBe('/d')
   })
 
   test('every flag', () => {

@@ -82,7 +82,7 @@ describe('socp client (non-interactive)', () => {
       /^\[ERROR\] BAD_REQUEST: message too long: 500 bytes, at most 446 fit in one RSA-4096 block$/,
     )
     alice.send('/file carol /etc/hostname')
-    await alice.waitFor(/^\[ERROR\] USER_NOT_FOUND: carol is not online$/)
+    await alice.waitFor(/^\[ERROR\] USER_NOT_FOUND: no user carol in the directory$/)
     alice.send('/frobnicate')
     await alice.waitFor(/^\[ERROR\] BAD_REQUEST: unknown command \/frobnicate/)
     expect(await alice.end()).toBe(1)

@@ -32,8 +32,7 @@ describe('parseCommand: valid lines', () => {
 
 describe('parseCommand: usage errors', () => {
   test.each([
-    ['hello', /start with \//],
-    ['', /start with \//],
+    ['', /the message is empty/],
     ['/', /unknown command/],
     ['/frobnicate x', /unknown command \/frobnicate/],
     ['/register ab', /3–32.*usage: \/register/],
@@ -56,7 +55,22 @@ describe('parseCommand: usage errors', () => {
   })
 })
 
-test('/help lists every command', () => {
-  const help = helpText()
-  for (const c of Object.values(COMMANDS)) expect(help).toContain(c.usage)
+test('/help fits the state: before login only what works then, after it everything but /register and /login', () => {
+  const before = helpText(false)
+  for (const u of ['/register', '/login', '/help', '/quit']) expect(before).toContain(u)
+  expect(before).not.toContain('/tell')
+  const after = helpText(true)
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    if (name === 'register' || name === 'login') expect(after).not.toContain(c.usage)
+    else expect(after).toContain(c.usage)
+  }
+})
+
+test('plain text is a message to the current conversation; /msg is /tell', () => {
+  expect(parseCommand('  hello there ')).toEqual({ ok: true, command: { name: 'say', text: 'hello there' } })
+  expect(parseCommand('/msg bob hi')).toEqual({ ok: true, command: { name: 'msg', user: 'bob', text: 'hi' } })
+  expect(parseCommand('/say x')).toMatchObject({ ok: false })
+  expect(parseCommand('/history')).toEqual({ ok: true, command: { name: 'history' } })
+  expect(parseCommand('/history bob')).toEqual({ ok: true, command: { name: 'history', user: 'bob' } })
+  expect(parseCommand('/logout')).toMatchObject({ ok: true, command: { name: 'logout' } })
 })

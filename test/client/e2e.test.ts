@@ -81,7 +81,7 @@ describe('client end to end', () => {
     expect((await wrong.login('alice', PASSWORD)).username).toBe('alice')
   })
 
-  test('a message longer than one RSA block is refused; a file to an offline user is USER_NOT_FOUND', async () => {
+  test('a message longer than one RSA block is refused; a file to an unknown user is USER_NOT_FOUND', async () => {
     const [s] = await mesh(0)
     const alice = await user(s!, 'alice', 0)
     await user(s!, 'bob', 1)
@@ -93,7 +93,7 @@ describe('client end to end', () => {
     expect((await ok).length).toBe(2)
     const src = join(tempDir(), 'f.bin')
     writeFileSync(src, 'data')
-    expect(await failure(alice.sendFile('carol', src))).toBe('USER_NOT_FOUND: carol is not online')
+    expect(await failure(alice.sendFile('carol', src))).toBe('USER_NOT_FOUND: no user carol in the directory')
   })
 
   test('a key that differs from the pin is warned about and refused', async () => {

@@ -46,8 +46,18 @@ async function framesFor(data: Uint8Array): Promise<Frames> {
   const src = join(tempDir(), 'source.bin')
   writeFileSync(src, data)
   const sent: OutgoingFrame[] = []
-  const link = { send: (f: OutgoingFrame) => void sent.push(f), drain: async () => {} }
-  const ctx = { link, key: alice.privateKey, me: ALICE, now: () => Date.now(), events: new Emitter() }
+  const send = async (f: OutgoingFrame) => {
+    sent.push(f)
+    return 'delivered' as const
+  }
+  const ctx = {
+    send,
+    drain: async () => {},
+    key: alice.privateKey,
+    me: ALICE,
+    now: () => Date.now(),
+    events: new Emitter(),
+  }
   const { fileId } = await sendFile(ctx, { userId: BOB, username: 'bob', pubkey: bob.publicKey }, src)
   const frames = sent.map((f) => {
     const r = decode(encode(f), 'serverToClient')

@@ -9,6 +9,7 @@ import { afterEach } from 'bun:test'
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { ServerWebSocket } from 'bun'
 import { b64uEncode } from '../../src/crypto/index.ts'
+import { deliveryRef } from '../../src/protocol/index.ts'
 
 export type Wire = { type: string; from: string; to: string; ts: number; payload: Record<string, unknown> }
 export type Kdf = { name: 'scrypt'; salt: string; N: number; r: number; p: number }
@@ -140,8 +141,15 @@ export function hostileServer(opts: HostileOptions = {}): Hostile {
           }
           case 'LIST':
             return send(ws, frame('USER_LIST', f.from, { users: list(ws.data.account!) }))
-          default:
-            return
+          default: {
+            // Takes what a client sends for others, as our server would (docs/wire.md §11).
+            const ref = deliveryRef(f)
+            if (ref === null) return
+            return send(
+              ws,
+              frame('ACK', f.from, { msg_ref: 'DELIVERY', acks: [{ ref, status: 'delivered' }] }),
+            )
+          }
         }
       },
     },

@@ -90,10 +90,9 @@ describe('delivery', () => {
       'bob offline',
     )
     await offline
+    // Bob's session reconnects by itself once his server is back (issue 13): no new login needed.
     const b2 = await server({ db: b!.db, port: b!.port, peers: [intro!] })
-    const bob2 = await (await import('../helpers/users.ts')).connectUser(b2)
-    await bob2.login('bob', (await import('../helpers/users.ts')).PASSWORD)
-    await until(() => a!.ctx.presence.locations.get(bobId) === b2.serverId(), 5_000, 'bob back online')
+    await until(() => a!.ctx.presence.locations.get(bobId) === b2.serverId(), 15_000, 'bob back online')
   })
 
   test('presence reaches users: USER_ADVERTISE for a newcomer on another server', async () => {

@@ -11,7 +11,7 @@ const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')
 const SRV = '99999999-9999-4999-8999-999999999999'
 
 describe('client store', () => {
-  test('a new file: STRICT tables, one migration, 0600 in a 0700 folder', () => {
+  test('a new file: STRICT tables, its migrations, 0600 in a 0700 folder', () => {
     const path = join(tempDir(), 'srv_1', 'alice.sqlite')
     openClientStore(path).close()
     expect(statSync(path).mode & 0o777).toBe(0o600)
@@ -26,6 +26,7 @@ describe('client store', () => {
     expect(tables.map((t) => t.name).sort()).toEqual([
       'account',
       'contacts',
+      'history',
       'names',
       'replay',
       'schema_migrations',
@@ -33,6 +34,7 @@ describe('client store', () => {
     expect(tables.every((t) => t.strict === 1)).toBe(true)
     expect(db.query('SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: '0001_client_init' },
+      { version: 2, name: '0002_history' },
     ])
     db.close()
   })

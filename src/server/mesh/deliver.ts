@@ -13,6 +13,7 @@ import {
 } from '../../crypto/index.ts'
 import { deliverPublicLocally } from '../fanout.ts'
 import { spkiOrNull } from '../keys.ts'
+import type { Kept } from '../mailbox.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { pinFirstSenderKey } from './directory.ts'
 
@@ -55,7 +56,7 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
   }
 
   const r = ctx.presence.route(p.user_id)
-  if (r.kind === 'unknown') return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not online`)
+  if (r.kind === 'unknown') return keepForHomeUser(ctx, f.ts, p)
   // Never passed on to a third server: every server delivers straight to the recipient's home
   // (PROTOCOL.md §4, full mesh), and a relay would let one peer spend another's link budget.
   if (r.kind === 'remote') return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not here`)
@@ -86,5 +87,46 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
       const { user_id, inner_type, ...body } = p
       return ctx.outbox.send(r.link, inner_type, user_id, body, opts)
     }
+  }
+}
+
+/**
+ * A DM or file frame for one of our home users who is offline goes to the mailbox (docs/wire.md
+ * §12): the sender's server forwarded it here because we are the recipient's home.
+ */
+function keepForHomeUser(ctx: MeshCall['ctx'], ts: number, p: DeliverPayload): void {
+  const home = ctx.store.directory.byId(p.user_id)?.serverId === ctx.me.serverId
+  if (!home) return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not online`)
+  const k = keptOf(p)
+  if (!k) return
+  try {
+    ctx.mailbox.keep(p.user_id, p.sender, ts, k)
+  } catch (e) {
+    ctx.log.warn(`not kept for ${p.user_id}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
+
+type DeliverPayload = MeshFrame<'SERVER_DELIVER'>['payload']
+
+function keptOf(p: DeliverPayload): Kept | null {
+  switch (p.inner_type) {
+    case 'MSG_DIRECT': {
+      const { ciphertext, sender, sender_pub, content_sig } = p
+      return { type: 'USER_DELIVER', payload: { ciphertext, sender, sender_pub, content_sig } }
+    }
+    case 'FILE_START': {
+      const { user_id, inner_type, ...payload } = p
+      return { type: inner_type, payload }
+    }
+    case 'FILE_CHUNK': {
+      const { user_id, inner_type, ...payload } = p
+      return { type: inner_type, payload }
+    }
+    case 'FILE_END': {
+      const { user_id, inner_type, ...payload } = p
+      return { type: inner_type, payload }
+    }
+    default:
+      return null
   }
 }

@@ -12,8 +12,11 @@ import {
   verifyPublic,
 } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
+import { type DeliveryAck, type DeliveryStatus, deliveryRef } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import { deliverPublicLocally } from '../fanout.ts'
+import type { Link } from '../link.ts'
+import type { Kept } from '../mailbox.ts'
 import { seenKey } from '../seen.ts'
 import { FRESHNESS_MS, type UserCall, type UserFrame } from './_types.ts'
 
@@ -38,30 +41,64 @@ function admit(f: Routed, c: UserCall, senderPub?: string) {
 
 /**
  * The replay check, made after the content signature verified so that junk cannot fill the cache;
- * false means a replay (or older than what the cache had to forget), to be dropped quietly.
+ * false means a replay (or older than what the cache had to forget), to be dropped quietly — but
+ * still acknowledged: a client resending after a lost connection must learn that it was taken.
  */
-function firstTime(f: Routed, c: UserCall): boolean {
+function firstTime(f: Routed & { payload: unknown }, c: UserCall): boolean {
   if (c.ctx.seen.add(seenKey(f, c.raw), f.ts)) return true
   c.ctx.log.debug(`dropped a replayed ${f.type} from ${f.from}`)
+  accepted(c, f, 'delivered')
   return false
+}
+
+/** Tells the sender its frame was taken (docs/wire.md §11); batched per link. */
+function accepted(c: UserCall, f: { type: string; payload: unknown }, status: DeliveryStatus): void {
+  const ref = deliveryRef(f)
+  if (ref === null) return
+  const to = c.login.boundUser ?? ''
+  const send = (acks: DeliveryAck[]) => c.ctx.outbox.send(c.link, 'ACK', to, { msg_ref: 'DELIVERY', acks })
+  c.acks.add({ ref, status }, send, c.link.backlog > 1)
 }
 
 type DirectBody = { ciphertext: string; sender: string; sender_pub: string; content_sig: string }
 
-/** Where a frame for `to` goes; USER_NOT_FOUND when they are online nowhere we can reach. */
-function routeTo(ctx: ServerContext, to: string) {
+/**
+ * Where a frame for `to` goes: to them (here or on their server), or — when they are offline — to
+ * their home server's mailbox: ours, or theirs through our link to it (docs/wire.md §13).
+ */
+type Destination =
+  | { kind: 'local'; link: Link }
+  | { kind: 'remote'; link: Link; serverId: string; queued: boolean }
+  | { kind: 'keep' }
+
+function destination(ctx: ServerContext, to: string): Destination {
   const r = ctx.presence.route(to)
-  if (r.kind === 'unknown') throw new ChatError('USER_NOT_FOUND', `user ${to} is not online`)
-  return r
+  if (r.kind === 'local') return r
+  if (r.kind === 'remote') return { ...r, queued: false }
+  const entry = ctx.store.directory.byId(to)
+  if (!entry) throw new ChatError('USER_NOT_FOUND', `user ${to} is not known`)
+  if (entry.serverId === ctx.me.serverId) return { kind: 'keep' }
+  const link = ctx.peers.get(entry.serverId)
+  if (!link)
+    throw new ChatError('USER_NOT_FOUND', `${entry.username} is offline and their server is unreachable`)
+  return { kind: 'remote', link, serverId: entry.serverId, queued: true }
 }
 
-/** MSG_DIRECT onward: USER_DELIVER from us to a local user, else inside SERVER_DELIVER. */
-async function forwardDirect(ctx: ServerContext, f: Routed, body: DirectBody): Promise<void> {
-  const r = routeTo(ctx, f.to)
-  if (r.kind === 'local')
-    return ctx.outbox.send(r.link, 'USER_DELIVER', f.to, body, { ts: f.ts, owner: f.from })
-  const payload = { user_id: f.to, ...body, inner_type: 'MSG_DIRECT' as const }
-  await ctx.outbox.send(r.link, 'SERVER_DELIVER', r.serverId, payload, { ts: f.ts, owner: f.from })
+/** MSG_DIRECT onward: USER_DELIVER from us to a local user, inside SERVER_DELIVER, or kept. */
+async function forwardDirect(c: UserCall, f: UserFrame<'MSG_DIRECT'>, body: DirectBody): Promise<void> {
+  const { ctx } = c
+  const d = destination(ctx, f.to)
+  if (d.kind === 'keep') {
+    ctx.mailbox.keep(f.to, f.from, f.ts, { type: 'USER_DELIVER', payload: body })
+    return accepted(c, f, 'queued')
+  }
+  if (d.kind === 'local')
+    await ctx.outbox.send(d.link, 'USER_DELIVER', f.to, body, { ts: f.ts, owner: f.from })
+  else {
+    const payload = { user_id: f.to, ...body, inner_type: 'MSG_DIRECT' as const }
+    await ctx.outbox.send(d.link, 'SERVER_DELIVER', d.serverId, payload, { ts: f.ts, owner: f.from })
+  }
+  accepted(c, f, d.kind === 'remote' && d.queued ? 'queued' : 'delivered')
 }
 
 export async function onMsgDirect(f: UserFrame<'MSG_DIRECT'>, c: UserCall): Promise<void> {
@@ -75,7 +112,7 @@ export async function onMsgDirect(f: UserFrame<'MSG_DIRECT'>, c: UserCall): Prom
     sender_pub: f.payload.sender_pub,
     content_sig: f.payload.content_sig,
   }
-  await forwardDirect(c.ctx, f, body)
+  await forwardDirect(c, f, body)
 }
 
 type FileFrame = UserFrame<'FILE_START'> | UserFrame<'FILE_CHUNK'> | UserFrame<'FILE_END'>
@@ -89,20 +126,42 @@ export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
   }
   if (!firstTime(f, c)) return
   const { ctx } = c
-  const r = routeTo(ctx, f.to)
-  if (r.kind === 'remote') {
+  const d = destination(ctx, f.to)
+  if (d.kind === 'keep') {
+    ctx.mailbox.keep(f.to, f.from, f.ts, kept(f))
+    return accepted(c, f, 'queued')
+  }
+  if (d.kind === 'remote') {
     const payload = { user_id: f.to, sender: f.from, ...fileBody(f) }
-    return ctx.outbox.send(r.link, 'SERVER_DELIVER', r.serverId, payload, { ts: f.ts, owner: f.from })
+    await ctx.outbox.send(d.link, 'SERVER_DELIVER', d.serverId, payload, { ts: f.ts, owner: f.from })
+    return accepted(c, f, d.queued ? 'queued' : 'delivered')
   }
   // Files reach a local user as themselves, with the sender's `from` and `ts` (PROTOCOL.md §3.2).
+  const k = kept(f)
   const opts = { ts: f.ts, from: f.from, owner: f.from }
+  switch (k.type) {
+    case 'FILE_START':
+      await ctx.outbox.send(d.link, k.type, f.to, k.payload, opts)
+      break
+    case 'FILE_CHUNK':
+      await ctx.outbox.send(d.link, k.type, f.to, k.payload, opts)
+      break
+    case 'FILE_END':
+      await ctx.outbox.send(d.link, k.type, f.to, k.payload, opts)
+      break
+  }
+  accepted(c, f, 'delivered')
+}
+
+/** A file frame as its recipient gets it: the same type, `sender` beside the payload. */
+function kept(f: FileFrame): Kept {
   switch (f.type) {
     case 'FILE_START':
-      return ctx.outbox.send(r.link, f.type, f.to, { ...f.payload, sender: f.from }, opts)
+      return { type: f.type, payload: { ...f.payload, sender: f.from } }
     case 'FILE_CHUNK':
-      return ctx.outbox.send(r.link, f.type, f.to, { ...f.payload, sender: f.from }, opts)
+      return { type: f.type, payload: { ...f.payload, sender: f.from } }
     case 'FILE_END':
-      return ctx.outbox.send(r.link, f.type, f.to, { ...f.payload, sender: f.from }, opts)
+      return { type: f.type, payload: { ...f.payload, sender: f.from } }
   }
 }
 
@@ -128,6 +187,7 @@ export async function onPublic(f: UserFrame<'MSG_PUBLIC_CHANNEL'>, c: UserCall):
   const bad = f.payload.items.find((i) => !verifyPublic(key, i.ciphertext, f.from, f.ts, i.content_sig))
   if (bad) throw new ChatError('INVALID_SIG', `content_sig for member ${bad.member_id} does not verify`)
   if (!firstTime({ ...f, to: 'public' }, c)) return
+  accepted(c, f, 'delivered')
   const local: typeof f.payload.items = []
   const remote = new Map<string, typeof f.payload.items>()
   for (const item of f.payload.items) {

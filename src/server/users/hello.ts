@@ -35,4 +35,6 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   ])
   link.send(ack)
   link.send(list)
+  // What was kept while the user was offline comes right behind the online list, in order.
+  await ctx.mailbox.handOver(ctx.outbox, link, entry.userId)
 }

@@ -5,6 +5,7 @@ import type { UserHandlers } from './_types.ts'
 import { onAuthHello, onAuthResponse, onRegister, onRekey } from './accounts.ts'
 import { onFile, onMsgDirect, onPublic } from './delivery.ts'
 import { onUserHello } from './hello.ts'
+import { onUserLookup } from './lookup.ts'
 
 export const userHandlers = {
   USER_REGISTER: onRegister,
@@ -17,6 +18,7 @@ export const userHandlers = {
   FILE_START: onFile,
   FILE_CHUNK: onFile,
   FILE_END: onFile,
+  USER_LOOKUP: onUserLookup,
   LIST: async (_f, { ctx, link, login }) => {
     const userId = login.boundUser
     if (!userId) throw new ChatError('AUTH_FAILED', 'log in first')
