@@ -32,6 +32,9 @@ export type Identity = {
 
 const CLIENT_NAME = 'socp-ts/0.1'
 
+/** Whose presence the server pushes: everyone's, or only users this client looked up (docs/wire.md §9). */
+export type PresenceMode = 'all' | 'contacts'
+
 type Frame<T extends ServerToClientFrame['type']> = Extract<ServerToClientFrame, { type: T }>
 
 /**
@@ -44,6 +47,7 @@ export async function register(
   username: string,
   password: string,
   keyPair?: KeyPair,
+  presence: PresenceMode = 'all',
 ): Promise<Identity> {
   const kp = keyPair ?? (await generateKeyPair())
   const kdf = newKdfParams()
@@ -64,14 +68,19 @@ export async function register(
   if (f.payload.user_id !== userId || f.payload.pubkey !== kp.publicKey.spki) {
     throw new ChatError('BAD_REQUEST', 'the server confirmed a different account')
   }
-  return hello(link, f, kp.privateKey)
+  return hello(link, f, kp.privateKey, presence)
 }
 
 /**
  * AUTH_HELLO → AUTH_CHALLENGE → AUTH_RESPONSE → AUTH_OK, open the key blob locally, USER_HELLO.
  * @throws ChatError('AUTH_FAILED') for an unknown user or a wrong password (they look the same).
  */
-export async function login(link: ClientLink, loginName: string, password: string): Promise<Identity> {
+export async function login(
+  link: ClientLink,
+  loginName: string,
+  password: string,
+  presence: PresenceMode = 'all',
+): Promise<Identity> {
   const challenge = link.expect(is('AUTH_CHALLENGE'))
   link.send({ type: 'AUTH_HELLO', from: '', to: '', ts: Date.now(), payload: { login: loginName } })
   const { payload } = await challenge
@@ -96,14 +105,27 @@ export async function login(link: ClientLink, loginName: string, password: strin
   if (key.publicKey.spki !== ok.payload.pubkey) {
     throw new ChatError('BAD_KEY', 'the stored private key does not match the account key')
   }
-  return hello(link, ok, key)
+  return hello(link, ok, key, presence)
 }
 
 /** USER_HELLO with the nonce from AUTH_OK, signed by the user key; the server ACKs it. */
-async function hello(link: ClientLink, ok: Frame<'AUTH_OK'>, key: PrivateKey): Promise<Identity> {
+async function hello(
+  link: ClientLink,
+  ok: Frame<'AUTH_OK'>,
+  key: PrivateKey,
+  presence: PresenceMode,
+): Promise<Identity> {
   const skew = ok.payload.server_ts - Date.now()
   const spki = key.publicKey.spki
-  const payload = { client: CLIENT_NAME, pubkey: spki, enc_pubkey: spki, nonce: ok.payload.nonce }
+  // `presence` is sent only when it differs from the default, so the signed payload stays the
+  // one every earlier server expects.
+  const payload = {
+    client: CLIENT_NAME,
+    pubkey: spki,
+    enc_pubkey: spki,
+    nonce: ok.payload.nonce,
+    ...(presence === 'contacts' && { presence }),
+  }
   const sig = await signPayload(key, payload)
   const ack = link.expect((f): f is Frame<'ACK'> => f.type === 'ACK' && f.payload.msg_ref === 'USER_HELLO')
   link.send({

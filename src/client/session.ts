@@ -12,9 +12,9 @@
 import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
-import type { ClientFrameType, ClientPayloadOf } from '../protocol/index.ts'
+import type { ClientFrameType, ClientPayloadOf, ServerToClientFrame } from '../protocol/index.ts'
 import type { FileLimits } from './_files.ts'
-import { type Identity, login, register } from './auth.ts'
+import { type Identity, login, type PresenceMode, register } from './auth.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import { type SentFile, sendFile } from './files-out.ts'
@@ -31,6 +31,11 @@ export type SessionOptions = {
   /** Where received files go (default: the current directory). */
   downloadsDir?: string
   fileLimits?: Partial<FileLimits>
+  /**
+   * Whose presence the server pushes: `all` (default) — everyone's, as the terminal client shows
+   * it; `contacts` — only users this session looked up (docs/wire.md §9, docs/scale.md).
+   */
+  presence?: PresenceMode
 }
 
 export type { KeyInfo, OnlineUser }
@@ -82,13 +87,28 @@ export class Session extends Emitter<SessionEvents> {
    */
   async register(username: string, password: string, opts: { keyPair?: KeyPair } = {}): Promise<Account> {
     const link = await this.#preAuthLink()
-    return this.#bind(await register(link, username, password, opts.keyPair))
+    return this.#bind(await register(link, username, password, opts.keyPair, this.#opts.presence))
   }
 
   /** Logs in by username or user id (docs/wire.md §3). @throws ChatError('AUTH_FAILED'), … */
   async login(usernameOrUuid: string, password: string): Promise<Account> {
     const link = await this.#preAuthLink()
-    return this.#bind(await login(link, usernameOrUuid, password))
+    return this.#bind(await login(link, usernameOrUuid, password, this.#opts.presence))
+  }
+
+  /**
+   * One user's name, server and key (LOOKUP → USER_INFO), learned through the pin check: how a
+   * session gets the key of someone it talks to without listing everyone. From then on the server
+   * tells this session when they come and go. @throws ChatError('USER_NOT_FOUND')
+   */
+  async lookup(userOrName: string): Promise<OnlineUser> {
+    const { id } = this.#loggedIn()
+    const answer = this.#link.expect(is('USER_INFO'), { timeoutMs: 10_000 })
+    await this.#send('LOOKUP', id.serverId, this.#now(), { user: userOrName })
+    const u = (await answer).payload
+    const user = { userId: u.user_id, username: u.username, serverId: u.server_id, pubkey: u.pubkey }
+    this.#contacts.learn(user, false)
+    return user
   }
 
   /** Online users across the mesh, sorted by username (LIST → USER_LIST); refreshes the directory. */
@@ -153,14 +173,14 @@ export class Session extends Emitter<SessionEvents> {
     if (userOrName === undefined) {
       return { userId: id.userId, username: id.username, fingerprint: fingerprint(id.key.publicKey) }
     }
-    if (!this.#contacts.directory.resolve(userOrName)) await this.list()
+    if (!this.#contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
     return this.#contacts.keyInfo(userOrName)
   }
 
   /** Accepts a changed key as the new pin (see Contacts.trust). @throws USER_NOT_FOUND, BAD_REQUEST */
   async trust(userOrName: string): Promise<KeyInfo> {
     this.#loggedIn()
-    if (!this.#contacts.directory.resolve(userOrName)) await this.list()
+    if (!this.#contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
     return this.#contacts.trust(userOrName)
   }
 
@@ -224,22 +244,37 @@ export class Session extends Emitter<SessionEvents> {
     return Date.now() + (this.#auth?.id.skew ?? 0)
   }
 
+  /** Every page of the online list (docs/wire.md §4), then applied as the whole truth. */
   async #list(): Promise<OnlineUser[]> {
     const { id } = this.#loggedIn()
-    const answer = this.#link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
-    await this.#send('LIST', id.serverId, this.#now(), {})
-    return this.#contacts.applyList((await answer).payload.users)
+    const users: Extract<ServerToClientFrame, { type: 'USER_LIST' }>['payload']['users'] = []
+    let after: string | undefined
+    do {
+      const answer = this.#link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
+      await this.#send('LIST', id.serverId, this.#now(), after === undefined ? {} : { after })
+      const page = (await answer).payload
+      users.push(...page.users)
+      after = page.next
+    } while (after !== undefined)
+    return this.#contacts.applyList(users)
   }
 
-  /** The recipient entry, refreshing the directory once when the user is not known yet. */
+  /** The recipient entry; a user not known yet is looked up (their key fetched, pinned) once. */
   async #recipient(userOrName: string) {
-    if (!this.#contacts.directory.resolve(userOrName)) await this.list()
+    if (!this.#contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
     return this.#contacts.recipient(userOrName)
   }
 
   async #senderKey(userId: string, senderPub: string) {
-    if (!this.#contacts.directory.get(userId)) await this.list().catch(() => [])
+    if (!this.#contacts.directory.get(userId)) await this.#lookupQuietly(userId)
     return this.#contacts.senderKey(userId, senderPub)
+  }
+
+  /** A lookup whose failure the caller reports in its own words (USER_NOT_FOUND, no key). */
+  async #lookupQuietly(userOrName: string): Promise<void> {
+    await this.lookup(userOrName).catch((e) => {
+      if (!(e instanceof ChatError)) throw e
+    })
   }
 
   async #send<K extends ClientFrameType>(

@@ -11,12 +11,15 @@ import {
   UsernameSchema,
   UuidSchema,
 } from './envelope.ts'
+import { CapsSchema } from './roster.ts'
 
 /** "SERVER_HELLO_JOIN {host, port, pubkey}, `to:"host:port"`, signed with the joiner's key" (PROTOCOL.md §4). */
 export const ServerHelloJoinPayloadSchema = z.object({
   host: HostSchema,
   port: PortSchema,
   pubkey: PubkeySchema,
+  /** Ours only (docs/wire.md §9): what this server speaks beyond the spec. */
+  caps: CapsSchema.optional(),
 })
 
 /** "first frame `SERVER_HELLO_LINK` {host, port, pubkey}" (PROTOCOL.md §4). */
@@ -89,11 +92,13 @@ export const ServerWelcomePayloadSchema = z
     clients: z.array(z.unknown()).optional(),
     pubkey: PubkeySchema.nullish(),
     server_pub: PubkeySchema.nullish(),
+    caps: CapsSchema.optional(),
   })
   .transform((p) => ({
     assigned_id: p.assigned_id ?? null,
     ...splitEntries(p),
     pubkey: p.pubkey ?? p.server_pub ?? null,
+    caps: p.caps ?? [],
   }))
 
 /** SERVER_WELCOME exactly as we send it (PROTOCOL.md §4, docs/wire.md §5). */
@@ -111,6 +116,7 @@ export const ServerWelcomeWireSchema = z.object({
   // The introducer's key under both names other implementations read.
   pubkey: B64uPubkeySchema,
   server_pub: B64uPubkeySchema,
+  caps: CapsSchema,
 })
 
 // A joiner's `from` may not be a UUID yet ("an introducer never keeps the literal `auto`",

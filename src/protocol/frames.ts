@@ -29,6 +29,12 @@ import { MsgDirectFrameSchema, ServerDeliverFrameSchema, UserDeliverFrameSchema 
 import { FileChunkFrameSchema, FileEndFrameSchema, FileStartFrameSchema } from './files.ts'
 import { HeartbeatFrameSchema } from './health.ts'
 import { DirectoryEntryFrameSchema, UserAdvertiseFrameSchema, UserRemoveFrameSchema } from './presence.ts'
+import {
+  LookupFrameSchema,
+  PresenceBatchFrameSchema,
+  UserInfoFrameSchema,
+  UserPresenceFrameSchema,
+} from './roster.ts'
 
 /** What a client may send on a user link. */
 export const UserToServerFrameSchema = z.discriminatedUnion('type', [
@@ -42,6 +48,7 @@ export const UserToServerFrameSchema = z.discriminatedUnion('type', [
   FileChunkFrameSchema,
   FileEndFrameSchema,
   ListFrameSchema,
+  LookupFrameSchema,
   HeartbeatFrameSchema,
   AckFrameSchema,
   ErrorFrameSchema,
@@ -56,6 +63,7 @@ export const ServerToServerFrameSchema = z.discriminatedUnion('type', [
   ServerAnnounceFrameSchema,
   UserAdvertiseFrameSchema,
   UserRemoveFrameSchema,
+  PresenceBatchFrameSchema,
   DirectoryEntryFrameSchema,
   ServerDeliverFrameSchema,
   PublicChannelAddFrameSchema,
@@ -81,6 +89,8 @@ export const ServerToClientFrameSchema = z.discriminatedUnion('type', [
   FileChunkFrameSchema,
   FileEndFrameSchema,
   UserListFrameSchema,
+  UserPresenceFrameSchema,
+  UserInfoFrameSchema,
   PublicChannelAddFrameSchema,
   PublicChannelUpdatedFrameSchema,
   CtrlCloseFrameSchema,

@@ -5,6 +5,7 @@
 
 import type { Logger } from '../log.ts'
 import type { Store } from '../store/index.ts'
+import type { PresenceFeed } from './feed.ts'
 import type { Identity } from './identity.ts'
 import type { Addr, Link } from './link.ts'
 import type { Outbox } from './outbox.ts'
@@ -35,6 +36,8 @@ export type ServerContext = {
   readonly outbox: Outbox
   readonly peers: Peers
   readonly presence: Presence
+  /** Presence changes in batches, and which clients hear which (src/server/feed.ts). */
+  readonly feed: PresenceFeed
   readonly quota: Quota
   /** Loop and replay suppression (PROTOCOL.md §4). */
   readonly seen: SeenCache

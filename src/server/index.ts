@@ -6,8 +6,10 @@
 import { type ServerConfig, ServerConfigSchema, type ServerOptions } from '../config.ts'
 import { logger } from '../log.ts'
 import { openStore, type Store } from '../store/index.ts'
+import { sendBatch } from './batch.ts'
 import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
+import { PresenceFeed } from './feed.ts'
 import { type Identity, loadIdentity } from './identity.ts'
 import type { Addr } from './link.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
@@ -61,6 +63,8 @@ function createContext(
     outbox: new Outbox(me),
     peers,
     presence: new Presence(me, store, peers),
+    // Called only once a change is queued, after `ctx` is built.
+    feed: new PresenceFeed((batch) => sendBatch(ctx, batch)),
     quota: new Quota(store, { servers: c.maxServers, usersPerServer: c.maxUsersPerServer }),
     seen: new SeenCache(),
     loginDelay: new FailureDelay(),
@@ -104,6 +108,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     async stop() {
       ctx.work.stop()
       stopTimers()
+      ctx.feed.stop()
       ctx.peers.closeAll(1001, 'server shutting down')
       await bun.stop(true)
       // Handlers already running finish against an open store (bounded, so a stuck one cannot hang us).

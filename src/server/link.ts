@@ -32,6 +32,8 @@ export type ServerRole = {
   readonly target: (Addr & { expect: string | null }) | null
   /** Set while this outbound link waits for SERVER_WELCOME. */
   onWelcome: ((ok: boolean) => void) | null
+  /** What the peer's hello or WELCOME said it speaks beyond the spec (docs/wire.md §9). */
+  caps: readonly string[]
 }
 export type Role = PendingRole | UserRole | ServerRole
 export type LinkKind = Role['kind']
@@ -123,7 +125,7 @@ export class Link {
     if (this.#role.kind === 'server') return this.#role
     if (this.#role.kind === 'user') throw new TypeError('a user link cannot become a server link')
     this.bucket = new TokenBucket(SERVER_RATE.perSec, SERVER_RATE.burst)
-    this.#role = { kind: 'server', peerId: null, establishedAt: 0, target, onWelcome: null }
+    this.#role = { kind: 'server', peerId: null, establishedAt: 0, target, onWelcome: null, caps: [] }
     return this.#role
   }
 

@@ -297,7 +297,13 @@ test('we join a foreign introducer: assigned_id null, servers listed as `clients
   const join = await introL.next('SERVER_HELLO_JOIN')
   expect(join.from).toBe(ours.serverId())
   expect(join.to).toBe(`127.0.0.1:${introL.port}`)
-  expect(join.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey })
+  // The spec's three fields, plus the capability list other implementations ignore (docs/wire.md §9).
+  expect(join.payload).toEqual({
+    host: '127.0.0.1',
+    port: ours.port,
+    pubkey: ours.ctx.me.pubkey,
+    caps: ['presence-batch'],
+  })
   expect(signedByUs(ours, join)).toBe(true)
 
   // assigned_id null: our id stays; the introducer's PEM key is pinned as DER SPKI.

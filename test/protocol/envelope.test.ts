@@ -86,6 +86,7 @@ describe('Handlers', () => {
       FILE_CHUNK: (f) => note(f),
       FILE_END: (f) => note(f),
       LIST: (f) => note(f),
+      LOOKUP: (f) => note(f),
       HEARTBEAT: (f) => note(f),
       ACK: (f) => note(f),
       ERROR: (f) => note({ type: f.payload.code }),

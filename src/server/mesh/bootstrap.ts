@@ -9,7 +9,7 @@ import { isUuid } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
-import { linkTo, myAddress } from './dialer.ts'
+import { linkTo, MY_CAPS, myAddress } from './dialer.ts'
 import { establishPeer } from './establish.ts'
 import { relay } from './relay.ts'
 
@@ -59,9 +59,17 @@ export async function onHelloJoin(
     clients,
     pubkey: ctx.me.pubkey,
     server_pub: ctx.me.pubkey,
+    caps: MY_CAPS,
   })
   ctx.log.info(`welcomed server ${id} from ${p.host}:${p.port}`)
+  heard(l, p.caps)
   await link(ctx, l, id, { host: p.host, port: p.port })
+}
+
+/** Records what the peer's signed hello or WELCOME says it speaks (read before the resync). */
+function heard(l: Link, caps: readonly string[] | undefined): void {
+  const role = l.server
+  if (role) role.caps = caps ?? []
 }
 
 function keySpki(text: string): string {
@@ -85,6 +93,7 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
     ctx.store.identity.setServerId(assigned)
     ctx.me.serverId = assigned
   }
+  heard(l, f.payload.caps)
   await link(ctx, l, f.from, introducer)
   onWelcome(true)
   for (const s of f.payload.servers) {
@@ -112,11 +121,13 @@ export async function onHelloLink(
     if (target?.expect && target.expect !== f.from) return l.close(4003, 'unexpected server at that address')
     const addr = { host: target?.host ?? p.host, port: target?.port ?? p.port }
     if (!pin(ctx, f.from, addr.host, addr.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
+    heard(l, p.caps)
     if (!l.peerId) await link(ctx, l, f.from, addr)
     return
   }
   if (l.peerId) return
   if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
+  heard(l, p.caps)
   await ctx.outbox.send(l, 'SERVER_HELLO_LINK', f.from, myAddress(ctx))
   await link(ctx, l, f.from, { host: p.host, port: p.port })
 }

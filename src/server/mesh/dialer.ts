@@ -3,6 +3,7 @@
  * lost peer with exponential backoff and jitter (PROTOCOL.md §4 "Join", "Links", "Health").
  */
 
+import { PRESENCE_BATCH_CAP } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import { type Addr, type Link, SERVER_RATE } from '../link.ts'
 
@@ -44,9 +45,12 @@ export function dial(
   return link
 }
 
+/** Beyond the spec, our servers speak batched presence with each other (docs/wire.md §9). */
+export const MY_CAPS = [PRESENCE_BATCH_CAP]
+
 /** What a dialing server says about itself in SERVER_HELLO_JOIN / _LINK / ANNOUNCE. */
 export function myAddress(ctx: ServerContext) {
-  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey }
+  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey, caps: MY_CAPS }
 }
 
 /** Dials a known server with SERVER_HELLO_LINK, unless a live link or a dial is already there. */

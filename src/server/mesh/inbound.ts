@@ -50,7 +50,7 @@ export async function onServerText(ctx: ServerContext, link: Link, text: string)
   // A relayed copy of presence must not reach the seen cache either: processed first, it would
   // make the origin's own copy a "duplicate", and the user would never come online here.
   if (
-    (frame.type === 'USER_ADVERTISE' || frame.type === 'USER_REMOVE') &&
+    (frame.type === 'USER_ADVERTISE' || frame.type === 'USER_REMOVE' || frame.type === 'PRESENCE_BATCH') &&
     !Presence.fromOrigin(frame.from, role.peerId ?? expected)
   ) {
     return ctx.log.debug(`ignored a relayed ${frame.type} of ${frame.from} from ${link.describe()}`)

@@ -1,6 +1,7 @@
 /**
- * @module USER_ADVERTISE and USER_REMOVE from other servers (PROTOCOL.md §4 "Presence"): checked
- * against the directory, taken or refused by Presence, then passed on unchanged. Only the origin's
+ * @module USER_ADVERTISE, USER_REMOVE and our PRESENCE_BATCH from other servers (PROTOCOL.md §4
+ * "Presence", docs/wire.md §9): checked against the directory, taken or refused by Presence, then
+ * queued for our clients' next presence batch. Only the origin's
  * own copy reaches these handlers: mesh/inbound.ts drops relayed ones (`Presence.fromOrigin`).
  */
 
@@ -32,7 +33,8 @@ export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): voi
   }
   if (!ctx.presence.arrive(p.user_id, p.server_id, f.ts)) return
   relay(call, f.from)
-  ctx.presence.toLocal(call.text)
+  const user = ctx.presence.roster.get(p.user_id)
+  if (user) ctx.feed.other({ online: true, user })
   ctx.changed()
 }
 
@@ -48,6 +50,29 @@ export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {
   // "Remove only when the stored location still equals server_id" (PROTOCOL.md §4).
   if (!ctx.presence.depart(p.user_id, p.server_id, f.ts)) return
   relay(call, f.from)
-  ctx.presence.toLocal(call.text)
+  ctx.feed.other({ online: false, userId: p.user_id, serverId: p.server_id })
+  ctx.changed()
+}
+
+/**
+ * PRESENCE_BATCH from one of our servers (docs/wire.md §9): each entry is taken exactly as that
+ * server's USER_ADVERTISE / USER_REMOVE with the batch's `ts` would be. Only users whose
+ * DIRECTORY_ENTRY names the sender as their home come online: the key is the directory's.
+ */
+export function onPresenceBatch(f: MeshFrame<'PRESENCE_BATCH'>, call: MeshCall): void {
+  const { ctx } = call
+  const origin = f.payload.server_id
+  if (f.from !== origin || origin === ctx.me.serverId) return
+  let refused = 0
+  for (const userId of f.payload.online) {
+    if (ctx.store.directory.byId(userId)?.serverId !== origin) refused++
+    else if (ctx.presence.arrive(userId, origin, f.ts)) {
+      const user = ctx.presence.roster.get(userId)
+      if (user) ctx.feed.other({ online: true, user })
+    }
+  }
+  for (const userId of f.payload.offline)
+    if (ctx.presence.depart(userId, origin, f.ts)) ctx.feed.other({ online: false, userId, serverId: origin })
+  if (refused > 0) ctx.log.warn(`refused ${refused} users in a PRESENCE_BATCH from ${origin}: not its users`)
   ctx.changed()
 }
