@@ -254,7 +254,7 @@ afterEach(() => {
 export async function rogueServer(
   target: ServerHandle,
   keyIndex = ATTACKER_KEY,
-  o: { announce?: boolean; id?: string } = {},
+  o: { announce?: boolean; id?: string; caps?: string[] } = {},
 ): Promise<Rogue> {
   const key = await testKey(keyIndex)
   const id = o.id ?? randomUUID()
@@ -272,7 +272,8 @@ export async function rogueServer(
     peer.send(fr)
     return fr
   }
-  const hello = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki }
+  // `caps` makes it look like one of our servers (docs/wire.md §9).
+  const hello = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, ...(o.caps && { caps: o.caps }) }
   await send('SERVER_HELLO_LINK', hello, { to: target.serverId() })
   await peer.next('SERVER_HELLO_LINK')
   const beat = await frame('HEARTBEAT', {}, { to: target.serverId() })

@@ -45,13 +45,14 @@ export async function onLookup(f: UserFrame<'LOOKUP'>, c: UserCall): Promise<voi
   const userId = boundUser(c)
   const { ctx } = c
   const user = ctx.presence.roster.find(f.payload.user) ?? fromDirectory(ctx, f.payload.user)
-  if (!user) throw new ChatError('USER_NOT_FOUND', `${f.payload.user.slice(0, 64)} is not known here`)
+  if (!user) throw new ChatError('USER_NOT_FOUND', `${f.payload.user} is not online`)
   ctx.feed.watch(c.link, user.user_id)
   await ctx.outbox.send(c.link, 'USER_INFO', userId, user)
 }
 
+/** By id only: that is how a recipient asks for a sender's key; a name asks who is online. */
 function fromDirectory(ctx: ServerContext, userOrName: string): OnlineUser | undefined {
   const id = asUuid(userOrName)
-  const e = id ? ctx.store.directory.byId(id) : ctx.store.directory.byUsername(userOrName.toLowerCase())
+  const e = id ? ctx.store.directory.byId(id) : null
   return e ? { user_id: e.userId, username: e.username, server_id: e.serverId, pubkey: e.pubkey } : undefined
 }
