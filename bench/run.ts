@@ -17,10 +17,11 @@ import { dmLatency } from './scenarios/dm-latency.ts'
 import { dmThroughput } from './scenarios/dm-throughput.ts'
 import { fanout } from './scenarios/fanout.ts'
 import { fileTransfer } from './scenarios/file.ts'
+import { loginFlood } from './scenarios/login-flood.ts'
 import { memory } from './scenarios/memory.ts'
 import { meshScale } from './scenarios/mesh-scale.ts'
 
-const SCENARIOS: Scenario[] = [dmLatency, dmThroughput, fanout, fileTransfer, meshScale, memory]
+const SCENARIOS: Scenario[] = [dmLatency, dmThroughput, fanout, fileTransfer, meshScale, memory, loginFlood]
 
 const USAGE = `Usage: npm run bench [-- options]
 

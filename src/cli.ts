@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 /** @module The process edge: argv, environment, signals and exit codes live here and nowhere else. */
 
+import { readFile, writeFile } from 'node:fs/promises'
 import pkg from '../package.json' with { type: 'json' }
 import { parseServerArgs, SERVER_USAGE } from './config.ts'
 import { UsageError } from './errors.ts'
@@ -20,14 +21,52 @@ async function runServer(args: string[]): Promise<number> {
     return 0
   }
   const config = parseServerArgs(args)
+  const keyPassphrase = await readKeyPassphrase(config.keyPassphraseFile)
+  if (config.exportIdentity || config.importIdentity) return identityBackup(config, keyPassphrase)
   const { startServer } = await import('./server/index.ts')
-  const server = await startServer(config)
+  const server = await startServer({ ...config, keyPassphrase })
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
   await server.stop()
+  return 0
+}
+
+/** The operator passphrase: the first line of --key-passphrase-file, else SOCP_KEY_PASSPHRASE. */
+async function readKeyPassphrase(file: string | undefined): Promise<string | undefined> {
+  // An empty variable counts as unset (a shell's `SOCP_KEY_PASSPHRASE= socp server`).
+  const raw = file !== undefined ? await readFile(file, 'utf8') : process.env.SOCP_KEY_PASSPHRASE || undefined
+  if (raw === undefined) return undefined
+  const pass = raw.split(/\r?\n/)[0] ?? ''
+  if (pass.length < 8) throw new UsageError('the key passphrase must be at least 8 characters')
+  return pass
+}
+
+/** `--export-identity FILE` / `--import-identity FILE`: one-shot, then exit (docs/security.md). */
+async function identityBackup(
+  config: ReturnType<typeof parseServerArgs>,
+  passphrase: string | undefined,
+): Promise<number> {
+  if (!passphrase)
+    throw new UsageError(
+      'identity backups are sealed under the key passphrase: pass --key-passphrase-file FILE or set SOCP_KEY_PASSPHRASE',
+    )
+  const { openStore } = await import('./store/index.ts')
+  const store = openStore(config.db, { keyPassphrase: passphrase })
+  try {
+    if (config.exportIdentity) {
+      // 'wx': never overwrite an older backup by accident; 0600 like the key file itself.
+      await writeFile(config.exportIdentity, store.exportIdentity(passphrase), { flag: 'wx', mode: 0o600 })
+      process.stdout.write(`exported the identity of ${config.db} to ${config.exportIdentity}\n`)
+    } else if (config.importIdentity) {
+      const id = store.importIdentity(new Uint8Array(await readFile(config.importIdentity)), passphrase)
+      process.stdout.write(`imported server ${id} into ${config.db}; start the server as usual\n`)
+    }
+  } finally {
+    store.close()
+  }
   return 0
 }
 

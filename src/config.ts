@@ -5,17 +5,11 @@ import { z } from 'zod'
 import type { KeyPair } from './crypto/index.ts'
 import { UsageError } from './errors.ts'
 import { LevelSchema } from './log.ts'
+import { isValidHost, isWildcard, parseWsUrl } from './net/index.ts'
 import { UuidSchema } from './protocol/index.ts'
+import type { GuardOptions } from './server/users/guard.ts'
 
-const WS_URL = /^wss?:\/\/([^/:\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\/?$/
-
-/** `ws://HOST:PORT` → host and port (port 0 asks the OS for a free one). */
-export function parseWsUrl(url: string): { host: string; port: number } {
-  const m = WS_URL.exec(url)
-  const port = Number(m?.[2])
-  if (!m || port > 65535) throw new UsageError(`expected ws://HOST:PORT, got "${url}"`)
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
-}
+export { parseWsUrl }
 
 const Count = z.number().int().positive()
 
@@ -27,7 +21,10 @@ export const ServerConfigSchema = z.object({
   host: z.string(),
   port: z.number().int().min(0).max(65535),
   serverId: z.union([z.literal('auto'), UuidSchema]),
-  peers: z.array(z.object({ host: z.string(), port: z.number().int().min(1).max(65535) })),
+  /** Introducers; `tls` dials them at wss://. */
+  peers: z.array(
+    z.object({ host: z.string(), port: z.number().int().min(1).max(65535), tls: z.boolean().default(false) }),
+  ),
   db: z.string().min(1),
   heartbeatMs: Count.default(15_000),
   linkTimeoutMs: Count.default(45_000),
@@ -44,6 +41,30 @@ export const ServerConfigSchema = z.object({
   name: z.string().optional(),
   /** The identity key for a new database (tests reuse pre-generated keys); default: generate. */
   keyPair: z.custom<KeyPair>((v) => typeof v === 'object' && v !== null).optional(),
+  // --- real networks (src/net, src/server/network.ts) ---
+  /** `--advertise`: the address other servers dial (src/server/advertise.ts picks one otherwise). */
+  advertise: z
+    .object({
+      host: z.string().refine((h) => isValidHost(h) && !isWildcard(h), 'cannot advertise a wildcard address'),
+      port: z.number().int().min(1, '--advertise needs a real port, not 0').max(65535),
+      tls: z.boolean(),
+    })
+    .optional(),
+  /** `--tls-cert`/`--tls-key`: listen with TLS on the one port. */
+  tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  /** `--ca`/`--insecure-skip-verify`: what outgoing wss:// links trust. */
+  trust: z
+    .object({ caFile: z.string().min(1).optional(), insecureSkipVerify: z.boolean().default(false) })
+    .default({ insecureSkipVerify: false }),
+  /** Login throttles and the argon2 pool size (src/server/users/guard.ts); tests tune them. */
+  login: z.custom<Partial<GuardOptions>>((v) => typeof v === 'object' && v !== null).optional(),
+  // --- secrets at rest (src/store/_keyfile.ts, src/store/backup.ts) ---
+  /** `--key-passphrase-file`: seals `<db>.key` under an operator passphrase. */
+  keyPassphraseFile: z.string().min(1).optional(),
+  /** The passphrase itself (read by cli.ts from the file or SOCP_KEY_PASSPHRASE). */
+  keyPassphrase: z.string().optional(),
+  exportIdentity: z.string().min(1).optional(),
+  importIdentity: z.string().min(1).optional(),
 })
 /** What `startServer` accepts: defaults may be left out. */
 export type ServerOptions = z.input<typeof ServerConfigSchema>
@@ -52,16 +73,31 @@ export type ServerConfig = z.output<typeof ServerConfigSchema>
 
 export const SERVER_USAGE = `Usage: socp server [options]
 
-  --bind ws://HOST:PORT     address to listen on (default ws://127.0.0.1:8765); serves users,
-                            servers and GET /health on the same port
+  --bind ws[s]://HOST:PORT  address to listen on (default ws://127.0.0.1:8765); serves users,
+                            servers and GET /health on the same port; HOST may be 0.0.0.0 or [::]
+  --advertise ws[s]://HOST:PORT
+                            the address other servers dial (default: the bind address; for a
+                            wildcard bind, the address of the interface that reaches the first
+                            --peer, or this host's first non-loopback address)
+  --tls-cert FILE           PEM certificate chain: listen with TLS (wss://, https:// /health)
+  --tls-key FILE            PEM private key of --tls-cert
+  --ca FILE                 PEM CA certificate trusted for outgoing wss:// links, in addition to
+                            the system store
+  --insecure-skip-verify    do not check certificates of wss:// peers (tests only; logged loudly)
   --server-id auto|UUID     this server's id; auto = the stored id, else the introducer's, else new
-  --peer ws://HOST:PORT     an introducer to join through (repeatable; tried in order)
+  --peer ws[s]://HOST:PORT  an introducer to join through (repeatable; tried in order)
   --db PATH                 SQLite database (default ./data/server-PORT.db)
   --http HOST:PORT|off      accepted for compatibility with the seed; /health is on the bind port
   --heartbeat-ms N          HEARTBEAT interval on server links (default 15000)
   --link-timeout-ms N       silence after which a server link is dead (default 45000)
   --status-ms N             how often the status ("Known servers", online users) is logged (default 20000)
   --log-level LEVEL         debug | info | warn | error (default info)
+  --key-passphrase-file F   seal the identity key file (<db>.key) under the passphrase in F
+                            (first line); or set SOCP_KEY_PASSPHRASE. Without one, only the key
+                            file's permissions protect the server's identity
+  --export-identity FILE    write the server identity, sealed under the key passphrase, to FILE
+                            (a new file, mode 0600) and exit; refused without a passphrase
+  --import-identity FILE    restore an exported identity into a database that has none, and exit
   -h, --help                show this help
 `
 
@@ -85,10 +121,22 @@ export function parseServerArgs(args: string[]): ServerConfig {
       'link-timeout-ms': { type: 'string' },
       'status-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      advertise: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      ca: { type: 'string' },
+      'insecure-skip-verify': { type: 'boolean', default: false },
+      'key-passphrase-file': { type: 'string' },
+      'export-identity': { type: 'string' },
+      'import-identity': { type: 'string' },
     },
     strict: true,
   })
-  const { host, port } = parseWsUrl(values.bind)
+  const { host, port, tls: wss } = parseWsUrl(values.bind)
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together')
+  if (wss && values['tls-cert'] === undefined)
+    throw new UsageError('--bind wss:// needs --tls-cert and --tls-key')
   if (values.http !== undefined && values.http !== 'off' && !/^[^\s:]+:\d{1,5}$/.test(values.http)) {
     throw new UsageError('--http expects HOST:PORT or off')
   }
@@ -102,7 +150,20 @@ export function parseServerArgs(args: string[]): ServerConfig {
     linkTimeoutMs: int('link-timeout-ms', values['link-timeout-ms'], 45_000),
     statusMs: int('status-ms', values['status-ms'], 20_000),
     logLevel: values['log-level'],
+    ...(values.advertise !== undefined && { advertise: parseWsUrl(values.advertise) }),
+    ...(values['tls-cert'] !== undefined && {
+      tls: { certFile: values['tls-cert'], keyFile: values['tls-key'] },
+    }),
+    trust: {
+      ...(values.ca !== undefined && { caFile: values.ca }),
+      insecureSkipVerify: values['insecure-skip-verify'],
+    },
+    keyPassphraseFile: values['key-passphrase-file'],
+    exportIdentity: values['export-identity'],
+    importIdentity: values['import-identity'],
   })
+  if (values['export-identity'] && values['import-identity'])
+    throw new UsageError('--export-identity and --import-identity cannot be combined')
   if (!parsed.success) throw new UsageError(parsed.error.issues.map(usageMessage).join('; '))
   return parsed.data
 }

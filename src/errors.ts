@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'BAD_REQUEST',
   'TOO_LARGE',
   'INTERNAL',
+  // The session was replaced by a newer login of the same user (docs/wire.md §8).
+  'LOGGED_IN_ELSEWHERE',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -32,8 +32,8 @@ test('the seed flags parse, --peer repeats, --http is accepted', () => {
     '100',
   ])
   expect(c.peers).toEqual([
-    { host: '127.0.0.1', port: 8765 },
-    { host: '127.0.0.1', port: 8766 },
+    { host: '127.0.0.1', port: 8765, tls: false },
+    { host: '127.0.0.1', port: 8766, tls: false },
   ])
   expect(c.heartbeatMs).toBe(100)
 })
@@ -55,4 +55,43 @@ test('--log-level is validated and reaches the server config', () => {
   expect(() => parseServerArgs(['--log-level', 'loud'])).toThrow(
     '--log-level expects debug, info, warn or error',
   )
+})
+
+test('real-network flags: --advertise, TLS files, --ca, --insecure-skip-verify, wss:// and IPv6 peers', () => {
+  const c = parseServerArgs([
+    '--bind',
+    'wss://[::]:8765',
+    '--advertise',
+    'wss://chat.example.org:443',
+    '--tls-cert',
+    'cert.pem',
+    '--tls-key',
+    'key.pem',
+    '--ca',
+    'ca.pem',
+    '--peer',
+    'wss://[2001:db8::1]:8765',
+  ])
+  expect(c).toMatchObject({
+    host: '::',
+    port: 8765,
+    advertise: { host: 'chat.example.org', port: 443, tls: true },
+    tls: { certFile: 'cert.pem', keyFile: 'key.pem' },
+    trust: { caFile: 'ca.pem', insecureSkipVerify: false },
+    peers: [{ host: '2001:db8::1', port: 8765, tls: true }],
+  })
+  expect(parseServerArgs(['--insecure-skip-verify']).trust).toEqual({ insecureSkipVerify: true })
+})
+
+test.each([
+  [['--bind', 'wss://0.0.0.0:8765']],
+  [['--tls-cert', 'cert.pem']],
+  [['--tls-key', 'key.pem']],
+  [['--advertise', 'ws://0.0.0.0:8765']],
+  [['--advertise', 'ws://[::]:8765']],
+  [['--advertise', 'ws://example.org:0']],
+  [['--advertise', 'example.org:8765']],
+  [['--peer', 'ws://::1:8765']],
+])('%p is a usage error (real-network flags)', (args) => {
+  expect(() => parseServerArgs(args)).toThrow(UsageError)
 })

@@ -3,12 +3,16 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parseWsUrl } from '../config.ts'
 import { UsageError } from '../errors.ts'
+import { parseWsUrl } from '../net/index.ts'
 
 export const CLIENT_USAGE = `Usage: socp client [options]
 
-  --server ws://HOST:PORT   the server to attach to (default ws://127.0.0.1:8765)
+  --server ws[s]://HOST:PORT
+                            the server to attach to (default ws://127.0.0.1:8765)
+  --ca FILE                 PEM CA certificate trusted for a wss:// server, in addition to the
+                            system store (for a server with a certificate from a private CA)
+  --insecure-skip-verify    do not check the server's certificate (tests only; warns loudly)
   --downloads DIR           where received files are saved as received_<file_id> (default .)
   --password-file FILE      read the password from FILE (non-interactive mode; or set SOCP_PASSWORD)
   --pins FILE               pinned public keys (default $XDG_CONFIG_HOME/socp/pins.json)
@@ -25,6 +29,8 @@ export type ClientArgs = {
   downloads?: string
   passwordFile?: string
   pinsPath: string
+  ca?: string
+  insecureSkipVerify: boolean
   json: boolean
   help: boolean
 }
@@ -48,7 +54,7 @@ export function parseClientArgs(args: string[], env: Record<string, string | und
   }
   const server = values.server ?? 'ws://127.0.0.1:8765'
   parseWsUrl(server)
-  for (const k of ['downloads', 'password-file', 'pins'] as const) {
+  for (const k of ['downloads', 'password-file', 'pins', 'ca'] as const) {
     if (values[k] === '') throw new UsageError(`--${k} expects a path`)
   }
   return {
@@ -56,6 +62,8 @@ export function parseClientArgs(args: string[], env: Record<string, string | und
     ...(values.downloads !== undefined && { downloads: values.downloads }),
     ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
     pinsPath: values.pins ?? defaultPinsPath(env),
+    ...(values.ca !== undefined && { ca: values.ca }),
+    insecureSkipVerify: values['insecure-skip-verify'] ?? false,
     json: values.json ?? false,
     help: values.help ?? false,
   }
@@ -69,6 +77,8 @@ function parse(args: string[]) {
       downloads: { type: 'string' },
       'password-file': { type: 'string' },
       pins: { type: 'string' },
+      ca: { type: 'string' },
+      'insecure-skip-verify': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

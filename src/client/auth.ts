@@ -90,7 +90,9 @@ export async function login(
   } catch {
     throw new ChatError('AUTH_FAILED', 'the server offered unusable key-derivation parameters')
   }
-  const answer = link.expect(is('AUTH_OK'))
+  // The server may hold the check behind an account's throttle (up to 3 × 8 s against one guessing
+  // address, src/server/users/_gate.ts); it ends an unfinished login after 60 s.
+  const answer = link.expect(is('AUTH_OK'), { timeoutMs: 45_000 })
   link.send({ type: 'AUTH_RESPONSE', from: '', to: '', ts: Date.now(), payload: { auth_key: keys.authKey } })
   const ok = await answer
   let key: PrivateKey

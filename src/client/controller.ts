@@ -9,6 +9,7 @@ import { generateKeyPair } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { asUuid } from '../protocol/index.ts'
 import { type Command, helpText } from './commands.ts'
+import { passwordProblem } from './password-policy.ts'
 import type { ClientEvent } from './render.ts'
 import type { Session } from './session.ts'
 
@@ -49,6 +50,9 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       if (!username) return 'failed'
       const password = await io.password('register')
       if (password === null) return 'failed'
+      // Checked here, before any key is made, so script mode and the prompt refuse alike.
+      const weak = passwordProblem(password, username)
+      if (weak) throw new ChatError('BAD_REQUEST', `password ${weak}`)
       const keyPair = await io.busy('Generating an RSA-4096 key pair', () => generateKeyPair())
       const acct = await io.busy('Registering', () => s.register(username, password, { keyPair }))
       io.print({ type: 'registered', ...acct })

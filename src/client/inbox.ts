@@ -78,7 +78,11 @@ export const inboxHandlers = {
   PUBLIC_CHANNEL_UPDATED: ignore,
   CTRL_CLOSE: ignore,
 
-  ERROR: (f, ctx) => ctx.events.emit('error', { code: f.payload.code, detail: f.payload.detail }),
+  // LOGGED_IN_ELSEWHERE is followed by the close that ends the session; the `closed` event says it.
+  ERROR: (f, ctx) =>
+    f.payload.code === 'LOGGED_IN_ELSEWHERE'
+      ? undefined
+      : ctx.events.emit('error', { code: f.payload.code, detail: f.payload.detail }),
 
   USER_ADVERTISE: (f, ctx) => {
     const p = f.payload

@@ -2,6 +2,8 @@
 
 import type { Readable, Writable } from 'node:stream'
 import { ChatError } from '../errors.ts'
+import { logger } from '../log.ts'
+import { clientTls, INSECURE_WARNING } from '../net/index.ts'
 import { renderLine } from './render.ts'
 import { runScript } from './script.ts'
 import { Session } from './session.ts'
@@ -20,6 +22,10 @@ export type RunClientOptions = {
   password?: string | undefined
   json?: boolean | undefined
   pinsPath?: string | undefined
+  /** `--ca`: a PEM CA certificate trusted for a wss:// server besides the system store. */
+  ca?: string | undefined
+  /** `--insecure-skip-verify`: no certificate check at all (tests only; warned about). */
+  insecureSkipVerify?: boolean | undefined
   input: Readable
   output: Writable
   /** A terminal on both ends: the prompt UI. Otherwise one command per line (also with --json). */
@@ -35,8 +41,11 @@ export type RunClientOptions = {
  */
 export async function runClient(o: RunClientOptions): Promise<number> {
   let session: Session
+  const tls = clientTls({ caFile: o.ca, insecureSkipVerify: o.insecureSkipVerify })
+  if (o.insecureSkipVerify) logger('client').warn(INSECURE_WARNING)
   try {
     session = await Session.connect(o.server, {
+      tls,
       ...(o.downloads !== undefined && { downloadsDir: o.downloads }),
       ...(o.pinsPath !== undefined && { pinsPath: o.pinsPath }),
     })

@@ -5,6 +5,7 @@
 
 import { ChatError, ERROR_CODES, type ErrorCode } from '../errors.ts'
 import { logger } from '../log.ts'
+import { type ClientTls, openWebSocket } from '../net/index.ts'
 import {
   type ClientFrame,
   type ClientFrameType,
@@ -54,10 +55,14 @@ export class ClientLink {
     ws.addEventListener('message', (ev) => this.#receive(ev.data))
   }
 
-  /** Opens a WebSocket to `url`. @throws ChatError('TIMEOUT') if it does not open in time. */
-  static open(url: string, timeoutMs = 10_000): Promise<ClientLink> {
+  /**
+   * Opens a WebSocket to `url` (`tls`: what a wss:// server's certificate is checked against).
+   * @throws ChatError('TIMEOUT') if it does not open in time or is refused (the reason included,
+   * e.g. a certificate that does not verify).
+   */
+  static open(url: string, timeoutMs = 10_000, tls?: ClientTls): Promise<ClientLink> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url)
+      const ws = openWebSocket(url, tls)
       const timer = setTimeout(() => {
         ws.close()
         reject(new ChatError('TIMEOUT', `could not connect to ${url}`))
@@ -66,9 +71,10 @@ export class ClientLink {
         clearTimeout(timer)
         resolve(new ClientLink(ws))
       })
-      ws.addEventListener('error', () => {
+      ws.addEventListener('error', (ev) => {
         clearTimeout(timer)
-        reject(new ChatError('TIMEOUT', `could not connect to ${url}`))
+        const why = ev instanceof ErrorEvent && ev.message ? `: ${ev.message}` : ''
+        reject(new ChatError('TIMEOUT', `could not connect to ${url}${why}`))
       })
     })
   }

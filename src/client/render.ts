@@ -4,6 +4,7 @@
  * printing, because any of them may have come from another user.
  */
 
+import { CLOSE_LOGGED_IN_ELSEWHERE } from '../protocol/index.ts'
 import type { SessionEvents } from './events.ts'
 import { sanitize } from './sanitize.ts'
 
@@ -78,6 +79,13 @@ export function renderText(e: ClientEvent): Rendered {
           'Messages to this user are refused until you verify the new key out of band.',
       }
     case 'closed':
+      if (e.code === CLOSE_LOGGED_IN_ELSEWHERE)
+        return {
+          level: 'warn',
+          text:
+            '[CLOSED] logged in elsewhere: your account logged in from another client, so this ' +
+            'session was closed (it will not reconnect).',
+        }
       return { level: 'warn', text: `[CLOSED] ${e.code}${e.reason ? ` ${s(e.reason)}` : ''}` }
   }
 }

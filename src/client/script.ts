@@ -35,10 +35,15 @@ export async function runScript(session: Session, o: ScriptOptions): Promise<num
   }
   let lastEvent = Date.now()
   let closed = false
+  const lines = createInterface({ input: o.input, crlfDelay: Number.POSITIVE_INFINITY })
   for (const name of o.json ? JSON_EVENTS : TEXT_EVENTS) {
     session.on(name, (e: SessionEvents[typeof name]) => {
       lastEvent = Date.now()
-      if (name === 'closed') closed = true
+      // The session is over (e.g. logged in elsewhere): stop reading stdin and exit, no reconnect.
+      if (name === 'closed') {
+        closed = true
+        lines.close()
+      }
       print({ type: name, ...e } as ClientEvent)
     })
   }
@@ -63,7 +68,6 @@ export async function runScript(session: Session, o: ScriptOptions): Promise<num
   }
 
   let failed = false
-  const lines = createInterface({ input: o.input, crlfDelay: Number.POSITIVE_INFINITY })
   for await (const raw of lines) {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) continue

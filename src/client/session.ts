@@ -12,6 +12,7 @@
 import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
+import type { ClientTls } from '../net/index.ts'
 import type { ClientFrameType, ClientPayloadOf, ServerToClientFrame } from '../protocol/index.ts'
 import type { FileLimits } from './_files.ts'
 import { type Identity, login, type PresenceMode, register } from './auth.ts'
@@ -26,6 +27,8 @@ import { PinStore } from './pins.ts'
 const log = logger('client')
 
 export type SessionOptions = {
+  /** What a wss:// server's certificate is checked against (src/net/tls.ts); default the system store. */
+  tls?: ClientTls | undefined
   /** Key pins file; omitted = in memory only. */
   pinsPath?: string
   /** Where received files go (default: the current directory). */
@@ -68,7 +71,7 @@ export class Session extends Emitter<SessionEvents> {
   /** Opens a WebSocket to `url` (nothing is sent until register or login). */
   static async connect(url: string, opts: SessionOptions = {}): Promise<Session> {
     const pins = PinStore.open(opts.pinsPath)
-    return new Session(url, await ClientLink.open(url), opts, pins)
+    return new Session(url, await ClientLink.open(url, undefined, opts.tls), opts, pins)
   }
 
   get userId(): string | null {
@@ -213,7 +216,7 @@ export class Session extends Emitter<SessionEvents> {
   async #preAuthLink(): Promise<ClientLink> {
     if (this.#auth) throw new ChatError('BAD_REQUEST', `already logged in as ${this.#auth.id.username}`)
     if (!this.#link.isOpen) {
-      this.#link = await ClientLink.open(this.#url)
+      this.#link = await ClientLink.open(this.#url, undefined, this.#opts.tls)
       this.#attach(this.#link)
     }
     return this.#link

@@ -12,6 +12,7 @@ import { type Command, parseCommand } from './commands.ts'
 import { execute, type Io, type Progress } from './controller.ts'
 import { type Draft, eraseAbortedPrompt, trackDraft } from './draft.ts'
 import type { EventName, SessionEvents } from './events.ts'
+import { passwordProblem } from './password-policy.ts'
 import { type ClientEvent, type Level, renderText } from './render.ts'
 import { sanitize } from './sanitize.ts'
 import { Screen } from './screen.ts'
@@ -58,8 +59,11 @@ function uiIo(o: UiOptions, screen: Screen): Io {
           password({
             ...io,
             message: purpose === 'register' ? 'Choose a password (it never leaves this machine)' : 'Password',
-            validate: (s) =>
-              purpose === 'register' && (s ?? '').length < 8 ? 'at least 8 characters' : undefined,
+            validate: (s) => {
+              if (purpose !== 'register') return undefined
+              const weak = passwordProblem(s ?? '')
+              return weak ? `Password ${weak}` : undefined
+            },
           }),
         )
         if (first === CANCELLED || purpose === 'login') return first === CANCELLED ? null : first
@@ -195,8 +199,8 @@ export async function runInteractive(session: Session, o: UiOptions): Promise<nu
   }
   screen.flush()
   await session.close()
-  outro('Bye.', io)
-  return 0
+  outro(ended ? 'The server ended this session.' : 'Bye.', io)
+  return ended ? 1 : 0
 }
 
 async function authenticate(

@@ -13,11 +13,18 @@ import {
 } from './envelope.ts'
 import { CapsSchema } from './roster.ts'
 
+/**
+ * Ours, only between TLS servers: `tls: true` says "dial me at wss://" (docs/wire.md §9). Sent only
+ * by a server that listens with TLS, so a plain server's frames stay exactly the spec's.
+ */
+export const TlsFlagSchema = z.boolean().optional()
+
 /** "SERVER_HELLO_JOIN {host, port, pubkey}, `to:"host:port"`, signed with the joiner's key" (PROTOCOL.md §4). */
 export const ServerHelloJoinPayloadSchema = z.object({
   host: HostSchema,
   port: PortSchema,
   pubkey: PubkeySchema,
+  tls: TlsFlagSchema,
   /** Ours only (docs/wire.md §9): what this server speaks beyond the spec. */
   caps: CapsSchema.optional(),
 })
@@ -34,6 +41,7 @@ export const ServerEntrySchema = z.object({
   host: HostSchema,
   port: PortSchema,
   pubkey: PubkeySchema,
+  tls: TlsFlagSchema,
 })
 
 const RecordSchema = z.record(z.string(), z.unknown())
@@ -66,6 +74,7 @@ function splitEntries(p: WelcomeLists) {
         host: e.host,
         port: e.port,
         pubkey: e.pubkey ?? e.server_pub,
+        tls: e.tls,
       })
       if (s.success) servers.push(s.data)
       else dropped++

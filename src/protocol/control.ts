@@ -16,6 +16,13 @@ export const ErrorPayloadSchema = z.object({
   detail: z.string().max(1024).default(''),
 })
 
+/**
+ * WebSocket close code for a session replaced by a newer login of the same user, sent after
+ * `ERROR LOGGED_IN_ELSEWHERE` (docs/wire.md §8). Clients must not reconnect on it: the newer
+ * session would be replaced in turn.
+ */
+export const CLOSE_LOGGED_IN_ELSEWHERE = 4002
+
 /** "A `{"type":"CTRL_CLOSE"}` frame MAY be sent first" before a normal close (spec-notes §2). */
 export const CtrlClosePayloadSchema = z.object({})
 

@@ -91,6 +91,7 @@ export type { AckPayload, CtrlClosePayload, ErrorPayload } from './control.ts'
 export {
   AckFrameSchema,
   AckPayloadSchema,
+  CLOSE_LOGGED_IN_ELSEWHERE,
   CtrlCloseFrameSchema,
   CtrlClosePayloadSchema,
   ErrorFrameSchema,

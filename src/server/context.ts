@@ -4,6 +4,7 @@
  */
 
 import type { Logger } from '../log.ts'
+import type { ClientTls } from '../net/index.ts'
 import type { Store } from '../store/index.ts'
 import type { PresenceFeed } from './feed.ts'
 import type { Identity } from './identity.ts'
@@ -12,8 +13,8 @@ import type { Outbox } from './outbox.ts'
 import type { Peers } from './peers.ts'
 import type { Presence } from './presence.ts'
 import type { Quota } from './quota.ts'
-import type { FailureDelay } from './ratelimit.ts'
 import type { SeenCache } from './seen.ts'
+import type { LoginGuard } from './users/guard.ts'
 import type { Work } from './work.ts'
 
 export type Timing = { heartbeatMs: number; linkTimeoutMs: number; statusMs: number; helloTimeoutMs: number }
@@ -33,6 +34,8 @@ export type ServerContext = {
   readonly introducers: readonly Addr[]
   /** Where this server says it listens, as other servers should dial it. */
   readonly advertised: Addr
+  /** What outgoing wss:// links trust (--ca, --insecure-skip-verify); undefined = the system store. */
+  readonly dialTls: ClientTls | undefined
   readonly outbox: Outbox
   readonly peers: Peers
   readonly presence: Presence
@@ -41,7 +44,8 @@ export type ServerContext = {
   readonly quota: Quota
   /** Loop and replay suppression (PROTOCOL.md §4). */
   readonly seen: SeenCache
-  readonly loginDelay: FailureDelay
+  /** Login throttles and the argon2 pool (src/server/users/guard.ts). */
+  readonly guard: LoginGuard
   readonly work: Work
   readonly events: LinkEvents
   /** Called whenever servers or users come or go, so the status line can be logged. */

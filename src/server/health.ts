@@ -1,5 +1,6 @@
 /** @module GET /health and the periodic status line ("Known servers", online users), as the seed had. */
 
+import { hostPort } from '../net/index.ts'
 import type { ServerContext } from './context.ts'
 
 /** The /health document: who we are, which servers we know and whether their link is up. */
@@ -11,6 +12,7 @@ export function healthReport(ctx: ServerContext) {
       server_id: s.serverId,
       host: s.host,
       port: s.port,
+      tls: s.tls,
       up: ctx.peers.has(s.serverId),
       last_seen: s.lastSeen,
     }))
@@ -18,6 +20,7 @@ export function healthReport(ctx: ServerContext) {
     server_id: ctx.me.serverId,
     host: ctx.advertised.host,
     port: ctx.advertised.port,
+    tls: ctx.advertised.tls,
     servers,
     users: {
       local: ctx.presence.local.size,
@@ -34,7 +37,7 @@ export function healthReport(ctx: ServerContext) {
 export function statusLines(ctx: ServerContext): string[] {
   const servers = [...ctx.peers.keys()].map((id) => {
     const a = ctx.peers.addrs.get(id)
-    return a ? `${id} (${a.host}:${a.port})` : id
+    return a ? `${id} (${hostPort(a.host, a.port)})` : id
   })
   const users = ctx.presence.online().map((u) => u.username)
   return [

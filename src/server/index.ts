@@ -4,22 +4,23 @@
  */
 
 import { type ServerConfig, ServerConfigSchema, type ServerOptions } from '../config.ts'
-import { logger } from '../log.ts'
-import { openStore, type Store } from '../store/index.ts'
+import { type Logger, logger } from '../log.ts'
+import { wsUrl } from '../net/index.ts'
+import { type KeyProtection, openStore, type Store } from '../store/index.ts'
 import { sendBatch } from './batch.ts'
 import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
 import { PresenceFeed } from './feed.ts'
 import { type Identity, loadIdentity } from './identity.ts'
-import type { Addr } from './link.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
+import { type Network, prepareNetwork } from './network.ts'
 import { Outbox } from './outbox.ts'
 import { Peers } from './peers.ts'
 import { Presence } from './presence.ts'
 import { Quota } from './quota.ts'
-import { FailureDelay } from './ratelimit.ts'
 import { SeenCache } from './seen.ts'
 import { type StatusFlag, startTimers } from './timers.ts'
+import { LoginGuard } from './users/guard.ts'
 import { Work } from './work.ts'
 import { listen } from './ws.ts'
 
@@ -44,22 +45,24 @@ function createContext(
   c: ServerConfig,
   store: Store,
   me: Identity,
-  advertised: Addr,
+  log: Logger,
+  net: Network,
   status: StatusFlag,
 ): ServerContext {
   const peers = new Peers()
   const ctx: ServerContext = {
     me,
     store,
-    log: logger(c.name ?? `server:${me.serverId.slice(0, 8)}`, c.logLevel),
+    log,
     timing: {
       heartbeatMs: c.heartbeatMs,
       linkTimeoutMs: c.linkTimeoutMs,
       statusMs: c.statusMs,
       helloTimeoutMs: c.helloTimeoutMs,
     },
-    introducers: c.peers,
-    advertised,
+    introducers: net.introducers,
+    advertised: net.advertised,
+    dialTls: net.dialTls,
     outbox: new Outbox(me),
     peers,
     presence: new Presence(me, store, peers),
@@ -67,7 +70,7 @@ function createContext(
     feed: new PresenceFeed((batch) => sendBatch(ctx, batch)),
     quota: new Quota(store, { servers: c.maxServers, usersPerServer: c.maxUsersPerServer }),
     seen: new SeenCache(),
-    loginDelay: new FailureDelay(),
+    guard: new LoginGuard(log, c.login),
     work: new Work(),
     // Called only once frames arrive, after `ctx` is built.
     events: linkEvents(() => ctx),
@@ -76,6 +79,17 @@ function createContext(
     },
   }
   return ctx
+}
+
+/** Says at every start what protects the identity key at rest (docs/security.md "At rest"). */
+function logKeyProtection(log: Logger, p: KeyProtection, db: string): void {
+  if (p === 'passphrase') log.info(`identity key: sealed under the key passphrase (${db}.key)`)
+  else if (p === 'key file')
+    log.warn(
+      `identity key: protected only by the permissions of ${db}.key (0600); anyone who can read ` +
+        'that file, or a backup of this folder, can act as this server. Set --key-passphrase-file ' +
+        'or SOCP_KEY_PASSPHRASE to seal it under a passphrase.',
+    )
 }
 
 /** Pinned servers from an earlier run are dialed directly; introducers welcome us (again). */
@@ -87,25 +101,40 @@ function joinAtStart(ctx: ServerContext): Promise<boolean> {
 
 export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   const config = ServerConfigSchema.parse(opts)
-  const store = openStore(config.db)
+  const store = openStore(config.db, { keyPassphrase: config.keyPassphrase })
   const me = await loadIdentity(store, config.serverId, config.keyPair)
+  const log = logger(config.name ?? `server:${me.serverId.slice(0, 8)}`, config.logLevel)
+  let net: Network
+  try {
+    net = prepareNetwork(config, log)
+  } catch (e) {
+    store.close()
+    throw e
+  }
   const status: StatusFlag = { dirty: true }
-  // The port is known once listening (port 0 asks the OS); the context is needed to listen.
-  const advertised: Addr = { host: config.host, port: config.port }
-  const ctx = createContext(config, store, me, advertised, status)
-  const bun = listen(ctx, config.host, config.port, config.maxConnections)
-  advertised.port = bun.port ?? config.port
+  const ctx = createContext(config, store, me, log, net, status)
+  const bun = listen(ctx, config.host, config.port, config.maxConnections, net.serverTls)
+  // The port is known once listening (port 0 asks the OS); the advertised address is chosen then.
+  let bound: Awaited<ReturnType<Network['settle']>>
+  try {
+    bound = await net.settle({ port: bun.port ?? config.port, serverId: me.serverId, db: config.db })
+  } catch (e) {
+    await bun.stop(true)
+    store.close()
+    throw e
+  }
   const stopTimers = startTimers(ctx, status)
   const joined = joinAtStart(ctx)
-  ctx.log.info(`listening on ws://${config.host}:${advertised.port} as server ${me.serverId}`)
+  logKeyProtection(log, store.keyProtection, config.db)
 
   return {
-    url: `ws://${config.host}:${advertised.port}`,
-    port: advertised.port,
+    url: wsUrl(bound),
+    port: bound.port,
     serverId: () => ctx.me.serverId,
     ctx,
     joined,
     async stop() {
+      log.info(`shutting down: closing ${ctx.peers.links.size} connections (${ctx.peers.size} servers)`)
       ctx.work.stop()
       stopTimers()
       ctx.feed.stop()
@@ -114,6 +143,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       // Handlers already running finish against an open store (bounded, so a stuck one cannot hang us).
       await ctx.work.settle(3_000)
       store.close()
+      log.info(`stopped; database ${config.db} closed`)
     },
   }
 }

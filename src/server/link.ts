@@ -6,7 +6,8 @@
 import { TokenBucket } from './ratelimit.ts'
 import { Login } from './users/login.ts'
 
-export type Addr = { host: string; port: number }
+/** A server's address; `tls` dials it at wss:// (docs/wire.md §9). */
+export type Addr = { host: string; port: number; tls?: boolean | undefined }
 
 export type Transport = {
   send(text: string): void

@@ -1,11 +1,7 @@
 /**
- * @module A token bucket per connection, so one peer cannot monopolise a server; and the login
- * failure delay, so guessing passwords is slow.
+ * @module A token bucket per connection, so one peer cannot monopolise a server (login guessing
+ * has its own owner: src/server/users/guard.ts).
  */
-
-import { randomBytes } from 'node:crypto'
-import { BoundedMap } from '../bounded.ts'
-import { b64uEncode, hashVerifier } from '../crypto/index.ts'
 
 export class TokenBucket {
   private tokens: number
@@ -28,36 +24,5 @@ export class TokenBucket {
     if (this.tokens < cost) return false
     this.tokens -= cost
     return true
-  }
-}
-
-/** Exponential delay for repeated login failures per name, forgotten after a quiet period. */
-export class FailureDelay {
-  private readonly fails = new BoundedMap<string, { count: number; at: number }>(50_000)
-  private readonly baseMs = 250
-  private readonly maxMs = 8_000
-  private readonly forgetMs = 15 * 60_000
-  #dummy: Promise<string> | null = null
-
-  /** A verifier for a random key: unknown logins are checked against it so both paths cost the same. */
-  dummy(): Promise<string> {
-    this.#dummy ??= hashVerifier(b64uEncode(randomBytes(32)))
-    return this.#dummy
-  }
-
-  /** How long to wait before answering an attempt for `key`. */
-  delayFor(key: string, now = Date.now()): number {
-    const f = this.fails.get(key)
-    if (!f || now - f.at > this.forgetMs) return 0
-    return Math.min(this.maxMs, this.baseMs * 2 ** (f.count - 1))
-  }
-
-  fail(key: string, now = Date.now()): void {
-    const f = this.fails.get(key)
-    this.fails.touch(key, { count: (f && now - f.at <= this.forgetMs ? f.count : 0) + 1, at: now })
-  }
-
-  succeed(key: string): void {
-    this.fails.delete(key)
   }
 }

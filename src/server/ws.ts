@@ -3,6 +3,7 @@
  * accepted WebSocket becomes a pending Link; its frames go to the socket edge (connection.ts).
  */
 
+import type { ServerTls } from '../net/index.ts'
 import type { ServerContext } from './context.ts'
 import { healthReport } from './health.ts'
 import { type Link, USER_RATE } from './link.ts'
@@ -11,10 +12,17 @@ import { loginDeadlines } from './users/login.ts'
 type WsData = { link: Link | null }
 
 /** Starts listening; returns the Bun server (its `port` is the real one when asked for 0). */
-export function listen(ctx: ServerContext, host: string, port: number, maxConnections: number) {
+export function listen(
+  ctx: ServerContext,
+  host: string,
+  port: number,
+  maxConnections: number,
+  tls: ServerTls | undefined,
+) {
   return Bun.serve<WsData, never>({
     hostname: host,
     port,
+    ...(tls && { tls }),
     fetch(req, server) {
       const url = new URL(req.url)
       if (url.pathname === '/health' && req.method === 'GET') return Response.json(healthReport(ctx))

@@ -3,12 +3,9 @@
  * so a copied or leaked database file alone reveals no private key.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs'
 import { DecryptFailed } from '../errors.ts'
-import { logger } from '../log.ts'
 
-const log = logger('store')
-const KEY_BYTES = 32
+export const KEY_BYTES = 32
 const IV_BYTES = 12
 const TAG_BYTES = 16
 
@@ -44,51 +41,4 @@ export function sealer(key: Uint8Array): Sealer {
       }
     },
   }
-}
-
-/**
- * Reads the 32-byte key at `path`, or creates it with mode 0600 when it is missing.
- * With `mustExist` a missing file is an error: creating a new key would strand the data
- * already wrapped under the old one.
- */
-export function loadOrCreateKey(path: string, mustExist: boolean): Uint8Array {
-  try {
-    return readKey(path)
-  } catch (err) {
-    if (!isNotFound(err)) throw err
-  }
-  if (mustExist) {
-    throw new Error(`key file ${path} is missing but the database holds secrets wrapped under it`)
-  }
-  const key = randomBytes(KEY_BYTES)
-  let fd: number
-  try {
-    // 'wx' fails if another process created the file first; then use theirs.
-    fd = openSync(path, 'wx', 0o600)
-  } catch (err) {
-    if (isExists(err)) return readKey(path)
-    throw err
-  }
-  try {
-    writeSync(fd, key)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  return new Uint8Array(key)
-}
-
-function readKey(path: string): Uint8Array {
-  const bytes = readFileSync(path)
-  if (bytes.length !== KEY_BYTES) throw new Error(`key file ${path} must hold exactly 32 bytes`)
-  if ((statSync(path).mode & 0o077) !== 0) log.warn('key file is readable by group or others', { path })
-  return new Uint8Array(bytes)
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'ENOENT'
-}
-
-function isExists(err: unknown): boolean {
-  return err instanceof Error && 'code' in err && err.code === 'EEXIST'
 }

@@ -1,7 +1,6 @@
 /** @module Opens the SQLite file with the pragmas every connection needs. */
 import { Database } from 'bun:sqlite'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { preparePrivateFiles, tightenFiles } from './_modes.ts'
 
 /** True for the paths SQLite treats as a private in-memory database. */
 export function isMemoryPath(path: string): boolean {
@@ -13,8 +12,8 @@ export function isMemoryPath(path: string): boolean {
  * `strict` makes a missing named parameter an error instead of a silent NULL.
  */
 export function openDb(path: string): Database {
-  // The default ./data/server-PORT.db must work on a fresh checkout.
-  if (!isMemoryPath(path)) mkdirSync(dirname(path), { recursive: true })
+  // The default ./data/server-PORT.db must work on a fresh checkout; nobody else may read it.
+  if (!isMemoryPath(path)) preparePrivateFiles(path)
   const db = new Database(path, { create: true, readwrite: true, strict: true })
   try {
     // WAL lets readers run beside the single writer; an in-memory database cannot use it.
@@ -22,6 +21,7 @@ export function openDb(path: string): Database {
       db.run('PRAGMA journal_mode = WAL')
       // NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
       db.run('PRAGMA synchronous = NORMAL')
+      tightenFiles(path)
     }
     // SQLite ships with foreign keys off; group_members relies on them.
     db.run('PRAGMA foreign_keys = ON')

@@ -73,6 +73,20 @@ export function identityRepo(db: Database, seal: Sealer) {
       })()
     },
 
+    /** Stores a whole identity, secret included (a restored backup); refused if one exists. */
+    restore(id: ServerIdentity): void {
+      db.transaction(() => {
+        if (select.get()) throw new Error('this database already has a server identity')
+        upsert.run({
+          serverId: id.serverId,
+          spki: id.spki,
+          privkey: seal.seal(id.pkcs8, AAD_PRIVKEY),
+          secret: seal.seal(id.secret, AAD_SECRET),
+          now: Date.now(),
+        })
+      })()
+    },
+
     /** Replaces the server id, e.g. with the one an introducer assigned (PROTOCOL.md §4). */
     setServerId(serverId: string): void {
       if (updateId.run(serverId).changes !== 1) throw new Error('no server identity saved yet')

@@ -5,7 +5,9 @@
 
 import type { Database } from 'bun:sqlite'
 import { randomBytes } from 'node:crypto'
-import { loadOrCreateKey, sealer } from './_seal.ts'
+import { type KeyProtection, loadOrCreateKey } from './_keyfile.ts'
+import { sealer } from './_seal.ts'
+import { exportIdentity, importIdentity } from './backup.ts'
 import { type ChannelRepo, channelRepo } from './channel.ts'
 import { isMemoryPath, openDb } from './db.ts'
 import { type DirectoryRepo, directoryRepo } from './directory.ts'
@@ -16,6 +18,7 @@ import { type ServerRepo, serverRepo } from './servers.ts'
 import { type UserRepo, userRepo } from './users.ts'
 
 export type { KdfParams, UserMeta } from './_json.ts'
+export type { KeyProtection } from './_keyfile.ts'
 export type { ChannelMember, ChannelRepo } from './channel.ts'
 export type { DirectoryEntry, DirectoryRepo, UpsertResult } from './directory.ts'
 export type { IdentityRepo, ServerIdentity } from './identity.ts'
@@ -29,6 +32,8 @@ export interface StoreOptions {
    * Default `${path}.key`, created with mode 0600; for ':memory:' the key lives in memory only.
    */
   keyFile?: string
+  /** Operator passphrase sealing the key file (`--key-passphrase-file`, SOCP_KEY_PASSPHRASE). */
+  keyPassphrase?: string | undefined
 }
 
 /** One open database with its repositories. */
@@ -38,6 +43,12 @@ export interface Store {
   readonly directory: DirectoryRepo
   readonly servers: ServerRepo
   readonly channel: ChannelRepo
+  /** What protects the identity key at rest, for the start-up log. */
+  readonly keyProtection: KeyProtection
+  /** The identity sealed under `passphrase`, for `socp server --export-identity`. */
+  exportIdentity(passphrase: string): Uint8Array
+  /** Restores an exported identity into a database that has none (`--import-identity`). */
+  importIdentity(bytes: Uint8Array, passphrase: string): string
   /** Runs `fn` in one transaction (nested calls become savepoints), e.g. account + directory entry. */
   transaction<T>(fn: () => T): T
   /** Closes the database; the store must not be used afterwards. */
@@ -57,9 +68,16 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     migrate(db, MIGRATIONS)
     const keyFile = opts.keyFile ?? (isMemoryPath(path) ? null : `${path}.key`)
     // Never mint a fresh key over existing wrapped data: the identity would be lost for good.
-    const key = keyFile === null ? randomBytes(32) : loadOrCreateKey(keyFile, hasIdentity(db))
+    const { key, protection } =
+      keyFile === null
+        ? { key: randomBytes(32), protection: 'memory' as const }
+        : loadOrCreateKey(keyFile, { mustExist: hasIdentity(db), passphrase: opts.keyPassphrase })
+    const identity = identityRepo(db, sealer(key))
     return {
-      identity: identityRepo(db, sealer(key)),
+      identity,
+      keyProtection: protection,
+      exportIdentity: (passphrase) => exportIdentity(identity, passphrase),
+      importIdentity: (bytes, passphrase) => importIdentity(identity, bytes, passphrase),
       users: userRepo(db),
       directory: directoryRepo(db),
       servers: serverRepo(db),

@@ -7,10 +7,13 @@ export interface PeerServer {
   host: string
   port: number
   pubkey: string
+  /** Dialed at `wss://` (docs/wire.md §9); absent means false. */
+  tls?: boolean
 }
 
 /** A pinned peer; `lastSeen` is the last time any frame arrived from it (ms), null if never. */
 export interface PinnedServer extends PeerServer {
+  tls: boolean
   pinnedAt: number
   lastSeen: number | null
 }
@@ -23,24 +26,25 @@ interface Row {
   host: string
   port: number
   pubkey: string
+  tls: number
   pinned_at: number
   last_seen: number | null
 }
 
-type PinParams = { serverId: string; host: string; port: number; pubkey: string; now: number }
+type PinParams = { serverId: string; host: string; port: number; pubkey: string; tls: number; now: number }
 
-const COLUMNS = 'server_id, host, port, pubkey, pinned_at, last_seen'
+const COLUMNS = 'server_id, host, port, pubkey, tls, pinned_at, last_seen'
 
 /** Builds the peer repository; its statements are prepared once here. */
 export function serverRepo(db: Database) {
   const get = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM servers WHERE server_id = ?`)
   const all = db.prepare<Row, []>(`SELECT ${COLUMNS} FROM servers ORDER BY server_id`)
   const insert = db.prepare<never, PinParams>(
-    `INSERT INTO servers (server_id, host, port, pubkey, pinned_at, last_seen)
-     VALUES ($serverId, $host, $port, $pubkey, $now, NULL)`,
+    `INSERT INTO servers (server_id, host, port, pubkey, tls, pinned_at, last_seen)
+     VALUES ($serverId, $host, $port, $pubkey, $tls, $now, NULL)`,
   )
-  const move = db.prepare<never, [string, number, string]>(
-    'UPDATE servers SET host = ?, port = ? WHERE server_id = ?',
+  const move = db.prepare<never, [string, number, number, string]>(
+    'UPDATE servers SET host = ?, port = ?, tls = ? WHERE server_id = ?',
   )
   const touch = db.prepare<never, [number, string]>(
     // max() keeps last_seen monotonic when frames are handled out of order.
@@ -50,14 +54,17 @@ export function serverRepo(db: Database) {
   const pin = db.transaction((p: PeerServer): PinResult => {
     const known = get.get(p.serverId)
     if (!known) {
-      insert.run({ serverId: p.serverId, host: p.host, port: p.port, pubkey: p.pubkey, now: Date.now() })
+      const tls = p.tls ? 1 : 0
+      insert.run({ serverId: p.serverId, host: p.host, port: p.port, pubkey: p.pubkey, tls, now: Date.now() })
       return 'added'
     }
     // Trust on first use: the first key seen for an id is the only one accepted afterwards.
     if (known.pubkey !== p.pubkey) return 'rekey'
-    if (known.host === p.host && known.port === p.port) return 'unchanged'
+    // TLS is sticky: a replayed hello from before the peer had TLS must not move it back to ws://.
+    const tls = known.tls || (p.tls ? 1 : 0)
+    if (known.host === p.host && known.port === p.port && known.tls === tls) return 'unchanged'
     // The same key proves the same server, so a new address is a move, not a takeover.
-    move.run(p.host, p.port, p.serverId)
+    move.run(p.host, p.port, tls, p.serverId)
     return 'moved'
   })
 
@@ -93,6 +100,7 @@ function fromRow(r: Row): PinnedServer {
     host: r.host,
     port: r.port,
     pubkey: r.pubkey,
+    tls: r.tls === 1,
     pinnedAt: r.pinned_at,
     lastSeen: r.last_seen,
   }

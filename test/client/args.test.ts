@@ -12,6 +12,7 @@ describe('parseClientArgs', () => {
       server: 'ws://127.0.0.1:8765',
       json: false,
       help: false,
+      insecureSkipVerify: false,
       pinsPath: '/home/u/.config/socp/pins.json',
     })
   })
@@ -27,12 +28,17 @@ describe('parseClientArgs', () => {
       '--json',
       '--pins',
       'p.json',
+      '--ca',
+      'ca.pem',
+      '--insecure-skip-verify',
     ])
     expect(a).toEqual({
       server: 'ws://10.0.0.2:9000',
       downloads: 'in',
       passwordFile: 'pw.txt',
       pinsPath: 'p.json',
+      ca: 'ca.pem',
+      insecureSkipVerify: true,
       json: true,
       help: false,
     })

@@ -52,9 +52,9 @@ test('interactive: register, list, an interrupting DM, tell, quit', async () => 
   await t.waitFor(/Choose a username/)
   t.type('carol\r')
   await t.waitFor(/Choose a password/)
-  t.type('hunter2hunter2\r')
+  t.type('velvet-otter-harbor-91\r')
   await t.waitFor(/Type it again/)
-  t.type('hunter2hunter2\r')
+  t.type('velvet-otter-harbor-91\r')
   await t.waitFor(/\[REGISTERED\] carol [0-9a-f-]{36}/, 20_000)
 
   t.type('/list\r')

@@ -22,13 +22,24 @@ export type CliClient = {
   /** Closes stdin and resolves with the exit code. */
   end(): Promise<number>
   downloads: string
+  /** The process, e.g. to SIGSTOP it as a frozen laptop would be. */
+  proc: Subprocess
+  /** Every stderr line so far. */
+  errors(): string[]
 }
 
-/** Starts `bun src/cli.ts client --server url` with a non-terminal stdin. */
-export function cliClient(url: string, opts: { password?: string; args?: string[] } = {}): CliClient {
+/**
+ * Starts `bun src/cli.ts client --server url` with a non-terminal stdin; `wrap` prefixes the
+ * command (`ip netns exec NS` runs the client on another "host").
+ */
+export function cliClient(
+  url: string,
+  opts: { password?: string; args?: string[]; wrap?: string[] } = {},
+): CliClient {
   const downloads = tempDir()
   const proc = Bun.spawn(
     [
+      ...(opts.wrap ?? []),
       'bun',
       CLI,
       'client',
@@ -53,12 +64,18 @@ export function cliClient(url: string, opts: { password?: string; args?: string[
   )
   running.add(proc)
   let out = ''
+  let err = ''
   void (async () => {
     for await (const chunk of proc.stdout) out += Buffer.from(chunk).toString('utf8')
+  })()
+  void (async () => {
+    for await (const chunk of proc.stderr) err += Buffer.from(chunk).toString('utf8')
   })()
   const lines = () => out.split('\n').filter((l) => l !== '')
   return {
     downloads,
+    proc,
+    errors: () => err.split('\n').filter((l) => l !== ''),
     send: (line) => {
       proc.stdin.write(`${line}\n`)
       proc.stdin.flush()

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setLogLevel } from '../../src/log.ts'
+import { parseWsUrl } from '../../src/net/index.ts'
 import { type ServerHandle, type ServerOptions, startServer } from '../../src/server/index.ts'
 import { testKey } from './keys.ts'
 
@@ -47,7 +48,8 @@ export async function server(
     ...FAST,
     ...opts,
     db,
-    peers: (opts.peers ?? []).map((p) => ({ host: '127.0.0.1', port: p.port })),
+    // A bare `{ port }` (a foreign peer the test plays) is on 127.0.0.1 without TLS.
+    peers: (opts.peers ?? []).map((p) => (p.url ? parseWsUrl(p.url) : { host: '127.0.0.1', port: p.port })),
   }
   const s = await startServer({
     ...full,

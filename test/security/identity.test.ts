@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { b64uEncode, signPayload } from '../../src/crypto/index.ts'
+import { CLOSE_LOGGED_IN_ELSEWHERE } from '../../src/protocol/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
 import { mesh, server } from '../helpers/servers.ts'
@@ -119,13 +120,31 @@ describe('identity', () => {
     expect((await bob.peer.next('USER_DELIVER')).payload.sender).toBe(a.id)
   })
 
-  test('a second login for an online user, with the right password, does not take over the session', async () => {
+  test('a second login that proves the key replaces the session; password alone does not', async () => {
     const [home, other] = await mesh(1)
     const alice = await user(home!, 'alice', 0)
     const bob = await user(home!, 'bob', 1)
     const a: Party = { id: alice.userId!, key: await testKey(0) }
     const firstLink = home!.ctx.presence.local.get(a.id)
-    // The thief knows the password and holds the key: AUTH_OK comes, the bind does not.
+    // The password alone (AUTH_OK, then a USER_HELLO not signed by alice's key) binds nothing.
+    const guesser = await rawLogin(home!, 'alice', PASSWORD)
+    expect(guesser.answer.type).toBe('AUTH_OK')
+    const forged = await signed(await testKey(3), {
+      type: 'USER_HELLO',
+      from: a.id,
+      to: home!.serverId(),
+      payload: {
+        client: 'thief',
+        pubkey: a.key.publicKey.spki,
+        enc_pubkey: a.key.publicKey.spki,
+        nonce: guesser.answer.payload.nonce,
+      },
+    })
+    guesser.peer.send(forged)
+    expect((await guesser.peer.next('ERROR')).payload.code).toBe('INVALID_SIG')
+    expect(home!.ctx.presence.local.get(a.id)).toBe(firstLink)
+    // Whoever holds the password and the key is alice (a new laptop, or the old one frozen): the
+    // newer login replaces the session, and the old one is told so and closed.
     const thief = await rawLogin(home!, 'alice', PASSWORD)
     expect(thief.answer.type).toBe('AUTH_OK')
     const hello = await signed(a.key, {
@@ -139,16 +158,14 @@ describe('identity', () => {
         nonce: thief.answer.payload.nonce,
       },
     })
+    const closed = alice.next('closed')
     thief.peer.send(hello)
-    expect((await thief.peer.next('ERROR')).payload.code).toBe('NAME_IN_USE')
-    expect(home!.ctx.presence.local.get(a.id)).toBe(firstLink)
-    // The refused link is not bound: it cannot send as alice, and alice's traffic stays hers.
-    thief.peer.send(await dm(a, { id: bob.userId!, key: await testKey(1) }, 'as alice'))
-    expect((await thief.peer.next('ERROR')).payload.code).toBe('AUTH_FAILED')
-    const got = alice.next('dm')
-    await bob.tell('alice', 'for alice only')
-    expect((await got).text).toBe('for alice only')
-    await nothing(thief.peer, 'USER_DELIVER', 200)
+    expect((await thief.peer.next('ACK')).payload.msg_ref).toBe('USER_HELLO')
+    expect((await closed).code).toBe(CLOSE_LOGGED_IN_ELSEWHERE)
+    expect(home!.ctx.presence.local.get(a.id)).not.toBe(firstLink)
+    // Traffic for alice now goes to the newer session only.
+    thief.peer.send(await dm(a, { id: bob.userId!, key: await testKey(1) }, 'from the new session'))
+    await bob.next('dm')
     // Elsewhere in the mesh the account does not exist to log into, and the id cannot be re-registered.
     const elsewhere = await rawLogin(other!, 'alice', PASSWORD)
     expect(elsewhere.answer.payload.code).toBe('AUTH_FAILED')

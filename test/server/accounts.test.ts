@@ -2,6 +2,7 @@
 
 import { describe, expect, test } from 'bun:test'
 import { ChatError } from '../../src/errors.ts'
+import { CLOSE_LOGGED_IN_ELSEWHERE } from '../../src/protocol/index.ts'
 import { testKey } from '../helpers/keys.ts'
 import { mesh, server, until } from '../helpers/servers.ts'
 import { connectUser, PASSWORD, user } from '../helpers/users.ts'
@@ -84,15 +85,19 @@ describe('accounts', () => {
     expect(detail).toContain(intro!.serverId())
   })
 
-  test('a second login for an online user is refused and the first keeps its session', async () => {
+  test('a second login replaces the first session, which is told "logged in elsewhere"', async () => {
     const s = await server()
     const alice = await user(s, 'alice', 0)
     const bob = await user(s, 'bob', 1)
-    const thief = await connectUser(s)
-    expect(await codeOf(thief.login('alice', PASSWORD))).toBe('NAME_IN_USE')
-    const got = alice.next('dm')
-    await bob.tell('alice', 'still yours')
-    expect((await got).text).toBe('still yours')
+    const closed = alice.next('closed')
+    const laptop = await connectUser(s)
+    expect((await laptop.login('alice', PASSWORD)).username).toBe('alice')
+    expect((await closed).code).toBe(CLOSE_LOGGED_IN_ELSEWHERE)
+    const got = laptop.next('dm')
+    await bob.tell('alice', 'to the new laptop')
+    expect((await got).text).toBe('to the new laptop')
+    // No USER_REMOVE went out: alice never went offline for the rest of the mesh.
+    expect(s.ctx.presence.local.size).toBe(2)
   })
 
   test('the database holds no password and no plaintext private key', async () => {

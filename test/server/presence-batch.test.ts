@@ -7,9 +7,9 @@
 import { describe, expect, test } from 'bun:test'
 import { importPublicKey, verifyPayload } from '../../src/crypto/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
-import { ATTACKER_KEY, count, type Frame, rawUser, rogueServer } from '../security/_attack.ts'
 import { mesh, server, until } from '../helpers/servers.ts'
 import { user } from '../helpers/users.ts'
+import { ATTACKER_KEY, count, type Frame, rawUser, rogueServer } from '../security/_attack.ts'
 
 const CAPS = { caps: ['presence-batch'] }
 const listed = (frames: Frame[], field: 'online' | 'offline') =>
@@ -24,7 +24,11 @@ describe('presence between servers', () => {
     const plain = await rogueServer(s, ATTACKER_KEY + 1)
     const users = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((n, i) => rawUser(s, n, i)))
     const ids = users.map((u) => u.id)
-    await until(() => ids.every((id) => listed(ours.peer.frames, 'online').has(id)), 5_000, 'all four batched')
+    await until(
+      () => ids.every((id) => listed(ours.peer.frames, 'online').has(id)),
+      5_000,
+      'all four batched',
+    )
     await until(() => count(plain.peer, 'USER_ADVERTISE') === 4, 5_000, 'four plain adverts')
     const batches = ours.peer.frames.filter((f) => f.type === 'PRESENCE_BATCH')
     expect(batches.every((f) => signedBy(s, f) && f.payload.server_id === s.serverId())).toBe(true)
@@ -38,7 +42,11 @@ describe('presence between servers', () => {
 
     for (const u of users.slice(0, 2)) u.peer.close()
     const gone = ids.slice(0, 2)
-    await until(() => gone.every((id) => listed(ours.peer.frames, 'offline').has(id)), 5_000, 'two batched off')
+    await until(
+      () => gone.every((id) => listed(ours.peer.frames, 'offline').has(id)),
+      5_000,
+      'two batched off',
+    )
     await until(() => count(plain.peer, 'USER_REMOVE') === 2, 5_000, 'two plain removes')
     expect([...listed(ours.peer.frames, 'offline')].sort()).toEqual([...gone].sort())
     const removes = plain.peer.frames.filter((f) => f.type === 'USER_REMOVE').map((f) => f.payload.user_id)
@@ -69,7 +77,11 @@ describe('presence between servers', () => {
     await rogue.send('PRESENCE_BATCH', { server_id: rogue.id, online: [id], offline: [] })
     await rogue.send('PRESENCE_BATCH', { server_id: rogue.id, online: [], offline: [id] })
     // The origin's own batch, but on the rogue's link: presence is taken only from its origin.
-    const forged = await rogue.frame('PRESENCE_BATCH', { server_id: a!.serverId(), online: [], offline: [id] })
+    const forged = await rogue.frame('PRESENCE_BATCH', {
+      server_id: a!.serverId(),
+      online: [],
+      offline: [id],
+    })
     rogue.peer.send({ ...forged, from: a!.serverId() })
     const heard = alice.next('dm', (m) => m.text === 'still at a')
     await (await user(intro!, 'bob', 1)).tell('alice', 'still at a')

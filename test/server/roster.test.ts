@@ -6,7 +6,12 @@ import { Roster } from '../../src/server/roster.ts'
 import { server, until } from '../helpers/servers.ts'
 import { rawUser } from '../security/_attack.ts'
 
-const entry = (username: string) => ({ user_id: randomUUID(), username, server_id: randomUUID(), pubkey: 'k' })
+const entry = (username: string) => ({
+  user_id: randomUUID(),
+  username,
+  server_id: randomUUID(),
+  pubkey: 'k',
+})
 
 /** Every page from the start, following `next`. */
 function pages(r: Roster, limit: number): string[][] {
@@ -59,7 +64,13 @@ describe('paged LIST', () => {
     const got: string[][] = []
     let after: string | undefined
     do {
-      me.peer.send({ type: 'LIST', from: me.id, to: s.serverId(), ts: Date.now(), payload: { limit: 2, after } })
+      me.peer.send({
+        type: 'LIST',
+        from: me.id,
+        to: s.serverId(),
+        ts: Date.now(),
+        payload: { limit: 2, after },
+      })
       const page = await me.peer.next('USER_LIST')
       expect(page.payload.total).toBe(names.length)
       got.push((page.payload.users as { username: string }[]).map((u) => u.username))

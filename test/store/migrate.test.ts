@@ -28,7 +28,7 @@ function inspect<T>(path: string, fn: (db: Database) => T): T {
 
 describe('migrations', () => {
   test('the embedded list carries the SQL text', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1])
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2])
     expect(MIGRATIONS[0]!.sql).toContain('CREATE TABLE users')
   })
 
@@ -43,7 +43,10 @@ describe('migrations', () => {
         .all()
       expect(tables.map((t) => t.name)).toEqual(TABLES)
       expect(tables.every((t) => t.strict === 1)).toBe(true)
-      expect(appliedMigrations(db).map((m) => [m.version, m.name])).toEqual([[1, '0001_init']])
+      expect(appliedMigrations(db).map((m) => [m.version, m.name])).toEqual([
+        [1, '0001_init'],
+        [2, '0002_server_tls'],
+      ])
     })
   })
 
@@ -71,9 +74,22 @@ describe('migrations', () => {
     expect(inspect(path, appliedMigrations)).toEqual(before)
   })
 
+  test('0002 upgrades a 0001 database: pinned servers keep their address and are plain ws://', () => {
+    const path = dbPath()
+    const db = openDb(path)
+    migrate(db, MIGRATIONS.slice(0, 1))
+    db.run(
+      "INSERT INTO servers (server_id, host, port, pubkey, pinned_at) VALUES ('s1', '198.18.0.1', 8765, 'k', 1)",
+    )
+    db.close()
+    const store = open(path)
+    expect(store.servers.get('s1')).toMatchObject({ host: '198.18.0.1', port: 8765, tls: false })
+    store.close()
+  })
+
   test('migrate() reports what it ran and runs nothing the second time', () => {
     const db = openDb(':memory:')
-    expect(migrate(db, MIGRATIONS)).toEqual([1])
+    expect(migrate(db, MIGRATIONS)).toEqual([1, 2])
     expect(migrate(db, MIGRATIONS)).toEqual([])
     db.close()
   })
@@ -82,10 +98,10 @@ describe('migrations', () => {
     const db = openDb(':memory:')
     const bad = [
       ...MIGRATIONS,
-      { version: 2, name: '0002_bad', sql: 'CREATE TABLE t (x INTEGER); SELECT nope FROM nowhere;' },
+      { version: 3, name: '0003_bad', sql: 'CREATE TABLE t (x INTEGER); SELECT nope FROM nowhere;' },
     ]
     expect(() => migrate(db, bad)).toThrow()
-    expect(appliedMigrations(db).map((m) => m.version)).toEqual([1])
+    expect(appliedMigrations(db).map((m) => m.version)).toEqual([1, 2])
     expect(db.query("SELECT 1 FROM sqlite_master WHERE name = 't'").get()).toBeNull()
     db.close()
   })

@@ -22,6 +22,18 @@ describe('servers', () => {
     expect(s.get('srv-2')).toMatchObject({ host: '10.0.0.9', port: 9100, pubkey: 'pub-2' })
   })
 
+  test('TLS is sticky: a peer once seen at wss:// is never moved back to ws:// (docs/wire.md §9)', () => {
+    const s = open().servers
+    s.pin(peer)
+    expect(s.get('srv-2')?.tls).toBe(false)
+    expect(s.pin({ ...peer, tls: true })).toBe('moved')
+    expect(s.get('srv-2')?.tls).toBe(true)
+    // A replayed hello from before the peer had TLS: same key, no tls flag.
+    expect(s.pin(peer)).toBe('unchanged')
+    expect(s.pin({ ...peer, host: '10.0.0.9' })).toBe('moved')
+    expect(s.get('srv-2')).toMatchObject({ host: '10.0.0.9', tls: true })
+  })
+
   test('another key for a pinned id is rekey and changes nothing', () => {
     const s = open().servers
     s.pin(peer)

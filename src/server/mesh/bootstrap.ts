@@ -5,7 +5,9 @@
 
 import { v4 as uuidv4 } from 'uuid'
 import { importPublicKey } from '../../crypto/index.ts'
+import { hostPort } from '../../net/index.ts'
 import { isUuid } from '../../protocol/index.ts'
+import { reachableHost } from '../advertise.ts'
 import type { ServerContext } from '../context.ts'
 import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
@@ -13,12 +15,19 @@ import { linkTo, MY_CAPS, myAddress } from './dialer.ts'
 import { establishPeer } from './establish.ts'
 import { relay } from './relay.ts'
 
-function pin(ctx: ServerContext, serverId: string, host: string, port: number, pubkey: string): boolean {
+function pin(
+  ctx: ServerContext,
+  serverId: string,
+  host: string,
+  port: number,
+  pubkey: string,
+  tls: boolean | undefined,
+): boolean {
   if (!ctx.store.servers.get(serverId) && !ctx.quota.takeServerSlot()) {
     ctx.log.warn(`refused to pin server ${serverId}: ${ctx.quota.limits.servers} servers pinned already`)
     return false
   }
-  const r = ctx.store.servers.pin({ serverId, host, port, pubkey })
+  const r = ctx.store.servers.pin({ serverId, host, port, pubkey, tls: tls === true })
   if (r === 'rekey') {
     ctx.log.warn(`refused another key for pinned server ${serverId}`)
     return false
@@ -42,11 +51,20 @@ export async function onHelloJoin(
   const taken =
     !isUuid(id) || id === ctx.me.serverId || (ctx.store.servers.get(id) && !samePinned(ctx, id, p.pubkey))
   if (taken) id = uuidv4()
-  if (!pin(ctx, id, p.host, p.port, keySpki(p.pubkey))) return
+  // A joiner that advertises its wildcard bind (another implementation) is recorded where it came from.
+  const host = reachableHost(p.host, l.remote)
+  if (!host) return l.close(4003, 'no reachable address')
+  if (!pin(ctx, id, host, p.port, keySpki(p.pubkey), p.tls)) return
   const servers = ctx.store.servers
     .all()
     .filter((s) => s.serverId !== id && s.serverId !== ctx.me.serverId)
-    .map((s) => ({ server_id: s.serverId, host: s.host, port: s.port, pubkey: s.pubkey }))
+    .map((s) => ({
+      server_id: s.serverId,
+      host: s.host,
+      port: s.port,
+      pubkey: s.pubkey,
+      ...(s.tls && { tls: true }),
+    }))
   const clients = ctx.store.directory.all().map((e) => ({
     user_id: e.userId,
     server_id: e.serverId,
@@ -61,9 +79,9 @@ export async function onHelloJoin(
     server_pub: ctx.me.pubkey,
     caps: MY_CAPS,
   })
-  ctx.log.info(`welcomed server ${id} from ${p.host}:${p.port}`)
+  ctx.log.info(`welcomed server ${id} from ${hostPort(host, p.port)}${p.tls ? ' (TLS)' : ''}`)
   heard(l, p.caps)
-  await link(ctx, l, id, { host: p.host, port: p.port })
+  await link(ctx, l, id, { host, port: p.port })
 }
 
 /** Records what the peer's signed hello or WELCOME says it speaks (read before the resync). */
@@ -86,7 +104,8 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
   const onWelcome = role?.onWelcome
   if (!onWelcome || !role?.target || !f.payload.pubkey) return
   const introducer = { host: role.target.host, port: role.target.port }
-  if (!pin(ctx, f.from, introducer.host, introducer.port, keySpki(f.payload.pubkey))) return onWelcome(false)
+  if (!pin(ctx, f.from, introducer.host, introducer.port, keySpki(f.payload.pubkey), role.target.tls))
+    return onWelcome(false)
   const assigned = f.payload.assigned_id
   if (assigned && assigned !== ctx.me.serverId) {
     ctx.log.warn(`introducer assigned id ${assigned} (was ${ctx.me.serverId})`)
@@ -97,14 +116,15 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
   await link(ctx, l, f.from, introducer)
   onWelcome(true)
   for (const s of f.payload.servers) {
-    if (s.server_id === ctx.me.serverId || s.server_id === f.from) continue
+    if (s.server_id === ctx.me.serverId || s.server_id === f.from || !reachableHost(s.host, null)) continue
     let spki: string
     try {
       spki = keySpki(s.pubkey)
     } catch {
       continue
     }
-    if (pin(ctx, s.server_id, s.host, s.port, spki)) linkTo(ctx, s.server_id, { host: s.host, port: s.port })
+    if (pin(ctx, s.server_id, s.host, s.port, spki, s.tls))
+      linkTo(ctx, s.server_id, { host: s.host, port: s.port, tls: s.tls === true })
   }
   ctx.peers.broadcast(await ctx.outbox.frame('SERVER_ANNOUNCE', '*', myAddress(ctx)))
 }
@@ -119,17 +139,19 @@ export async function onHelloLink(
   if (l.direction === 'out') {
     const target = l.server?.target
     if (target?.expect && target.expect !== f.from) return l.close(4003, 'unexpected server at that address')
-    const addr = { host: target?.host ?? p.host, port: target?.port ?? p.port }
-    if (!pin(ctx, f.from, addr.host, addr.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
+    const t = target ?? { host: p.host, port: p.port, tls: p.tls }
+    if (!pin(ctx, f.from, t.host, t.port, keySpki(p.pubkey), t.tls)) return l.close(4003, 'key mismatch')
     heard(l, p.caps)
-    if (!l.peerId) await link(ctx, l, f.from, addr)
+    if (!l.peerId) await link(ctx, l, f.from, { host: t.host, port: t.port })
     return
   }
   if (l.peerId) return
-  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return l.close(4003, 'key mismatch')
+  const host = reachableHost(p.host, l.remote)
+  if (!host) return l.close(4003, 'no reachable address')
+  if (!pin(ctx, f.from, host, p.port, keySpki(p.pubkey), p.tls)) return l.close(4003, 'key mismatch')
   heard(l, p.caps)
   await ctx.outbox.send(l, 'SERVER_HELLO_LINK', f.from, myAddress(ctx))
-  await link(ctx, l, f.from, { host: p.host, port: p.port })
+  await link(ctx, l, f.from, { host, port: p.port })
 }
 
 /** A server announces itself: pin it, pass the news on, and link to it if nobody has yet. */
@@ -137,11 +159,16 @@ export async function onAnnounce(f: MeshFrame<'SERVER_ANNOUNCE'>, call: MeshCall
   const { ctx } = call
   if (f.from === ctx.me.serverId || !isUuid(f.from)) return
   const p = f.payload
-  if (!pin(ctx, f.from, p.host, p.port, keySpki(p.pubkey))) return
+  // Only the announcer's own incoming connection says where it is; a relayed wildcard says
+  // nothing (that server dials us itself).
+  const l = call.link
+  const host = reachableHost(p.host, l.direction === 'in' && l.peerId === f.from ? l.remote : null)
+  if (!host) return
+  if (!pin(ctx, f.from, host, p.port, keySpki(p.pubkey), p.tls)) return
   relay(call, f.from)
   // The announcer dials every server it knows; this covers peers it could not have known.
   setTimeout(
-    () => linkTo(ctx, f.from, { host: p.host, port: p.port }),
+    () => linkTo(ctx, f.from, { host, port: p.port, tls: p.tls === true }),
     Math.min(1_000, ctx.timing.heartbeatMs),
   )
 }

@@ -3,6 +3,7 @@
  * lost peer with exponential backoff and jitter (PROTOCOL.md §4 "Join", "Links", "Health").
  */
 
+import { hostPort, openWebSocket, wsUrl } from '../../net/index.ts'
 import { PRESENCE_BATCH_CAP } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import { type Addr, type Link, SERVER_RATE } from '../link.ts'
@@ -16,10 +17,10 @@ export function dial(
   expect: string | null,
   hello: () => Promise<string>,
 ): Link {
-  const ws = new WebSocket(`ws://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`)
+  const ws = openWebSocket(wsUrl({ ...addr, tls: addr.tls ?? false }), ctx.dialTls)
   const link = ctx.peers.open(
     'out',
-    `${addr.host}:${addr.port}`,
+    hostPort(addr.host, addr.port),
     {
       send: (t) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(t)
@@ -48,9 +49,13 @@ export function dial(
 /** Beyond the spec, our servers speak batched presence with each other (docs/wire.md §9). */
 export const MY_CAPS = [PRESENCE_BATCH_CAP]
 
-/** What a dialing server says about itself in SERVER_HELLO_JOIN / _LINK / ANNOUNCE. */
+/**
+ * Our hello payload: `tls: true` only under TLS; `caps` tells our own servers what we speak
+ * beyond the spec, and other implementations ignore it (docs/wire.md §9).
+ */
 export function myAddress(ctx: ServerContext) {
-  return { host: ctx.advertised.host, port: ctx.advertised.port, pubkey: ctx.me.pubkey, caps: MY_CAPS }
+  const { host, port, tls } = ctx.advertised
+  return { host, port, pubkey: ctx.me.pubkey, ...(tls && { tls: true }), caps: MY_CAPS }
 }
 
 /** Dials a known server with SERVER_HELLO_LINK, unless a live link or a dial is already there. */
@@ -69,7 +74,7 @@ export async function joinMesh(
     if (ctx.work.stopping) return false
     const ok = await new Promise<boolean>((resolve) => {
       const link = dial(ctx, addr, null, () =>
-        ctx.outbox.frame('SERVER_HELLO_JOIN', `${addr.host}:${addr.port}`, myAddress(ctx)),
+        ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myAddress(ctx)),
       )
       const role = link.becomeServer()
       const timer = setTimeout(() => settle(false), JOIN_TIMEOUT_MS)
@@ -83,7 +88,7 @@ export async function joinMesh(
       link.onClosed = () => settle(false)
     })
     if (ok) return true
-    ctx.log.warn(`introducer ${addr.host}:${addr.port} did not welcome us`)
+    ctx.log.warn(`introducer ${wsUrl({ ...addr, tls: addr.tls ?? false })} did not welcome us`)
   }
   if (ctx.work.stopping || introducers.length === 0) return false
   const delay = backoff(ctx, attempt)
@@ -107,6 +112,6 @@ export function scheduleRedial(ctx: ServerContext, serverId: string): void {
   ctx.peers.scheduleRedial(
     serverId,
     (attempt) => backoff(ctx, attempt),
-    () => linkTo(ctx, serverId, { host: pinned.host, port: pinned.port }),
+    () => linkTo(ctx, serverId, { host: pinned.host, port: pinned.port, tls: pinned.tls }),
   )
 }

@@ -3,6 +3,7 @@
  * (PROTOCOL.md §4 "Links", "Health"). Peers holds the tables; this file decides.
  */
 
+import { hostPort } from '../../net/index.ts'
 import { dropServerUsers, resync } from '../announce.ts'
 import type { ServerContext } from '../context.ts'
 import type { Addr, Link, ServerRole } from '../link.ts'
@@ -59,7 +60,7 @@ export async function establishPeer(
   ctx.peers.redialDone(serverId)
   ctx.store.servers.touch(serverId, Date.now())
   ctx.log.info(
-    `linked with server ${serverId} at ${addr.host}:${addr.port} (${link.direction === 'out' ? 'dialed' : 'accepted'})`,
+    `linked with server ${serverId} at ${hostPort(addr.host, addr.port)} (${link.direction === 'out' ? 'dialed' : 'accepted'})`,
   )
   ctx.changed()
   await resync(ctx, link)

@@ -12,6 +12,7 @@ import {
   verifyPayload,
 } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
+import { wsUrl } from '../../net/index.ts'
 import { isUsername, isUuid, USERNAME_RULE } from '../../protocol/index.ts'
 import { announceDirectoryEntry } from '../announce.ts'
 import type { UserCall, UserFrame } from './_types.ts'
@@ -36,7 +37,7 @@ async function sendAuthOk(
 }
 
 export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Promise<void> {
-  const { ctx } = c
+  const { ctx, link } = c
   if (c.login.state.stage !== 'new')
     throw new ChatError('BAD_REQUEST', 'this connection is already logging in')
   const p = f.payload
@@ -55,7 +56,7 @@ export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Pr
       throw new ChatError('NAME_IN_USE', `username "${username}" is taken`)
   }
   taken()
-  const pakePassword = await hashVerifier(p.auth_key)
+  const pakePassword = await ctx.guard.hash(link.remote, () => hashVerifier(p.auth_key))
   const created = Date.now()
   ctx.store.transaction(() => {
     taken() // again: another registration may have landed while argon2 ran
@@ -92,13 +93,15 @@ export async function onAuthHello(f: UserFrame<'AUTH_HELLO'>, c: UserCall): Prom
   const { ctx, link } = c
   if (c.login.state.stage !== 'new')
     throw new ChatError('BAD_REQUEST', 'this connection is already logging in')
+  // Every answer below is signed (≈ 3 ms of RSA): the address pays from its allowance first.
+  ctx.guard.challenge(link.remote)
   const login = f.payload.login.toLowerCase()
   const account = isUuid(login) ? ctx.store.users.byId(login) : ctx.store.users.byUsername(login)
   if (!account) {
     const entry = isUuid(login) ? ctx.store.directory.byId(login) : ctx.store.directory.byUsername(login)
     if (entry && entry.serverId !== ctx.me.serverId) {
-      const addr = ctx.peers.addrs.get(entry.serverId)
-      const where = addr ? ` (ws://${addr.host}:${addr.port})` : ''
+      const addr = ctx.store.servers.get(entry.serverId)
+      const where = addr ? ` (${wsUrl(addr)})` : ''
       throw new ChatError('AUTH_FAILED', `account lives on server ${entry.serverId}${where}: log in there`)
     }
   }
@@ -115,15 +118,25 @@ export async function onAuthResponse(f: UserFrame<'AUTH_RESPONSE'>, c: UserCall)
   const { ctx, link } = c
   const auth = c.login.state
   if (auth.stage !== 'challenged') throw new ChatError('BAD_REQUEST', 'send AUTH_HELLO first')
-  const wait = ctx.loginDelay.delayFor(auth.login)
-  if (wait > 0) await Bun.sleep(wait)
+  // One answer per challenge, whatever happens below (a refusal included).
+  c.login.reset()
   const account = auth.userId ? ctx.store.users.byId(auth.userId) : null
-  const ok = await checkVerifier(f.payload.auth_key, account?.pakePassword ?? (await ctx.loginDelay.dummy()))
+  const verifier = account?.pakePassword ?? (await ctx.guard.dummy())
+  // Unknown logins take the same path and the same argon2 work as known ones; the gate key is the
+  // account's id (so its name and its UUID share one throttle), else the login as typed.
+  const ok = await ctx.guard.check(
+    {
+      account: account?.userId ?? `login:${auth.login}`,
+      address: link.remote,
+      known: account !== null,
+      alive: () => !link.closed,
+      who: account ? `user ${account.userId}` : '',
+    },
+    () => checkVerifier(f.payload.auth_key, verifier),
+  )
   if (!ok || !account) {
-    ctx.loginDelay.fail(auth.login)
     if (c.login.fail()) setTimeout(() => link.close(1008, 'too many failed logins'), 50)
     throw new ChatError('AUTH_FAILED', LOGIN_FAILED)
   }
-  ctx.loginDelay.succeed(auth.login)
   await sendAuthOk(c, account)
 }

@@ -5,6 +5,7 @@ import { ChatError } from '../../errors.ts'
 import { attachUser } from '../announce.ts'
 import type { UserCall, UserFrame } from './_types.ts'
 import { loginPage } from './roster.ts'
+import { replaceSession } from './sessions.ts'
 
 export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Promise<void> {
   const { ctx, link, login } = c
@@ -26,9 +27,8 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   if (f.payload.nonce !== nonce || !f.sig || !verifyPayload(key, c.raw, f.sig)) {
     throw new ChatError('INVALID_SIG', 'USER_HELLO must sign the login nonce with the account key')
   }
-  // One live session per user: the first keeps its traffic; the newcomer is told why.
-  if (ctx.presence.local.has(entry.userId))
-    throw new ChatError('NAME_IN_USE', 'this user is already logged in')
+  // One live session per user: the newest login that proved the key replaces an older one.
+  await replaceSession(ctx, entry.userId, link)
   await attachUser(ctx, link, entry)
   // Follow before the page is taken: every change after it is in a batch this link will hear.
   ctx.feed.follow(link, f.payload.presence ?? 'all')

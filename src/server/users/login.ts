@@ -44,6 +44,11 @@ export class Login {
     return { userId: s.userId, nonce: s.nonce }
   }
 
+  /** Back to `new` without counting a failure: a spent challenge, or a session replaced elsewhere. */
+  reset(): void {
+    this.#state = { stage: 'new' }
+  }
+
   bind(userId: string): void {
     this.#state = { stage: 'bound', userId }
   }

@@ -1,0 +1,22 @@
+/** @module Network edges shared by server and client: addresses, TLS material, outgoing sockets. */
+
+export {
+  healthUrl,
+  hostPort,
+  isLoopback,
+  isValidHost,
+  isWildcard,
+  parseWsUrl,
+  unmapIPv4,
+  type WsAddr,
+  wsUrl,
+} from './addr.ts'
+export { openWebSocket } from './dial.ts'
+export {
+  type ClientTls,
+  clientTls,
+  INSECURE_WARNING,
+  readServerTls,
+  type ServerTls,
+  type TrustOptions,
+} from './tls.ts'
