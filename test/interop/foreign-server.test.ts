@@ -319,7 +319,12 @@ test('we join a foreign introducer: assigned_id null, servers listed as `clients
   // The server listed under `clients` got our SERVER_HELLO_LINK; the introducer our ANNOUNCE.
   const link = await thirdL.next('SERVER_HELLO_LINK')
   expect(link).toMatchObject({ from: ours.serverId(), to: third.id })
-  expect(link.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey })
+  expect(link.payload).toEqual({
+    host: '127.0.0.1',
+    port: ours.port,
+    pubkey: ours.ctx.me.pubkey,
+    caps: ['presence-batch'],
+  })
   expect(signedByUs(ours, link)).toBe(true)
   const announce = await introL.next('SERVER_ANNOUNCE')
   expect(announce.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey })
