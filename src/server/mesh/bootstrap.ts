@@ -11,7 +11,7 @@ import { reachableHost } from '../advertise.ts'
 import type { ServerContext } from '../context.ts'
 import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
-import { linkTo, MY_CAPS, myAddress } from './dialer.ts'
+import { linkTo, MY_CAPS, myAddress, myHello } from './dialer.ts'
 import { establishPeer } from './establish.ts'
 import { relay } from './relay.ts'
 
@@ -150,7 +150,7 @@ export async function onHelloLink(
   if (!host) return l.close(4003, 'no reachable address')
   if (!pin(ctx, f.from, host, p.port, keySpki(p.pubkey), p.tls)) return l.close(4003, 'key mismatch')
   heard(l, p.caps)
-  await ctx.outbox.send(l, 'SERVER_HELLO_LINK', f.from, myAddress(ctx))
+  await ctx.outbox.send(l, 'SERVER_HELLO_LINK', f.from, myHello(ctx))
   await link(ctx, l, f.from, { host, port: p.port })
 }
 

@@ -49,19 +49,22 @@ export function dial(
 /** Beyond the spec, our servers speak batched presence with each other (docs/wire.md §9). */
 export const MY_CAPS = [PRESENCE_BATCH_CAP]
 
-/**
- * Our hello payload: `tls: true` only under TLS; `caps` tells our own servers what we speak
- * beyond the spec, and other implementations ignore it (docs/wire.md §9).
- */
+/** Our address payload: `tls: true` only under TLS, so a plain server sends exactly the spec's fields. */
 export function myAddress(ctx: ServerContext) {
   const { host, port, tls } = ctx.advertised
-  return { host, port, pubkey: ctx.me.pubkey, ...(tls && { tls: true }), caps: MY_CAPS }
+  return { host, port, pubkey: ctx.me.pubkey, ...(tls && { tls: true }) }
+}
+
+/** Our hellos (JOIN, LINK) add `caps`, which other implementations ignore (docs/wire.md §9). */
+export function myHello(ctx: ServerContext) {
+  return { ...myAddress(ctx), caps: MY_CAPS }
+}
 }
 
 /** Dials a known server with SERVER_HELLO_LINK, unless a live link or a dial is already there. */
 export function linkTo(ctx: ServerContext, serverId: string, addr: Addr): void {
   if (ctx.work.stopping || serverId === ctx.me.serverId || ctx.peers.has(serverId)) return
-  dial(ctx, addr, serverId, () => ctx.outbox.frame('SERVER_HELLO_LINK', serverId, myAddress(ctx)))
+  dial(ctx, addr, serverId, () => ctx.outbox.frame('SERVER_HELLO_LINK', serverId, myHello(ctx)))
 }
 
 /** Tries each introducer in order until one answers SERVER_WELCOME; retries all with backoff. */
@@ -74,7 +77,7 @@ export async function joinMesh(
     if (ctx.work.stopping) return false
     const ok = await new Promise<boolean>((resolve) => {
       const link = dial(ctx, addr, null, () =>
-        ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myAddress(ctx)),
+        ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myHello(ctx)),
       )
       const role = link.becomeServer()
       const timer = setTimeout(() => settle(false), JOIN_TIMEOUT_MS)
