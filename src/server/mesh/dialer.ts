@@ -59,7 +59,6 @@ export function myAddress(ctx: ServerContext) {
 export function myHello(ctx: ServerContext) {
   return { ...myAddress(ctx), caps: MY_CAPS }
 }
-}
 
 /** Dials a known server with SERVER_HELLO_LINK, unless a live link or a dial is already there. */
 export function linkTo(ctx: ServerContext, serverId: string, addr: Addr): void {
