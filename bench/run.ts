@@ -18,10 +18,20 @@ import { dmThroughput } from './scenarios/dm-throughput.ts'
 import { fanout } from './scenarios/fanout.ts'
 import { fileTransfer } from './scenarios/file.ts'
 import { loginFlood } from './scenarios/login-flood.ts'
+import { loginScale } from './scenarios/login-scale.ts'
 import { memory } from './scenarios/memory.ts'
 import { meshScale } from './scenarios/mesh-scale.ts'
 
-const SCENARIOS: Scenario[] = [dmLatency, dmThroughput, fanout, fileTransfer, meshScale, memory, loginFlood]
+const SCENARIOS: Scenario[] = [
+  dmLatency,
+  dmThroughput,
+  fanout,
+  fileTransfer,
+  meshScale,
+  memory,
+  loginScale,
+  loginFlood,
+]
 
 const USAGE = `Usage: npm run bench [-- options]
 
