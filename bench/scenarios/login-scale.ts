@@ -3,7 +3,7 @@
  * server (50 / 200 / 1,000 with --quick). The server runs in its own process so its CPU and RSS
  * can be read from /proc; its accounts are written into its database before it starts (bench/lib/
  * logins.ts: shared keys, a cheap verifier), and the users are raw WebSocket sessions in
- * contacts mode (docs/wire.md §9). At each level, the last 100 logins are timed by the server's
+ * contacts mode (docs/wire.md §10). At each level, the last 100 logins are timed by the server's
  * CPU: flat per-login cost is the point (docs/scale.md).
  */
 

@@ -32,7 +32,7 @@ export type Identity = {
 
 const CLIENT_NAME = 'socp-ts/0.1'
 
-/** Whose presence the server pushes: everyone's, or only users this client looked up (docs/wire.md §9). */
+/** Whose presence the server pushes: everyone's, or only users this client looked up (docs/wire.md §10). */
 export type PresenceMode = 'all' | 'contacts'
 
 type Frame<T extends ServerToClientFrame['type']> = Extract<ServerToClientFrame, { type: T }>

@@ -66,7 +66,7 @@ export const inboxHandlers = {
     if (f.payload.next === undefined) return void ctx.contacts.applyList(f.payload.users)
     for (const u of f.payload.users) ctx.contacts.learn(listed(u), false)
   },
-  // One batch of presence changes (docs/wire.md §9), signed once by our server for many users.
+  // One batch of presence changes (docs/wire.md §10), signed once by our server for many users.
   USER_PRESENCE: (f, ctx) => {
     for (const u of f.payload.online) ctx.contacts.learn(listed(u), true)
     for (const u of f.payload.offline) ctx.contacts.forget(u.user_id, u.server_id)

@@ -36,7 +36,7 @@ export type SessionOptions = {
   fileLimits?: Partial<FileLimits>
   /**
    * Whose presence the server pushes: `all` (default) — everyone's, as the terminal client shows
-   * it; `contacts` — only users this session looked up (docs/wire.md §9, docs/scale.md).
+   * it; `contacts` — only users this session looked up (docs/wire.md §10, docs/scale.md).
    */
   presence?: PresenceMode
 }

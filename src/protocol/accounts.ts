@@ -62,7 +62,7 @@ export const UserHelloPayloadSchema = z.object({
   pubkey: B64uPubkeySchema,
   enc_pubkey: B64uPubkeySchema,
   nonce: NonceSchema,
-  /** Which presence the client is pushed (docs/wire.md §9): everyone's (default) or its contacts'. */
+  /** Which presence the client is pushed (docs/wire.md §10): everyone's (default) or its contacts'. */
   presence: z.enum(['all', 'contacts']).optional(),
 })
 

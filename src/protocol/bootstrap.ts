@@ -25,7 +25,7 @@ export const ServerHelloJoinPayloadSchema = z.object({
   port: PortSchema,
   pubkey: PubkeySchema,
   tls: TlsFlagSchema,
-  /** Ours only (docs/wire.md §9): what this server speaks beyond the spec. */
+  /** Ours only (docs/wire.md §10): what this server speaks beyond the spec. */
   caps: CapsSchema.optional(),
 })
 

@@ -1,5 +1,5 @@
 /**
- * @module Presence at scale (docs/wire.md §4, §9): the batched presence our servers exchange, the
+ * @module Presence at scale (docs/wire.md §4, §10): the batched presence our servers exchange, the
  * presence batch a client receives, paged online lists and the key lookup. None of these go to
  * another implementation: servers batch only with peers whose hello said `caps: ["presence-batch"]`.
  */

@@ -1,5 +1,5 @@
 /**
- * @module What a presence batch becomes on the wire (docs/wire.md §9). Our users' changes go to
+ * @module What a presence batch becomes on the wire (docs/wire.md §10). Our users' changes go to
  * every peer: one signed PRESENCE_BATCH per batch to our own servers, the spec's USER_ADVERTISE /
  * USER_REMOVE per user to other implementations. Every change goes to our clients as one signed
  * USER_PRESENCE per batch to those following everyone, and a frame of just their watched users to

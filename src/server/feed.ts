@@ -15,7 +15,7 @@ export type Change =
 /** `own`: our users' changes, for the mesh. `all`: every change, for our clients. */
 export type Batch = { readonly own: readonly Change[]; readonly all: readonly Change[] }
 
-/** Which presence a client link is pushed (docs/wire.md §9). */
+/** Which presence a client link is pushed (docs/wire.md §10). */
 export type FollowMode = 'all' | 'contacts'
 
 /** Longest a change waits for its batch. */

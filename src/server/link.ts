@@ -33,7 +33,7 @@ export type ServerRole = {
   readonly target: (Addr & { expect: string | null }) | null
   /** Set while this outbound link waits for SERVER_WELCOME. */
   onWelcome: ((ok: boolean) => void) | null
-  /** What the peer's hello or WELCOME said it speaks beyond the spec (docs/wire.md §9). */
+  /** What the peer's hello or WELCOME said it speaks beyond the spec (docs/wire.md §10). */
   caps: readonly string[]
 }
 export type Role = PendingRole | UserRole | ServerRole

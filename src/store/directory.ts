@@ -30,7 +30,7 @@ const COLUMNS = 'user_id, username, pubkey, server_id, created'
 export function directoryRepo(db: Database) {
   const byId = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM directory WHERE user_id = ?`)
   const byName = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM directory WHERE username = ?`)
-  const all = db.prepare<Row, []>(`SELECT ${COLUMNS} FROM directory ORDER BY username`)
+  const all = db.prepare<Row, [number]>(`SELECT ${COLUMNS} FROM directory ORDER BY username LIMIT ?`)
   const byServer = db.prepare<Row, [string]>(
     `SELECT ${COLUMNS} FROM directory WHERE server_id = ? ORDER BY username`,
   )
@@ -86,8 +86,9 @@ export function directoryRepo(db: Database) {
     },
 
     /** Every entry, sorted by username. */
-    all(): DirectoryEntry[] {
-      return all.all().map(fromRow)
+    /** Every entry sorted by username, or the first `limit`. */
+    all(limit = -1): DirectoryEntry[] {
+      return all.all(limit).map(fromRow)
     },
 
     /** The entries whose home is `serverId`, sorted by username. */

@@ -1,5 +1,5 @@
 /**
- * Keys fetched when first needed (docs/wire.md §9): a contacts-mode session is pushed no one's
+ * Keys fetched when first needed (docs/wire.md §10): a contacts-mode session is pushed no one's
  * presence until it looks them up, learns a key through its pin check, and then hears when that
  * user comes and goes; a default session is pushed everyone's.
  */

@@ -297,7 +297,7 @@ test('we join a foreign introducer: assigned_id null, servers listed as `clients
   const join = await introL.next('SERVER_HELLO_JOIN')
   expect(join.from).toBe(ours.serverId())
   expect(join.to).toBe(`127.0.0.1:${introL.port}`)
-  // The spec's three fields, plus the capability list other implementations ignore (docs/wire.md §9).
+  // The spec's three fields, plus the capability list other implementations ignore (docs/wire.md §10).
   expect(join.payload).toEqual({
     host: '127.0.0.1',
     port: ours.port,

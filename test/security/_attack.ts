@@ -272,7 +272,7 @@ export async function rogueServer(
     peer.send(fr)
     return fr
   }
-  // `caps` makes it look like one of our servers (docs/wire.md §9).
+  // `caps` makes it look like one of our servers (docs/wire.md §10).
   const hello = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, ...(o.caps && { caps: o.caps }) }
   await send('SERVER_HELLO_LINK', hello, { to: target.serverId() })
   await peer.next('SERVER_HELLO_LINK')

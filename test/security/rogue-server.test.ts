@@ -379,7 +379,7 @@ describe('rogue servers', () => {
     const relayed = (f: { from: string; payload: Record<string, unknown> }) =>
       f.from === rogue.id && f.payload.user_id === u
     await until(() => count(observer.peer, 'USER_ADVERTISE', relayed) === 1, 3_000, 'relayed, unchanged')
-    // Local users hear it in a presence batch (docs/wire.md §9).
+    // Local users hear it in a presence batch (docs/wire.md §10).
     const listsU = (f: { payload: Record<string, unknown> }) =>
       (f.payload.online as { user_id: string }[]).some((x) => x.user_id === u)
     await until(() => count(watcher.peer, 'USER_PRESENCE', listsU) === 1, 3_000)

@@ -1,5 +1,5 @@
 /**
- * Presence between servers (docs/wire.md §9, PROTOCOL.md §4): our servers exchange one signed
+ * Presence between servers (docs/wire.md §10, PROTOCOL.md §4): our servers exchange one signed
  * PRESENCE_BATCH per batch, other implementations keep getting the spec's USER_ADVERTISE and
  * USER_REMOVE, a resync is one batch, and a batch speaks only for its sender's own users.
  */

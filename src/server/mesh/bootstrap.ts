@@ -15,6 +15,9 @@ import { linkTo, MY_CAPS, myAddress, myHello } from './dialer.ts'
 import { establishPeer } from './establish.ts'
 import { relay } from './relay.ts'
 
+/** Directory entries a SERVER_WELCOME lists: ≈ 425 KiB, well under the 1 MiB frame cap. */
+export const WELCOME_CLIENTS_MAX = 500
+
 function pin(
   ctx: ServerContext,
   serverId: string,
@@ -65,7 +68,10 @@ export async function onHelloJoin(
       pubkey: s.pubkey,
       ...(s.tls && { tls: true }),
     }))
-  const clients = ctx.store.directory.all().map((e) => ({
+  // Capped: each entry is ≈ 850 bytes, and a WELCOME over the 1 MiB server-frame cap would make
+  // every join fail past ≈ 1,200 users (docs/scale.md). The rest arrives as each home server's
+  // DIRECTORY_ENTRY resync once the joiner links to it.
+  const clients = ctx.store.directory.all(WELCOME_CLIENTS_MAX).map((e) => ({
     user_id: e.userId,
     server_id: e.serverId,
     pubkey: e.pubkey,

@@ -46,7 +46,7 @@ export function dial(
   return link
 }
 
-/** Beyond the spec, our servers speak batched presence with each other (docs/wire.md §9). */
+/** Beyond the spec, our servers speak batched presence with each other (docs/wire.md §10). */
 export const MY_CAPS = [PRESENCE_BATCH_CAP]
 
 /** Our address payload: `tls: true` only under TLS, so a plain server sends exactly the spec's fields. */
@@ -55,7 +55,7 @@ export function myAddress(ctx: ServerContext) {
   return { host, port, pubkey: ctx.me.pubkey, ...(tls && { tls: true }) }
 }
 
-/** Our hellos (JOIN, LINK) add `caps`, which other implementations ignore (docs/wire.md §9). */
+/** Our hellos (JOIN, LINK) add `caps`, which other implementations ignore (docs/wire.md §10). */
 export function myHello(ctx: ServerContext) {
   return { ...myAddress(ctx), caps: MY_CAPS }
 }

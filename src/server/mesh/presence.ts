@@ -1,6 +1,6 @@
 /**
  * @module USER_ADVERTISE, USER_REMOVE and our PRESENCE_BATCH from other servers (PROTOCOL.md §4
- * "Presence", docs/wire.md §9): checked against the directory, taken or refused by Presence, then
+ * "Presence", docs/wire.md §10): checked against the directory, taken or refused by Presence, then
  * queued for our clients' next presence batch. Only the origin's
  * own copy reaches these handlers: mesh/inbound.ts drops relayed ones (`Presence.fromOrigin`).
  */
@@ -55,7 +55,7 @@ export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {
 }
 
 /**
- * PRESENCE_BATCH from one of our servers (docs/wire.md §9): each entry is taken exactly as that
+ * PRESENCE_BATCH from one of our servers (docs/wire.md §10): each entry is taken exactly as that
  * server's USER_ADVERTISE / USER_REMOVE with the batch's `ts` would be. Only users whose
  * DIRECTORY_ENTRY names the sender as their home come online: the key is the directory's.
  */

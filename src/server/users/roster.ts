@@ -1,5 +1,5 @@
 /**
- * @module The online list as clients read it (docs/wire.md §4, §9): the first page a login gets,
+ * @module The online list as clients read it (docs/wire.md §4, §10): the first page a login gets,
  * paged LIST, and LOOKUP — one user's key, fetched when the client first needs it. Every answer
  * comes from the in-memory roster (src/server/roster.ts), never a query per user.
  */
