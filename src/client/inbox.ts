@@ -71,6 +71,12 @@ export const inboxHandlers = {
     for (const u of f.payload.online) ctx.contacts.learn(listed(u), true)
     for (const u of f.payload.offline) ctx.contacts.forget(u.user_id, u.server_id)
   },
+  // A server's batch of its own users, passed on unchanged by ours (docs/wire.md §10).
+  PRESENCE_BATCH: (f, ctx) => {
+    const serverId = f.payload.server_id
+    for (const u of f.payload.online) ctx.contacts.learn(listed({ ...u, server_id: serverId }), true)
+    for (const userId of f.payload.offline) ctx.contacts.forget(userId, serverId)
+  },
   // A LOOKUP answer its waiter did not take (it timed out): still true.
   USER_INFO: (f, ctx) => ctx.contacts.learn(listed(f.payload), false),
   // Group-key bookkeeping exists for spec conformance; /all never relies on it (PROTOCOL.md §5).

@@ -90,6 +90,7 @@ export const ServerToClientFrameSchema = z.discriminatedUnion('type', [
   FileEndFrameSchema,
   UserListFrameSchema,
   UserPresenceFrameSchema,
+  PresenceBatchFrameSchema,
   UserInfoFrameSchema,
   PublicChannelAddFrameSchema,
   PublicChannelUpdatedFrameSchema,

@@ -11,28 +11,29 @@ import { EnvelopeSchema, PubkeySchema, UsernameSchema, UuidSchema } from './enve
 export const PRESENCE_BATCH_CAP = 'presence-batch'
 /** Capabilities as a hello or WELCOME carries them; unknown names are kept and ignored. */
 export const CapsSchema = z.array(z.string().max(32)).max(16)
-/** Users per batch frame: 1,000 × (36 + 3) bytes stays far under the 1 MiB server-frame cap. */
-export const MAX_BATCH_USERS = 1_000
+/** Users per batch frame: 500 × ≈ 850 bytes stays under the 1 MiB server-frame cap. */
+export const MAX_BATCH_USERS = 500
 /** Users per USER_LIST page (and per client presence batch: each entry carries a key, ≈ 800 B). */
 export const MAX_PAGE_USERS = 500
-
-/**
- * PRESENCE_BATCH S→S, server-signed by `server_id`, its own users only: who came online and who
- * went offline since its last batch (at most one entry per user). Each entry means exactly what a
- * USER_ADVERTISE / USER_REMOVE of that user with the envelope's `ts` would; the key is the one
- * the user's DIRECTORY_ENTRY carried, so none travels here.
- */
-export const PresenceBatchPayloadSchema = z.object({
-  server_id: UuidSchema,
-  online: z.array(UuidSchema).max(MAX_BATCH_USERS),
-  offline: z.array(UuidSchema).max(MAX_BATCH_USERS),
-})
 
 const ListedUserSchema = z.object({
   user_id: UuidSchema,
   username: UsernameSchema,
   server_id: UuidSchema,
   pubkey: PubkeySchema,
+})
+
+/**
+ * PRESENCE_BATCH S→S and S→C, server-signed by `server_id`, its own users only: who came online
+ * and who went offline since its last batch (at most one entry per user). Each entry means exactly
+ * what a USER_ADVERTISE / USER_REMOVE of that user with the envelope's `ts` would, with the name
+ * and key of the user's DIRECTORY_ENTRY. A receiving server that takes every entry passes the
+ * frame unchanged to its clients, so a batch is signed once in the whole mesh.
+ */
+export const PresenceBatchPayloadSchema = z.object({
+  server_id: UuidSchema,
+  online: z.array(ListedUserSchema.omit({ server_id: true })).max(MAX_BATCH_USERS),
+  offline: z.array(UuidSchema).max(MAX_BATCH_USERS),
 })
 
 /** USER_PRESENCE S→C, server-signed once per batch: changes since the last one, in any order. */

@@ -1,9 +1,10 @@
 /**
- * @module What a presence batch becomes on the wire (docs/wire.md §10). Our users' changes go to
- * every peer: one signed PRESENCE_BATCH per batch to our own servers, the spec's USER_ADVERTISE /
- * USER_REMOVE per user to other implementations. Every change goes to our clients as one signed
- * USER_PRESENCE per batch to those following everyone, and a frame of just their watched users to
- * those following their contacts. Never relayed: each origin speaks for its own users.
+ * @module What a presence batch becomes on the wire (docs/wire.md §10). Our users' changes go out
+ * as one signed PRESENCE_BATCH per batch to our own servers and to our clients who follow
+ * everyone (their servers pass it on to theirs unchanged), and as the spec's USER_ADVERTISE /
+ * USER_REMOVE per user to other implementations. Changes no batch carried reach those clients as
+ * one signed USER_PRESENCE per batch; contacts-mode clients get a USER_PRESENCE of just the users
+ * they watch. Never relayed to servers: each origin speaks for its own users.
  */
 
 import { MAX_BATCH_USERS, MAX_PAGE_USERS, PRESENCE_BATCH_CAP } from '../protocol/index.ts'
@@ -26,17 +27,19 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
 export async function sendBatch(ctx: ServerContext, batch: Batch): Promise<void> {
   const links = [...ctx.peers.entries()].map(([, l]) => l)
   await Promise.all([
-    toPeers(ctx, batch.own, links.filter(batches)),
+    // The same signed frames serve our servers and our clients who follow everyone.
+    toPeers(ctx, batch.own, [...links.filter(batches), ...ctx.feed.everyone]),
     toPlainPeers(
       ctx,
       batch.own,
       links.filter((l) => !batches(l)),
     ),
-    toClients(ctx, batch.all),
+    toFollowers(ctx, batch.everyone),
+    toWatchers(ctx, batch.watched),
   ])
 }
 
-/** One PRESENCE_BATCH per ≤ 1,000 of our users, signed once, to each of our own servers. */
+/** One PRESENCE_BATCH per ≤ 500 of our users, signed once, to each of `links`. */
 export async function toPeers(
   ctx: ServerContext,
   changes: readonly Change[],
@@ -46,7 +49,9 @@ export async function toPeers(
   for (const part of chunks(changes, MAX_BATCH_USERS)) {
     const text = await ctx.outbox.frame('PRESENCE_BATCH', '*', {
       server_id: ctx.me.serverId,
-      online: part.filter((c) => c.online).map(changeUser),
+      online: part.flatMap((c) =>
+        c.online ? [{ user_id: c.user.user_id, username: c.user.username, pubkey: c.user.pubkey }] : [],
+      ),
       offline: part.filter((c) => !c.online).map(changeUser),
     })
     for (const l of links) l.send(text)
@@ -83,16 +88,21 @@ function presencePayload(changes: readonly Change[]) {
   }
 }
 
-/** USER_PRESENCE to the clients that follow everyone, and to those watching a changed user. */
-async function toClients(ctx: ServerContext, changes: readonly Change[]): Promise<void> {
+/** USER_PRESENCE to the clients that follow everyone, for changes they got no batch of. */
+async function toFollowers(ctx: ServerContext, changes: readonly Change[]): Promise<void> {
   const everyone = [...ctx.feed.everyone]
-  if (everyone.length > 0)
-    for (const part of chunks(changes, MAX_PAGE_USERS)) {
-      const text = await ctx.outbox.frame('USER_PRESENCE', '*', presencePayload(part))
-      for (const l of everyone) l.send(text)
-    }
-  // Contacts-mode clients: only the users each watches. Two watchers of the same users get the
-  // same payload, so the Outbox's memo signs it once.
+  if (everyone.length === 0 || changes.length === 0) return
+  for (const part of chunks(changes, MAX_PAGE_USERS)) {
+    const text = await ctx.outbox.frame('USER_PRESENCE', '*', presencePayload(part))
+    for (const l of everyone) l.send(text)
+  }
+}
+
+/**
+ * Contacts-mode clients: only the users each watches. Two watchers of the same users get the
+ * same payload, so the Outbox's memo signs it once.
+ */
+async function toWatchers(ctx: ServerContext, changes: readonly Change[]): Promise<void> {
   const watched = ctx.feed.watchersOf(changes)
   await Promise.all(
     [...watched].map(async ([link, mine]) => {

@@ -12,8 +12,16 @@ export type Change =
   | { readonly online: true; readonly user: OnlineUser }
   | { readonly online: false; readonly userId: string; readonly serverId: string }
 
-/** `own`: our users' changes, for the mesh. `all`: every change, for our clients. */
-export type Batch = { readonly own: readonly Change[]; readonly all: readonly Change[] }
+/**
+ * `own`: our users' changes, for the mesh and (as the same signed PRESENCE_BATCH) for clients that
+ * follow everyone. `everyone`: other changes those clients still need a frame for. `watched`:
+ * every change, for contacts-mode clients watching that user.
+ */
+export type Batch = {
+  readonly own: readonly Change[]
+  readonly everyone: readonly Change[]
+  readonly watched: readonly Change[]
+}
 
 /** Which presence a client link is pushed (docs/wire.md §10). */
 export type FollowMode = 'all' | 'contacts'
@@ -31,7 +39,8 @@ export type LoginPage = { users: OnlineUser[]; next?: string; total: number }
 
 export class PresenceFeed {
   readonly #own = new Map<string, Change>()
-  readonly #all = new Map<string, Change>()
+  readonly #everyone = new Map<string, Change>()
+  readonly #watched = new Map<string, Change>()
   readonly #send: (b: Batch) => Promise<void>
   readonly #delayMs: number
   #timer: ReturnType<typeof setTimeout> | null = null
@@ -40,7 +49,7 @@ export class PresenceFeed {
   /** The login page, taken at most once per batch: every login in between gets the same payload. */
   #page: LoginPage | null = null
   /** Links pushed every change. */
-  readonly #everyone = new Set<Follower>()
+  readonly #followers = new Set<Follower>()
   /** user id → links watching them; link → the users it watches (to forget it in O(its watches)). */
   readonly #watchers = new Map<string, Set<Follower>>()
   readonly #watching = new Map<Follower, Set<string>>()
@@ -53,12 +62,18 @@ export class PresenceFeed {
   /** One of our users came or went: the mesh and our clients hear it in the next batch. */
   own(c: Change): void {
     this.#put(this.#own, c)
-    this.other(c)
+    this.watched(c)
   }
 
-  /** Another server's user came or went: our clients hear it in the next batch. */
+  /** Another server's user came or went, not in a batch our clients got as is: they hear it next. */
   other(c: Change): void {
-    this.#put(this.#all, c)
+    this.#put(this.#everyone, c)
+    this.watched(c)
+  }
+
+  /** A change clients that follow everyone already got (a forwarded batch): only watchers need it. */
+  watched(c: Change): void {
+    this.#put(this.#watched, c)
     if (this.#timer) return
     const wait = Math.max(0, this.#last + this.#delayMs - Date.now())
     this.#timer = setTimeout(() => void this.flush(), wait)
@@ -70,10 +85,15 @@ export class PresenceFeed {
     this.#timer = null
     this.#last = Date.now()
     this.#page = null
-    const batch: Batch = { own: [...this.#own.values()], all: [...this.#all.values()] }
+    const batch: Batch = {
+      own: [...this.#own.values()],
+      everyone: [...this.#everyone.values()],
+      watched: [...this.#watched.values()],
+    }
     this.#own.clear()
-    this.#all.clear()
-    if (batch.all.length === 0) return this.#chain
+    this.#everyone.clear()
+    this.#watched.clear()
+    if (batch.watched.length === 0) return this.#chain
     this.#chain = this.#chain.then(() => this.#send(batch)).catch(() => {})
     return this.#chain
   }
@@ -96,12 +116,12 @@ export class PresenceFeed {
 
   /** A logged-in client link: pushed everyone's presence, or only its contacts'. */
   follow(link: Follower, mode: FollowMode): void {
-    if (mode === 'all') this.#everyone.add(link)
+    if (mode === 'all') this.#followers.add(link)
   }
 
   /** `link` looked `userId` up: it is told when they come and go. */
   watch(link: Follower, userId: string): void {
-    if (this.#everyone.has(link)) return
+    if (this.#followers.has(link)) return
     const mine = this.#watching.get(link) ?? new Set<string>()
     this.#watching.set(link, mine)
     mine.delete(userId)
@@ -114,14 +134,14 @@ export class PresenceFeed {
 
   /** The link logged out or closed. */
   leave(link: Follower): void {
-    this.#everyone.delete(link)
+    this.#followers.delete(link)
     for (const u of this.#watching.get(link) ?? []) this.#unwatch(link, u)
     this.#watching.delete(link)
   }
 
   /** Links pushed every change. */
   get everyone(): ReadonlySet<Follower> {
-    return this.#everyone
+    return this.#followers
   }
 
   /** Contacts-mode links watching any of `changes`, each with the changes it watches. */

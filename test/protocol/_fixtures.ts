@@ -111,7 +111,11 @@ export const SERVER_TO_SERVER: Record<string, Wire> = {
     meta: { display_name: 'alice', pubkey: pub() },
   }),
   USER_REMOVE: f('USER_REMOVE', SERVER, '*', { user_id: ALICE, server_id: SERVER }),
-  PRESENCE_BATCH: f('PRESENCE_BATCH', SERVER, '*', { server_id: SERVER, online: [ALICE], offline: [BOB] }),
+  PRESENCE_BATCH: f('PRESENCE_BATCH', SERVER, '*', {
+    server_id: SERVER,
+    online: [{ user_id: ALICE, username: 'alice', pubkey: pub() }],
+    offline: [BOB],
+  }),
   DIRECTORY_ENTRY: f('DIRECTORY_ENTRY', SERVER, '*', {
     user_id: ALICE,
     username: 'alice',
@@ -174,6 +178,7 @@ export const SERVER_TO_CLIENT: Record<string, Wire> = {
     online: [{ user_id: ALICE, username: 'alice', server_id: SERVER, pubkey: pub() }],
     offline: [{ user_id: BOB, server_id: SERVER2 }],
   }),
+  PRESENCE_BATCH: SERVER_TO_SERVER.PRESENCE_BATCH!,
   USER_INFO: f('USER_INFO', SERVER, ALICE, {
     user_id: BOB,
     username: 'bob',

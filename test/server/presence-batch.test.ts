@@ -7,13 +7,18 @@
 import { describe, expect, test } from 'bun:test'
 import { importPublicKey, verifyPayload } from '../../src/crypto/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
+import { testKey } from '../helpers/keys.ts'
 import { mesh, server, until } from '../helpers/servers.ts'
 import { user } from '../helpers/users.ts'
 import { ATTACKER_KEY, count, type Frame, rawUser, rogueServer } from '../security/_attack.ts'
 
 const CAPS = { caps: ['presence-batch'] }
+const ids = (f: Frame, field: 'online' | 'offline') =>
+  field === 'offline'
+    ? (f.payload.offline as string[])
+    : (f.payload.online as { user_id: string }[]).map((u) => u.user_id)
 const listed = (frames: Frame[], field: 'online' | 'offline') =>
-  new Set(frames.filter((f) => f.type === 'PRESENCE_BATCH').flatMap((f) => f.payload[field] as string[]))
+  new Set(frames.filter((f) => f.type === 'PRESENCE_BATCH').flatMap((f) => ids(f, field)))
 const signedBy = (s: ServerHandle, f: Frame) =>
   f.from === s.serverId() && verifyPayload(importPublicKey(s.ctx.me.pubkey), f.payload, f.sig ?? '')
 
@@ -63,7 +68,7 @@ describe('presence between servers', () => {
     const [resync, ...more] = ours.peer.frames.filter((f) => f.type === 'PRESENCE_BATCH')
     expect(more).toEqual([])
     expect(signedBy(s, resync!)).toBe(true)
-    expect((resync!.payload.online as string[]).sort()).toEqual(users.map((u) => u.id).sort())
+    expect(ids(resync!, 'online').sort()).toEqual(users.map((u) => u.id).sort())
     expect(resync!.payload.offline).toEqual([])
   })
 
@@ -74,7 +79,12 @@ describe('presence between servers', () => {
     await until(() => intro!.ctx.presence.locations.get(id) === a!.serverId(), 5_000, 'alice at a')
     const rogue = await rogueServer(intro!, ATTACKER_KEY, CAPS)
     const witness = await rogueServer(intro!, ATTACKER_KEY + 1, CAPS)
-    await rogue.send('PRESENCE_BATCH', { server_id: rogue.id, online: [id], offline: [] })
+    const pubkey = (await testKey(0)).publicKey.spki
+    await rogue.send('PRESENCE_BATCH', {
+      server_id: rogue.id,
+      online: [{ user_id: id, username: 'alice', pubkey }],
+      offline: [],
+    })
     await rogue.send('PRESENCE_BATCH', { server_id: rogue.id, online: [], offline: [id] })
     // The origin's own batch, but on the rogue's link: presence is taken only from its origin.
     const forged = await rogue.frame('PRESENCE_BATCH', {
@@ -88,5 +98,23 @@ describe('presence between servers', () => {
     await heard
     expect(intro!.ctx.presence.locations.get(id)).toBe(a!.serverId())
     expect(count(witness.peer, 'PRESENCE_BATCH', (f) => f.from === rogue.id)).toBe(0)
+  })
+
+  test('a batch reaches the clients of the other servers as its origin signed it, with names and keys', async () => {
+    const [, a, b] = await mesh(2)
+    const watcher = await rawUser(b!, 'walt', 2)
+    const alice = await user(a!, 'alice', 0)
+    const fromA = (f: Frame) => f.type === 'PRESENCE_BATCH' && f.from === a!.serverId()
+    await until(
+      () => watcher.peer.frames.some((f) => fromA(f) && ids(f, 'online').includes(alice.userId!)),
+      5_000,
+    )
+    const batch = watcher.peer.frames.find((f) => fromA(f) && ids(f, 'online').includes(alice.userId!))!
+    expect(signedBy(a!, batch)).toBe(true)
+    expect(batch.payload.online).toContainEqual({
+      user_id: alice.userId!,
+      username: 'alice',
+      pubkey: (await testKey(0)).publicKey.spki,
+    })
   })
 })

@@ -6,6 +6,7 @@
  */
 
 import { isUsername } from '../../protocol/index.ts'
+import type { Change } from '../feed.ts'
 import { spkiOrNull } from '../keys.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { learn } from './directory.ts'
@@ -57,22 +58,34 @@ export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {
 /**
  * PRESENCE_BATCH from one of our servers (docs/wire.md §10): each entry is taken exactly as that
  * server's USER_ADVERTISE / USER_REMOVE with the batch's `ts` would be. Only users whose
- * DIRECTORY_ENTRY names the sender as their home come online: the key is the directory's.
+ * DIRECTORY_ENTRY names the sender as their home, with the same name and key, come online. When
+ * every entry holds, our clients who follow everyone get the frame as the origin signed it (no
+ * signature here); otherwise they get what was taken, in our own next batch.
  */
 export function onPresenceBatch(f: MeshFrame<'PRESENCE_BATCH'>, call: MeshCall): void {
   const { ctx } = call
   const origin = f.payload.server_id
   if (f.from !== origin || origin === ctx.me.serverId) return
+  const taken: Change[] = []
   let refused = 0
-  for (const userId of f.payload.online) {
-    if (ctx.store.directory.byId(userId)?.serverId !== origin) refused++
-    else if (ctx.presence.arrive(userId, origin, f.ts)) {
-      const user = ctx.presence.roster.get(userId)
-      if (user) ctx.feed.other({ online: true, user })
+  for (const u of f.payload.online) {
+    const e = ctx.store.directory.byId(u.user_id)
+    if (e?.serverId !== origin || e.username !== u.username || e.pubkey !== u.pubkey) refused++
+    else if (ctx.presence.arrive(u.user_id, origin, f.ts)) {
+      const user = ctx.presence.roster.get(u.user_id)
+      if (user) taken.push({ online: true, user })
     }
   }
   for (const userId of f.payload.offline)
-    if (ctx.presence.depart(userId, origin, f.ts)) ctx.feed.other({ online: false, userId, serverId: origin })
-  if (refused > 0) ctx.log.warn(`refused ${refused} users in a PRESENCE_BATCH from ${origin}: not its users`)
+    if (ctx.presence.depart(userId, origin, f.ts)) taken.push({ online: false, userId, serverId: origin })
+  if (refused > 0) {
+    ctx.log.warn(
+      `refused ${refused} users in a PRESENCE_BATCH from ${origin}: not its users as the directory has them`,
+    )
+    for (const c of taken) ctx.feed.other(c)
+  } else {
+    for (const l of ctx.feed.everyone) l.send(call.text)
+    for (const c of taken) ctx.feed.watched(c)
+  }
   ctx.changed()
 }
