@@ -25,7 +25,7 @@ export async function seedAccounts(
   keys: readonly KeyPair[],
   password: string,
 ): Promise<{ accounts: Account[]; authKey: string }> {
-  const kdf = newKdfParams()
+  const kdf = newKdfParams('load')
   const { blobKey, authKey } = await deriveKeys(password, kdf)
   // The verifier's parameters are read from the hash itself, so the server checks this cheap one
   // as it would the real one: the KDF is a constant per login, measured apart (crypto, scrypt/argon2).

@@ -104,8 +104,8 @@ export async function measureCrypto(key: KeyPair, quick: boolean): Promise<{ cos
       budget: cheap,
     },
     scrypt: {
-      one: () => deriveKeys('bench password', newKdfParams()),
-      all: () => deriveKeys('bench password', newKdfParams()),
+      one: () => deriveKeys('bench password', newKdfParams('bench')),
+      all: () => deriveKeys('bench password', newKdfParams('bench')),
       budget: kdf,
     },
     argon2: {

@@ -9,9 +9,11 @@ import { resolve, sep } from 'node:path'
 import type { z } from 'zod'
 import {
   chunkDigest,
+  decrypt,
   fileEndPreimage,
   fileStartPreimage,
   OAEP_MAX_PLAINTEXT,
+  type PrivateKey,
   type PublicKey,
   verifyContent,
 } from '../crypto/index.ts'
@@ -38,6 +40,12 @@ export type FileLimits = {
   maxEarlyFiles: number
   /** Transfers in progress at once. */
   maxActive: number
+  /** Every chunk but the last must hold at least this many plaintext bytes: a sender pays per decryption. */
+  minChunkBytes: number
+  /** Transfers in progress at once from one sender. */
+  perSenderActive: number
+  /** Bytes (by manifest) in progress at once from one sender. */
+  perSenderBytes: number
 }
 
 export const DEFAULT_FILE_LIMITS: FileLimits = {
@@ -47,6 +55,9 @@ export const DEFAULT_FILE_LIMITS: FileLimits = {
   maxEarlyChunks: 256,
   maxEarlyFiles: 8,
   maxActive: 16,
+  minChunkBytes: 256,
+  perSenderActive: 2,
+  perSenderBytes: 32 * 1024 * 1024,
 }
 
 /** File ids are UUID v4 like every other id (PROTOCOL.md §2). */
@@ -60,11 +71,65 @@ export function manifestProblem(f: FileStartFrame, key: PublicKey, lim: FileLimi
   const preimage = fileStartPreimage(f, f.payload)
   if (!verifyContent(key, preimage, f.payload.content_sig)) return 'manifest signature does not verify'
   if (size > lim.maxBytes) return `too large: ${size} bytes (at most ${lim.maxBytes})`
-  // Each chunk holds 1…446 bytes, so the count is bounded by the size both ways.
-  if (chunks < Math.ceil(size / CHUNK_BYTES) || chunks > size || chunks > lim.maxChunks) {
+  // Each chunk holds minChunkBytes…446 bytes (the last 1…446), so the count is bounded by the size
+  // both ways: an RSA decryption costs the sender at least minChunkBytes of real file (issue 15 §4).
+  const most = Math.max(Math.ceil(size / lim.minChunkBytes), size > 0 ? 1 : 0)
+  if (chunks < Math.ceil(size / CHUNK_BYTES) || chunks > most || chunks > lim.maxChunks) {
     return `implausible chunk count ${chunks} for ${size} bytes`
   }
   return null
+}
+
+/**
+ * Chunk decryptions one at a time, each after a turn of the event loop: a flood of chunks keeps
+ * at most one RSA decryption in flight, so DMs (decrypted outside this queue) stay responsive.
+ */
+export class Pacer {
+  #tail: Promise<unknown> = Promise.resolve()
+
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const p = this.#tail.then(async () => {
+      await new Promise((r) => setImmediate(r))
+      return job()
+    })
+    this.#tail = p.catch(() => {})
+    return p
+  }
+}
+
+/** Why one more transfer of `size` bytes from a sender with transfers of `sizes` is refused, or null. */
+export function senderBudgetProblem(sizes: readonly number[], size: number, lim: FileLimits): string | null {
+  if (sizes.length >= lim.perSenderActive) return 'too many transfers from this sender at once'
+  if (sizes.reduce((n, s) => n + s, size) > lim.perSenderBytes)
+    return 'this sender has too many bytes in flight'
+  return null
+}
+
+/**
+ * Decrypts one chunk through the pacer: its plaintext, why the transfer fails (a chunk that does
+ * not open, or a short one before the last), or null when the transfer ended meanwhile.
+ */
+export async function openChunk(
+  pacer: Pacer,
+  key: PrivateKey,
+  ct: Uint8Array,
+  o: { index: number; last: boolean; min: number; live: () => boolean },
+): Promise<Uint8Array | string | null> {
+  let bytes: Uint8Array
+  try {
+    const r = await pacer.run(async () => (o.live() ? decrypt(key, ct) : null))
+    if (r === null) return null
+    bytes = r
+  } catch {
+    return `chunk ${o.index} does not decrypt (corrupted or tampered)`
+  }
+  if (bytes.byteLength === 0 || bytes.byteLength > CHUNK_BYTES) {
+    return `chunk ${o.index} does not decrypt (corrupted or tampered)`
+  }
+  if (!o.last && bytes.byteLength < o.min) {
+    return `chunk ${o.index} holds ${bytes.byteLength} bytes, under the minimum ${o.min}`
+  }
+  return bytes
 }
 
 /** True when the FILE_END signature covers exactly these ciphertexts, in index order. */

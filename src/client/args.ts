@@ -1,10 +1,10 @@
 /** @module Command-line options of `socp client` (src/cli.ts calls `parseClientArgs`). */
 
-import { homedir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.ts'
 import { parseWsUrl } from '../net/index.ts'
+import { defaultDataDir } from './account-store.ts'
+import type { AcceptFiles } from './files-in.ts'
 
 export const CLIENT_USAGE = `Usage: socp client [options]
 
@@ -15,12 +15,17 @@ export const CLIENT_USAGE = `Usage: socp client [options]
   --insecure-skip-verify    do not check the server's certificate (tests only; warns loudly)
   --downloads DIR           where received files are saved as received_<file_id> (default .)
   --password-file FILE      read the password from FILE (non-interactive mode; or set SOCP_PASSWORD)
-  --pins FILE               pinned public keys (default $XDG_CONFIG_HOME/socp/pins.json)
+  --data-dir DIR            client stores: pins, name bindings, replay cache, one SQLite file per
+                            account in DIR/<host_port>/<username>.sqlite (default $XDG_DATA_HOME/socp)
+  --accept-files POLICY     files from unverified senders: ask (/accept, /decline), verified (refuse)
+                            or all (default: ask on a terminal, all otherwise)
+  --strict-kdf              refuse a server-chosen KDF salt even for an account not yet migrated here
   --json                    print one JSON object per event instead of text lines
   -h, --help                show this help
 
 On a terminal the client is interactive. Otherwise it reads one command per line from stdin
-(/register <username>, /login <user>, /list, /tell <user> <msg>, /all <msg>, /file <user> <path>)
+(/register <username>, /login <user>, /list, /tell <user> <msg>, /all <msg>, /file <user> <path>,
+/fingerprint <user>, /verify <user>, /trust <user>, /accept <file_id>, /decline <file_id>)
 and exits when stdin ends and its sends and transfers have finished.
 `
 
@@ -28,22 +33,21 @@ export type ClientArgs = {
   server: string
   downloads?: string
   passwordFile?: string
-  pinsPath: string
   ca?: string
   insecureSkipVerify: boolean
+  dataDir: string
+  acceptFiles?: AcceptFiles
+  strictKdf: boolean
   json: boolean
   help: boolean
 }
 
-/** `$XDG_CONFIG_HOME/socp/pins.json`, else `~/.config/socp/pins.json`. */
-export function defaultPinsPath(env: Record<string, string | undefined> = {}): string {
-  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config')
-  return join(base, 'socp', 'pins.json')
-}
+const POLICIES: readonly AcceptFiles[] = ['all', 'verified', 'ask']
+const isPolicy = (v: string): v is AcceptFiles => (POLICIES as readonly string[]).includes(v)
 
 /**
  * Parses `socp client` arguments. `env` (the CLI passes `process.env`) only locates the default
- * pins file. @throws UsageError on unknown flags or a malformed URL.
+ * data folder. @throws UsageError on unknown flags or a malformed URL.
  */
 export function parseClientArgs(args: string[], env: Record<string, string | undefined> = {}): ClientArgs {
   let values: ReturnType<typeof parse>['values']
@@ -54,14 +58,20 @@ export function parseClientArgs(args: string[], env: Record<string, string | und
   }
   const server = values.server ?? 'ws://127.0.0.1:8765'
   parseWsUrl(server)
-  for (const k of ['downloads', 'password-file', 'pins', 'ca'] as const) {
+  for (const k of ['downloads', 'password-file', 'data-dir', 'ca'] as const) {
     if (values[k] === '') throw new UsageError(`--${k} expects a path`)
+  }
+  const accept = values['accept-files']
+  if (accept !== undefined && !isPolicy(accept)) {
+    throw new UsageError('--accept-files expects ask, verified or all')
   }
   return {
     server,
     ...(values.downloads !== undefined && { downloads: values.downloads }),
     ...(values['password-file'] !== undefined && { passwordFile: values['password-file'] }),
-    pinsPath: values.pins ?? defaultPinsPath(env),
+    dataDir: values['data-dir'] ?? defaultDataDir(env),
+    ...(accept !== undefined && { acceptFiles: accept }),
+    strictKdf: values['strict-kdf'] ?? false,
     ...(values.ca !== undefined && { ca: values.ca }),
     insecureSkipVerify: values['insecure-skip-verify'] ?? false,
     json: values.json ?? false,
@@ -76,7 +86,9 @@ function parse(args: string[]) {
       server: { type: 'string' },
       downloads: { type: 'string' },
       'password-file': { type: 'string' },
-      pins: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'accept-files': { type: 'string' },
+      'strict-kdf': { type: 'boolean' },
       ca: { type: 'string' },
       'insecure-skip-verify': { type: 'boolean' },
       json: { type: 'boolean' },

@@ -1,7 +1,9 @@
 /**
  * @module Register and login from the client's side (docs/wire.md §1–§3). The password never
  * leaves this process: scrypt + HKDF make the blob key and the auth key here, only the auth key
- * goes to the server, and the private-key blob is opened locally.
+ * goes to the server, and the private-key blob is opened locally. The client owns the KDF: the
+ * salt is derived from the username, the cost stays between the client's floor and cap, and the
+ * server's clock is believed only within minutes (PROTOCOL.md §6).
  */
 
 import { randomUUID } from 'node:crypto'
@@ -9,6 +11,7 @@ import {
   deriveKeys,
   generateKeyPair,
   importPrivateKey,
+  judgeKdf,
   type KeyPair,
   newKdfParams,
   openPrivateKey,
@@ -35,6 +38,37 @@ const CLIENT_NAME = 'socp-ts/0.1'
 /** Whose presence the server pushes: everyone's, or only users this client looked up (docs/wire.md §10). */
 export type PresenceMode = 'all' | 'contacts'
 
+/** The most the server clock may differ from ours (PROTOCOL.md §5 and §6: minutes, not days). */
+export const MAX_SKEW_MS = 5 * 60_000
+
+/** The server's clock offset, refused beyond {@link MAX_SKEW_MS} (a server must not date our messages). */
+export function checkedSkew(serverTs: number, now = Date.now()): number {
+  const skew = serverTs - now
+  if (!Number.isSafeInteger(serverTs) || Math.abs(skew) > MAX_SKEW_MS) {
+    const minutes = Number.isSafeInteger(serverTs)
+      ? `${Math.round(skew / 60_000)} minutes`
+      : 'an absurd amount'
+    throw new ChatError(
+      'BAD_REQUEST',
+      `the server clock is off ours by ${minutes} (at most ${MAX_SKEW_MS / 60_000} allowed); check both clocks`,
+    )
+  }
+  return skew
+}
+
+/** What login needs to know besides the password: whose KDF salt to derive, and whether a legacy salt may pass. */
+export type LoginAccount = {
+  /** The account's username (typed, or remembered by the client store for a UUID login). */
+  username: string
+  /** The user id, when logging in by id: AUTH_OK must confirm it. */
+  userId?: string
+  /** False once the client store knows the account migrated (or with --strict-kdf). */
+  allowLegacy: boolean
+}
+
+/** A logged-in identity, plus the opened key when the account still has legacy KDF parameters. */
+export type LoginResult = { id: Identity; legacy: Uint8Array | null }
+
 type Frame<T extends ServerToClientFrame['type']> = Extract<ServerToClientFrame, { type: T }>
 
 /**
@@ -50,7 +84,7 @@ export async function register(
   presence: PresenceMode = 'all',
 ): Promise<Identity> {
   const kp = keyPair ?? (await generateKeyPair())
-  const kdf = newKdfParams()
+  const kdf = newKdfParams(username)
   const { blobKey, authKey } = await deriveKeys(password, kdf)
   const userId = randomUUID()
   const payload = {
@@ -68,36 +102,42 @@ export async function register(
   if (f.payload.user_id !== userId || f.payload.pubkey !== kp.publicKey.spki) {
     throw new ChatError('BAD_REQUEST', 'the server confirmed a different account')
   }
-  return hello(link, f, kp.privateKey, presence)
+  return hello(link, f, kp.privateKey, checkedSkew(f.payload.server_ts), presence)
 }
 
 /**
- * AUTH_HELLO → AUTH_CHALLENGE → AUTH_RESPONSE → AUTH_OK, open the key blob locally, USER_HELLO.
- * @throws ChatError('AUTH_FAILED') for an unknown user or a wrong password (they look the same).
+ * AUTH_HELLO → AUTH_CHALLENGE (judged by the client's KDF rules before any password work) →
+ * AUTH_RESPONSE → AUTH_OK (the account and the clock checked), open the key blob locally, USER_HELLO.
+ * @throws ChatError('AUTH_FAILED') for an unknown user or a wrong password (they look the same), or
+ * a challenge outside the client's KDF bounds; BAD_REQUEST for a server clock beyond the skew bound.
  */
 export async function login(
   link: ClientLink,
   loginName: string,
   password: string,
+  account: LoginAccount,
   presence: PresenceMode = 'all',
-): Promise<Identity> {
+): Promise<LoginResult> {
   const challenge = link.expect(is('AUTH_CHALLENGE'))
   link.send({ type: 'AUTH_HELLO', from: '', to: '', ts: Date.now(), payload: { login: loginName } })
   const { payload } = await challenge
-  let keys: Awaited<ReturnType<typeof deriveKeys>>
-  try {
-    keys = await deriveKeys(password, payload.kdf)
-  } catch {
-    throw new ChatError('AUTH_FAILED', 'the server offered unusable key-derivation parameters')
-  }
+  const verdict = judgeKdf(payload.kdf, account.username, account.allowLegacy)
+  const keys = await deriveKeys(password, payload.kdf)
   // The server may hold the check behind an account's throttle (up to 3 × 8 s against one guessing
   // address, src/server/users/_gate.ts); it ends an unfinished login after 60 s.
   const answer = link.expect(is('AUTH_OK'), { timeoutMs: 45_000 })
   link.send({ type: 'AUTH_RESPONSE', from: '', to: '', ts: Date.now(), payload: { auth_key: keys.authKey } })
   const ok = await answer
+  const confirmed = ok.payload.username === account.username.toLowerCase()
+  if (!confirmed || (account.userId !== undefined && ok.payload.user_id !== account.userId.toLowerCase())) {
+    throw new ChatError('BAD_KEY', 'the server confirmed a different account than the one asked for')
+  }
+  const skew = checkedSkew(ok.payload.server_ts)
   let key: PrivateKey
+  let pkcs8: Uint8Array
   try {
-    key = await importPrivateKey(openPrivateKey(ok.payload.privkey_store, keys.blobKey))
+    pkcs8 = openPrivateKey(ok.payload.privkey_store, keys.blobKey)
+    key = await importPrivateKey(pkcs8)
   } catch (e) {
     if (e instanceof DecryptFailed || e instanceof ChatError) {
       throw new ChatError('AUTH_FAILED', 'the stored private key does not open with this password')
@@ -107,7 +147,27 @@ export async function login(
   if (key.publicKey.spki !== ok.payload.pubkey) {
     throw new ChatError('BAD_KEY', 'the stored private key does not match the account key')
   }
-  return hello(link, ok, key, presence)
+  const id = await hello(link, ok, key, skew, presence)
+  return { id, legacy: verdict === 'legacy' ? pkcs8 : null }
+}
+
+/**
+ * USER_REKEY (docs/wire.md §3a): re-seals the key under the client-owned KDF parameters and gives
+ * the server the new auth key, at the first login of an account made before them.
+ */
+export async function rekey(
+  link: ClientLink,
+  id: Identity,
+  password: string,
+  pkcs8: Uint8Array,
+): Promise<void> {
+  const kdf = newKdfParams(id.username)
+  const { blobKey, authKey } = await deriveKeys(password, kdf)
+  const payload = { privkey_store: sealPrivateKey(pkcs8, blobKey, kdf), kdf, auth_key: authKey }
+  const sig = await signPayload(id.key, payload)
+  const ack = link.expect((f): f is Frame<'ACK'> => f.type === 'ACK' && f.payload.msg_ref === 'USER_REKEY')
+  link.send({ type: 'USER_REKEY', from: id.userId, to: id.serverId, ts: Date.now() + id.skew, payload, sig })
+  await ack
 }
 
 /** USER_HELLO with the nonce from AUTH_OK, signed by the user key; the server ACKs it. */
@@ -115,9 +175,9 @@ async function hello(
   link: ClientLink,
   ok: Frame<'AUTH_OK'>,
   key: PrivateKey,
+  skew: number,
   presence: PresenceMode,
 ): Promise<Identity> {
-  const skew = ok.payload.server_ts - Date.now()
   const spki = key.publicKey.spki
   // `presence` is sent only when it differs from the default, so the signed payload stays the
   // one every earlier server expects.

@@ -9,7 +9,7 @@ const UsernameArg = z
   .refine(isUsername, USERNAME_RULE)
   .transform((s) => s.toLowerCase())
 /** A user as the other commands name one: a username or a user id (no spaces). */
-const UserArg = z.string().regex(/^\S{1,64}$/, 'expected a username or user id')
+const UserArg = z.string().regex(/^\S{1,64}$/, 'expected a username, name@server or user id')
 const TextArg = z.string().min(1, 'the message is empty')
 const PathArg = z.string().min(1, 'expected a file path')
 
@@ -27,7 +27,7 @@ export const COMMANDS = {
   },
   list: { usage: '/list', help: 'online users across the mesh', args: z.object({}) },
   tell: {
-    usage: '/tell <user> <message>',
+    usage: '/tell <user|user@server|id> <message>',
     help: 'end-to-end encrypted direct message',
     args: z.object({ user: UserArg, text: TextArg }),
   },
@@ -46,6 +46,21 @@ export const COMMANDS = {
     usage: '/trust <user>',
     help: "accept a user's changed key, after comparing its /fingerprint out of band",
     args: z.object({ user: UserArg }),
+  },
+  verify: {
+    usage: '/verify <user>',
+    help: 'mark a user verified after comparing its /fingerprint out of band',
+    args: z.object({ user: UserArg }),
+  },
+  accept: {
+    usage: '/accept <file_id>',
+    help: 'accept a file offered by an unverified sender',
+    args: z.object({ file: UserArg }),
+  },
+  decline: {
+    usage: '/decline <file_id>',
+    help: 'refuse a file offered by an unverified sender',
+    args: z.object({ file: UserArg }),
   },
   help: { usage: '/help', help: 'this list', args: z.object({}) },
   quit: { usage: '/quit', help: 'leave', args: z.object({}) },
@@ -84,6 +99,9 @@ const FIELDS: Record<CommandName, readonly string[]> = {
   file: ['user', 'path'],
   fingerprint: ['user'],
   trust: ['user'],
+  verify: ['user'],
+  accept: ['file'],
+  decline: ['file'],
   help: [],
   quit: [],
 }

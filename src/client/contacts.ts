@@ -1,34 +1,47 @@
 /**
- * @module Whom to trust with which key: the online directory joined with the key pins. Every key
- * the client encrypts to or verifies with comes from here, and a key that differs from its pin
- * is reported once (`key-changed`) and then refused both ways.
+ * @module Whom to trust with which key: the online directory joined with the client store's pins
+ * and name bindings. Every key the client encrypts to or verifies with comes from here. A key that
+ * differs from its pin, or a new id under a name already bound to another id (PROTOCOL.md §6), is
+ * reported once (`key-changed`) and then refused both ways until /trust.
  */
 
 import { fingerprint, importPublicKey, type PublicKey } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
-import { type DirEntry, Directory } from './directory.ts'
+import type { ClientStore } from '../store/index.ts'
+import { type DirEntry, Directory, qualified } from './directory.ts'
 import type { Emitter, SessionEvents } from './events.ts'
-import type { PinStore } from './pins.ts'
 
 const log = logger('client')
 
 export type Advertised = { userId: string; username: string; serverId: string; pubkey: string | null }
 /** A user as `list()` returns one. */
 export type OnlineUser = { userId: string; username: string; serverId: string; pubkey: string }
-export type KeyInfo = { userId: string; username: string; fingerprint: string; pinned?: string }
+export type KeyInfo = {
+  userId: string
+  username: string
+  fingerprint: string
+  pinned?: string
+  verified?: boolean
+}
+/** A sender we can believe: its key, its name, and a short fingerprint while it is unverified. */
+export type TrustedSender = { key: PublicKey; name: string; unverified?: string }
+
+/** The first two groups of a fingerprint: enough to notice a different key on every line. */
+export const shortFingerprint = (key: PublicKey): string => fingerprint(key).slice(0, 9)
 
 export class Contacts {
   readonly directory = new Directory()
-  readonly #pins: PinStore
+  readonly #store: ClientStore
   readonly #events: Emitter<SessionEvents>
   /** `userId|spki` pairs already warned about, so one change gives one warning. */
   readonly #warned = new Set<string>()
-  me: string | null = null
+  readonly me: string
 
-  constructor(pins: PinStore, events: Emitter<SessionEvents>) {
-    this.#pins = pins
+  constructor(store: ClientStore, events: Emitter<SessionEvents>, me: string) {
+    this.#store = store
     this.#events = events
+    this.me = me
   }
 
   /** Records an advertised or listed user; a key that is not RSA-4096 drops the entry. */
@@ -42,8 +55,9 @@ export class Contacts {
         return
       }
     }
-    const keyChanged = pubkey !== null && this.#keyChanged(u.userId, u.username, pubkey)
-    const fresh = this.directory.set({ ...u, pubkey, keyChanged })
+    const keyChanged = pubkey !== null && u.userId !== this.me && this.#refused(u, pubkey)
+    const verified = !keyChanged && (this.#store.contact(u.userId)?.verifiedAt ?? null) !== null
+    const fresh = this.directory.set({ ...u, pubkey, keyChanged, verified })
     if (fresh && announce && u.userId !== this.me) {
       this.#events.emit('presence', { online: true, userId: u.userId, username: u.username })
     }
@@ -62,7 +76,7 @@ export class Contacts {
    * `sender_pub` and the pin. For a user whose server advertised no key, the first `sender_pub`
    * seen is pinned instead (PROTOCOL.md §3.2). Returns the reason when there is no trusted key.
    */
-  senderKey(userId: string, senderPub: string): { key: PublicKey; name: string } | string {
+  senderKey(userId: string, senderPub: string): TrustedSender | string {
     const e = this.directory.get(userId)
     if (!e) return 'the sender is not in the directory'
     if (e.keyChanged) return `the key of ${e.username} changed since it was pinned`
@@ -73,17 +87,19 @@ export class Contacts {
       return 'the frame carries an unusable key'
     }
     if (e.pubkey === null) {
-      if (this.#keyChanged(userId, e.username, claimed))
+      if (this.#refused(e, claimed)) {
+        e.keyChanged = true
         return `the key of ${e.username} changed since it was pinned`
+      }
       e.pubkey = claimed
     }
     if (claimed.spki !== e.pubkey.spki) return 'sender_pub differs from the directory key'
-    return { key: e.pubkey, name: e.username }
+    return { key: e.pubkey, name: e.username, ...(!e.verified && { unverified: shortFingerprint(e.pubkey) }) }
   }
 
   /**
    * The entry to send to. @throws ChatError('USER_NOT_FOUND') when not online, ChatError('BAD_KEY')
-   * when there is no key or it differs from the pin.
+   * when there is no key or it is refused, ChatError('BAD_REQUEST') when the name is ambiguous.
    */
   recipient(userOrName: string): DirEntry & { pubkey: PublicKey } {
     const e = this.directory.resolve(userOrName)
@@ -91,7 +107,8 @@ export class Contacts {
     if (e.keyChanged) {
       throw new ChatError(
         'BAD_KEY',
-        `the key of ${e.username} changed since it was first seen; refusing to send (compare /fingerprint ${e.username} out of band)`,
+        `the key of ${qualified(e)} (${e.userId}) changed since it was pinned, or the name belongs to another id; ` +
+          `refusing to send (compare /fingerprint ${e.userId} out of band, then /trust ${e.userId})`,
       )
     }
     const { pubkey } = e
@@ -99,13 +116,26 @@ export class Contacts {
     return { ...e, pubkey }
   }
 
-  /** Applies a USER_LIST (authoritative: whoever is not in it is offline) and returns the online users. */
+  /** Notes an exchange with `userId`: a contact that was messaged is never pruned. */
+  messaged(userId: string): void {
+    if (this.#store.contact(userId)) this.#store.messaged(userId)
+  }
+
+  /**
+   * Applies a USER_LIST (authoritative: whoever is not in it is offline) in one store transaction,
+   * and returns the online users.
+   */
   applyList(
     users: readonly { user_id: string; username: string; server_id: string; pubkey: string }[],
   ): OnlineUser[] {
-    for (const u of users) {
-      this.learn({ userId: u.user_id, username: u.username, serverId: u.server_id, pubkey: u.pubkey }, false)
-    }
+    this.#store.transaction(() => {
+      for (const u of users) {
+        this.learn(
+          { userId: u.user_id, username: u.username, serverId: u.server_id, pubkey: u.pubkey },
+          false,
+        )
+      }
+    })
     this.directory.retain(new Set(users.map((u) => u.user_id)))
     return this.directory
       .online()
@@ -116,11 +146,11 @@ export class Contacts {
       )
   }
 
-  /** Everyone online but us with a usable key; those whose key differs from its pin are `skipped`. */
+  /** Everyone online but us with a usable key; those refused (changed key or id) are `skipped`. */
   publicMembers(): { members: (DirEntry & { pubkey: PublicKey })[]; skipped: string[] } {
     const others = this.directory.online().filter((e) => e.userId !== this.me)
     const members = others.flatMap((e) => (e.pubkey && !e.keyChanged ? [{ ...e, pubkey: e.pubkey }] : []))
-    const skipped = others.filter((e) => !e.pubkey || e.keyChanged).map((e) => e.username)
+    const skipped = others.filter((e) => !e.pubkey || e.keyChanged).map((e) => qualified(e))
     return { members, skipped }
   }
 
@@ -128,38 +158,96 @@ export class Contacts {
   keyInfo(userOrName: string): KeyInfo {
     const e = this.directory.resolve(userOrName)
     if (!e?.pubkey) throw new ChatError('USER_NOT_FOUND', `${userOrName} is not online`)
-    const spki = e.keyChanged ? this.#pins.get(e.userId) : undefined
+    const spki = e.keyChanged ? this.#pinnedFor(e) : undefined
     const pinned = spki === undefined ? undefined : fingerprint(importPublicKey(spki))
     return {
       userId: e.userId,
       username: e.username,
       fingerprint: fingerprint(e.pubkey),
+      verified: e.verified,
       ...(pinned && { pinned }),
     }
   }
 
   /**
-   * Accepts the key the directory now holds for a user whose key changed (after the user compared
-   * fingerprints out of band): it becomes the pin and the user can be messaged again.
+   * Accepts the key (and id) the directory now holds for a refused user, after the user compared
+   * fingerprints out of band: it becomes the pin, bound to its name, and is no longer verified.
    */
   trust(userOrName: string): KeyInfo {
     const e = this.directory.resolve(userOrName)
     if (!e?.pubkey) throw new ChatError('USER_NOT_FOUND', `${userOrName} is not online`)
     if (!e.keyChanged) throw new ChatError('BAD_REQUEST', `the key of ${e.username} has not changed`)
-    this.#pins.trust(e.userId, e.username, e.pubkey.spki)
-    this.directory.set({ ...e, keyChanged: false })
-    return { userId: e.userId, username: e.username, fingerprint: fingerprint(e.pubkey) }
+    this.#store.pin({ userId: e.userId, username: e.username, serverId: e.serverId, pubkey: e.pubkey.spki })
+    this.directory.set({ ...e, keyChanged: false, verified: false })
+    return { userId: e.userId, username: e.username, fingerprint: fingerprint(e.pubkey), verified: false }
   }
 
-  #keyChanged(userId: string, username: string, key: PublicKey): boolean {
-    const check = this.#pins.check(userId, username, key.spki)
-    if (check.status !== 'changed') return false
-    const tag = `${userId}|${key.spki}`
-    if (!this.#warned.has(tag)) {
-      this.#warned.add(tag)
-      const old = fingerprint(importPublicKey(check.pinned))
-      this.#events.emit('key-changed', { userId, username, old, new: fingerprint(key) })
+  /**
+   * Marks a user verified after an out-of-band fingerprint comparison (Signal's safety numbers):
+   * its lines lose the short fingerprint, and any later change is reported as a verified key changing.
+   */
+  verify(userOrName: string): KeyInfo {
+    const e = this.directory.resolve(userOrName)
+    if (!e?.pubkey) throw new ChatError('USER_NOT_FOUND', `${userOrName} is not online`)
+    if (e.keyChanged) throw new ChatError('BAD_KEY', `the key of ${e.username} changed: /trust it first`)
+    if (!this.#store.contact(e.userId)) {
+      this.#store.pin({ userId: e.userId, username: e.username, serverId: e.serverId, pubkey: e.pubkey.spki })
     }
-    return true
+    this.#store.setVerified(e.userId, Date.now())
+    this.directory.set({ ...e, verified: true })
+    return { userId: e.userId, username: e.username, fingerprint: fingerprint(e.pubkey), verified: true }
+  }
+
+  /** The pinned key this entry conflicts with: its own pin, or the pin of the id its name is bound to. */
+  #pinnedFor(e: { userId: string; username: string }): string | undefined {
+    return this.#store.contact(e.userId)?.pubkey ?? this.#store.byName(e.username)[0]?.pubkey
+  }
+
+  /** Checks a key against the pins and name bindings; pins a first sighting. True = refuse. */
+  #refused(u: { userId: string; username: string; serverId: string }, key: PublicKey): boolean {
+    const pin = this.#store.contact(u.userId)
+    if (pin) {
+      if (pin.pubkey === key.spki) {
+        this.#store.seen(u.userId, u.serverId)
+        return false
+      }
+      this.#warn(u, key, pin.pubkey, pin.verifiedAt !== null, null)
+      return true
+    }
+    // A name already bound to other ids: a new id under it is a key change, never a first sighting.
+    const bound = this.#store.byName(u.username)
+    if (bound.length > 0) {
+      const first = bound[0]!
+      this.#warn(
+        u,
+        key,
+        first.pubkey,
+        bound.some((c) => c.verifiedAt !== null),
+        first.userId,
+      )
+      return true
+    }
+    this.#store.pin({ userId: u.userId, username: u.username, serverId: u.serverId, pubkey: key.spki })
+    return false
+  }
+
+  #warn(
+    u: { userId: string; username: string },
+    key: PublicKey,
+    pinned: string,
+    verified: boolean,
+    pinnedId: string | null,
+  ): void {
+    const tag = `${u.userId}|${key.spki}`
+    if (this.#warned.has(tag)) return
+    this.#warned.add(tag)
+    this.#events.emit('key-changed', {
+      userId: u.userId,
+      username: u.username,
+      old: fingerprint(importPublicKey(pinned)),
+      new: fingerprint(key),
+      verified,
+      ...(pinnedId !== null && { pinnedId }),
+    })
   }
 }

@@ -86,7 +86,7 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       const r = await s.all(cmd.text)
       io.print({ type: 'sent', to: 'everyone', recipients: r.recipients })
       if (r.skipped.length > 0)
-        io.print({ type: 'info', text: `not sent to (key changed): ${r.skipped.join(', ')}` })
+        io.print({ type: 'info', text: `not sent to (key changed or no key): ${r.skipped.join(', ')}` })
       return
     }
     case 'file': {
@@ -106,9 +106,22 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       return
     case 'trust': {
       const k = await s.trust(cmd.user)
-      io.print({ type: 'info', text: `now trusting the new key of ${k.username}: ${k.fingerprint}` })
+      io.print({
+        type: 'info',
+        text: `now trusting the new key of ${k.username} (${k.userId}): ${k.fingerprint}`,
+      })
       return
     }
+    case 'verify': {
+      const k = await s.verify(cmd.user)
+      io.print({ type: 'verified', username: k.username, userId: k.userId, fingerprint: k.fingerprint })
+      return
+    }
+    case 'accept':
+    case 'decline':
+      s.decideFile(cmd.file, cmd.name === 'accept')
+      io.print({ type: 'info', text: `${cmd.name === 'accept' ? 'accepted' : 'declined'} ${cmd.file}` })
+      return
     case 'help':
       io.print({ type: 'info', text: helpText() })
       return

@@ -4,8 +4,9 @@ import type { ErrorCode } from '../errors.ts'
 
 /** Everything a Session reports. Text fields that came from another user are NOT yet sanitised. */
 export type SessionEvents = {
-  dm: { from: string; fromName: string; text: string; ts: number }
-  public: { from: string; fromName: string; text: string; ts: number }
+  /** `unverified`: the sender's short fingerprint, present until /verify (issue 15). */
+  dm: { from: string; fromName: string; text: string; ts: number; unverified?: string }
+  public: { from: string; fromName: string; text: string; ts: number; unverified?: string }
   'file-progress': {
     fileId: string
     direction: 'in' | 'out'
@@ -14,11 +15,42 @@ export type SessionEvents = {
     done: number
     total: number
   }
-  file: { from: string; fromName: string; fileId: string; path: string; name: string; size: number }
+  file: {
+    from: string
+    fromName: string
+    fileId: string
+    path: string
+    name: string
+    size: number
+    unverified?: string
+  }
+  /**
+   * A file from an unverified sender waits for `Session.decideFile(fileId, accept)` (/accept,
+   * /decline); undecided, it stalls and is dropped. Emitted only when `acceptFiles` is `ask`.
+   */
+  'file-offer': {
+    fileId: string
+    from: string
+    fromName: string
+    unverified: string
+    name: string
+    size: number
+  }
   'file-failed': { fileId: string; peer: string; peerName: string; direction: 'in' | 'out'; reason: string }
   presence: { online: boolean; userId: string; username: string }
   error: { code: ErrorCode | string; detail: string }
-  'key-changed': { userId: string; username: string; old: string; new: string }
+  /**
+   * A key that differs from its pin, or (with `pinnedId`) a new id under a name pinned to another
+   * id. `verified`: the pinned contact had been verified, so this is louder.
+   */
+  'key-changed': {
+    userId: string
+    username: string
+    old: string
+    new: string
+    verified: boolean
+    pinnedId?: string
+  }
   /** The server or the network ended a logged-in session (not emitted after `close()`). */
   closed: { code: number; reason: string }
 }

@@ -1,12 +1,13 @@
 /**
  * @module Receiving files (docs/wire.md §7): reassembly by index, the manifest and file-end
  * signatures, size and sha256 checks, limits and stall timeouts, and a save path that can only
- * ever be `<downloads>/received_<file_id>`.
+ * ever be `<downloads>/received_<file_id>`. A transfer costs its sender (issue 15 §4): a minimum
+ * chunk size, a per-sender budget, consent for unverified senders, and paced decryption.
  */
 
-import { b64uDecode, concatBytes, decrypt, type PrivateKey, type PublicKey } from '../crypto/index.ts'
+import { b64uDecodeCanonical, concatBytes, type PrivateKey, type PublicKey } from '../crypto/index.ts'
+import { EarlyChunks } from './_early.ts'
 import {
-  CHUNK_BYTES,
   DEFAULT_FILE_LIMITS,
   endVerifies,
   type FileChunkFrame,
@@ -15,26 +16,39 @@ import {
   type FileStartFrame,
   isFileId,
   manifestProblem,
+  openChunk,
+  Pacer,
   saveReceived,
+  senderBudgetProblem,
   sha256Hex,
 } from './_files.ts'
-import type { Emitter } from './events.ts'
+import type { TrustedSender } from './contacts.ts'
+import type { Emitter, SessionEvents } from './events.ts'
+
+/** Files from unverified senders: accepted, refused, or offered (`file-offer`) for a decision. */
+export type AcceptFiles = 'all' | 'verified' | 'ask'
 
 export type IncomingDeps = {
   me: string
   downloadsDir: string
   key: PrivateKey
   /** The sender's directory key and name, or why none can be trusted (never the frame's key alone). */
-  senderKey: (userId: string, senderPub: string) => Promise<{ key: PublicKey; name: string } | string>
-  /** Receives `file`, `file-progress` and `file-failed`. */
-  events: Pick<Emitter, 'emit'>
+  senderKey: (userId: string, senderPub: string) => Promise<TrustedSender | string>
+  /** Receives `file`, `file-offer`, `file-progress` and `file-failed`. */
+  events: Pick<Emitter<SessionEvents>, 'emit'>
   limits?: Partial<FileLimits>
+  acceptFiles?: AcceptFiles
 }
 
 type Transfer = {
   start: FileStartFrame
   senderKey: PublicKey
   fromName: string
+  unverified: string | undefined
+  /** False while waiting for consent: chunks are kept, not decrypted. */
+  accepted: boolean
+  /** Settles on consent (true) or refusal (false). */
+  consent: PromiseWithResolvers<boolean>
   cts: Map<number, Uint8Array>
   /** Each chunk's plaintext, decrypted as it arrives; `null` once that chunk failed. */
   plain: Map<number, Promise<Uint8Array | null>>
@@ -42,20 +56,27 @@ type Transfer = {
   timer: ReturnType<typeof setTimeout>
 }
 
-type Early = { from: string; chunks: FileChunkFrame[]; timer: ReturnType<typeof setTimeout> }
-
 /** Reassembles incoming files. Calls must be made in arrival order, one at a time (the Session's inbox). */
 export class IncomingFiles {
   readonly #d: IncomingDeps
   readonly #lim: FileLimits
   readonly #active = new Map<string, Transfer>()
-  readonly #early = new Map<string, Early>()
+  readonly #early: EarlyChunks
   /** Ids that failed or finished: their stragglers are dropped quietly instead of reported again. */
   readonly #finished = new Set<string>()
+  readonly #pacer = new Pacer()
+  /** Transfers being checked and saved after FILE_END, off the frame queue. */
+  readonly #finishing = new Set<Promise<void>>()
 
   constructor(deps: IncomingDeps) {
     this.#d = deps
     this.#lim = { ...DEFAULT_FILE_LIMITS, ...deps.limits }
+    this.#early = new EarlyChunks(this.#lim)
+  }
+
+  /** Resolves once every transfer whose FILE_END arrived has been saved or has failed. */
+  async idle(): Promise<void> {
+    while (this.#finishing.size > 0) await Promise.allSettled([...this.#finishing])
   }
 
   /** FILE_START: check the manifest and its signature, then replay any chunks that came early. */
@@ -66,7 +87,7 @@ export class IncomingFiles {
     }
     // A refused manifest also refuses its chunks, so they are not buffered as early ones.
     const fail = (reason: string, name = f.from) => {
-      this.#dropEarly(p.file_id)
+      this.#early.take(p.file_id)
       this.#markFinished(p.file_id)
       this.#report(p.file_id, f.from, name, reason)
     }
@@ -77,17 +98,27 @@ export class IncomingFiles {
     const problem = manifestProblem(f, sender.key, this.#lim)
     if (problem) return fail(problem, sender.name)
     if (this.#active.size >= this.#lim.maxActive) return fail('too many transfers at once', sender.name)
+    const budget = this.#overBudget(f.from, p.size)
+    if (budget) return fail(budget, sender.name)
+    const policy = this.#d.acceptFiles ?? 'all'
+    if (sender.unverified !== undefined && policy === 'verified') {
+      return fail('refused: files are accepted only from verified contacts (/verify)', sender.name)
+    }
     const t: Transfer = {
       start: f,
       senderKey: sender.key,
       fromName: sender.name,
+      unverified: sender.unverified,
+      accepted: sender.unverified === undefined || policy === 'all',
+      consent: Promise.withResolvers<boolean>(),
       cts: new Map(),
       plain: new Map(),
       done: 0,
       timer: this.#stallTimer(p.file_id),
     }
     this.#active.set(p.file_id, t)
-    for (const c of this.#dropEarly(p.file_id)) this.chunk(c)
+    if (!t.accepted) this.#offer(t)
+    for (const c of this.#early.take(p.file_id)) this.chunk(c)
     if (p.chunks === 0) this.#progress(t)
   }
 
@@ -96,41 +127,26 @@ export class IncomingFiles {
     const { file_id, index, ciphertext } = f.payload
     if (this.#finished.has(file_id)) return
     const t = this.#active.get(file_id)
-    if (!t) return this.#holdEarly(f)
+    if (!t) return this.#early.hold(f)
     const fail = (reason: string) => this.#fail(t, reason)
     if (f.from !== t.start.from || f.to !== t.start.to) return fail('a chunk came from someone else')
     t.timer.refresh()
     if (index >= t.start.payload.chunks) return fail(`chunk index ${index} out of range`)
     let ct: Uint8Array
     try {
-      ct = b64uDecode(ciphertext)
+      ct = b64uDecodeCanonical(ciphertext)
     } catch {
-      return fail(`chunk ${index} is not base64url`)
+      return fail(`chunk ${index} is not canonical base64url`)
     }
     const seen = t.cts.get(index)
     if (seen)
       return Buffer.compare(seen, ct) === 0 ? undefined : fail(`chunk ${index} arrived twice, different`)
     t.cts.set(index, ct)
-    const plain = decrypt(this.#d.key, ct).then(
-      (bytes) => {
-        if (bytes.byteLength === 0 || bytes.byteLength > CHUNK_BYTES) throw new Error()
-        t.done++
-        this.#progress(t)
-        return bytes
-      },
-      () => null,
-    )
-    t.plain.set(
-      index,
-      plain.then((b) => {
-        if (b === null) this.#fail(t, `chunk ${index} does not decrypt (corrupted or tampered)`)
-        return b
-      }),
-    )
+    if (t.accepted) this.#decrypt(t, index, ct)
   }
 
-  /** FILE_END: all chunks present, the end signature over their digest, then size and sha256; save. */
-  async end(f: FileEndFrame): Promise<void> {
+  /** FILE_END: all chunks present and the end signature over their digest; then #finish saves. */
+  end(f: FileEndFrame): void {
     const { file_id, chunks } = f.payload
     if (this.#finished.has(file_id)) return
     const t = this.#active.get(file_id)
@@ -144,6 +160,17 @@ export class IncomingFiles {
     if (!endVerifies(f, t.senderKey, ordered)) {
       return fail('file-end signature does not verify (a chunk was altered or reordered)')
     }
+    // Decrypting and saving go on off the frame queue: a large file never holds up the DMs behind it.
+    const job = this.#finish(t, f).finally(() => this.#finishing.delete(job))
+    this.#finishing.add(job)
+  }
+
+  /** Waits for consent and every chunk's plaintext, then checks size and sha256 and saves. */
+  async #finish(t: Transfer, f: FileEndFrame): Promise<void> {
+    const { file_id, chunks } = f.payload
+    const m = t.start.payload
+    const fail = (reason: string) => this.#fail(t, reason)
+    if (!t.accepted && !(await t.consent.promise)) return
     const parts = await Promise.all(Array.from({ length: chunks }, (_, i) => t.plain.get(i)!))
     if (this.#active.get(file_id) !== t) return
     const ok = parts.filter((p): p is Uint8Array => p !== null)
@@ -165,36 +192,78 @@ export class IncomingFiles {
       path,
       name: m.name,
       size: m.size,
+      ...(t.unverified !== undefined && { unverified: t.unverified }),
     })
+  }
+
+  /** Why a sender may not start another transfer now, or null (issue 15 §4: per-sender budget). */
+  #overBudget(from: string, size: number): string | null {
+    const mine = [...this.#active.values()].filter((t) => t.start.from === from)
+    return senderBudgetProblem(
+      mine.map((t) => t.start.payload.size),
+      size,
+      this.#lim,
+    )
+  }
+
+  /** Asks the user about a file from an unverified sender; nothing is decrypted before a yes. */
+  #offer(t: Transfer): void {
+    const p = t.start.payload
+    this.#d.events.emit('file-offer', {
+      fileId: p.file_id,
+      from: t.start.from,
+      fromName: t.fromName,
+      unverified: t.unverified ?? '',
+      name: p.name,
+      size: p.size,
+    })
+  }
+
+  /** The user's answer to a `file-offer`; false when no such offer is waiting. */
+  decide(fileId: string, accept: boolean): boolean {
+    const t = this.#active.get(fileId.toLowerCase())
+    if (!t || t.accepted) return false
+    if (!accept) {
+      this.#fail(t, 'declined')
+      return true
+    }
+    t.accepted = true
+    t.consent.resolve(true)
+    for (const [i, ct] of t.cts) this.#decrypt(t, i, ct)
+    return true
+  }
+
+  /** Decrypts one chunk through the pacer; a short non-final chunk fails the transfer. */
+  #decrypt(t: Transfer, index: number, ct: Uint8Array): void {
+    const live = () => this.#active.get(t.start.payload.file_id) === t
+    const last = index === t.start.payload.chunks - 1
+    const opened = openChunk(this.#pacer, this.#d.key, ct, {
+      index,
+      last,
+      min: this.#lim.minChunkBytes,
+      live,
+    })
+    t.plain.set(
+      index,
+      opened.then((r) => {
+        if (typeof r === 'string') {
+          this.#fail(t, r)
+          return null
+        }
+        if (r !== null) {
+          t.done++
+          this.#progress(t)
+        }
+        return r
+      }),
+    )
   }
 
   /** Drops every transfer in progress (the session closed). */
   dispose(): void {
     for (const t of this.#active.values()) clearTimeout(t.timer)
-    for (const e of this.#early.values()) clearTimeout(e.timer)
     this.#active.clear()
     this.#early.clear()
-  }
-
-  #holdEarly(f: FileChunkFrame): void {
-    const id = f.payload.file_id
-    let e = this.#early.get(id)
-    if (!e) {
-      if (this.#early.size >= this.#lim.maxEarlyFiles || !isFileId(id)) return
-      const timer = setTimeout(() => this.#early.delete(id), this.#lim.stallMs)
-      timer.unref?.()
-      e = { from: f.from, chunks: [], timer }
-      this.#early.set(id, e)
-    }
-    if (e.from === f.from && e.chunks.length < this.#lim.maxEarlyChunks) e.chunks.push(f)
-  }
-
-  #dropEarly(fileId: string): FileChunkFrame[] {
-    const e = this.#early.get(fileId)
-    if (!e) return []
-    clearTimeout(e.timer)
-    this.#early.delete(fileId)
-    return e.chunks
   }
 
   #stallTimer(fileId: string): ReturnType<typeof setTimeout> {
@@ -220,6 +289,7 @@ export class IncomingFiles {
 
   #forget(t: Transfer): void {
     clearTimeout(t.timer)
+    t.consent.resolve(false)
     this.#active.delete(t.start.payload.file_id)
     this.#markFinished(t.start.payload.file_id)
   }

@@ -4,12 +4,14 @@
  * directory key of its sender, never a key the frame carries, before it is decrypted.
  */
 
-import type { PrivateKey, PublicKey } from '../crypto/index.ts'
+import { createHash } from 'node:crypto'
+import { b64uDecodeCanonical, type PrivateKey } from '../crypto/index.ts'
 import type { Handlers, ListedUser, ServerToClientFrame } from '../protocol/index.ts'
+import type { ClientStore } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
-import type { Contacts } from './contacts.ts'
+import type { Contacts, TrustedSender } from './contacts.ts'
 import type { Emitter, SessionEvents } from './events.ts'
-import { IncomingFiles } from './files-in.ts'
+import { type AcceptFiles, IncomingFiles } from './files-in.ts'
 import { openDirect, openPublic, Rejected } from './messages.ts'
 
 /** What the handlers need from the Session. */
@@ -18,27 +20,19 @@ export type InboxContext = {
   readonly key: PrivateKey
   readonly files: IncomingFiles
   readonly events: Emitter<SessionEvents>
-  readonly contacts: Pick<Contacts, 'learn' | 'forget' | 'applyList'>
+  readonly contacts: Pick<Contacts, 'learn' | 'forget' | 'applyList' | 'messaged'>
   /** The trusted key and name of a sender, or why there is none. */
-  senderKey(userId: string, senderPub: string): Promise<{ key: PublicKey; name: string } | string>
-  readonly seen: ReplayCache
+  senderKey(userId: string, senderPub: string): Promise<TrustedSender | string>
+  /** True when this content signature was shown before (the client store's replay cache). */
+  replayed(contentSig: string): boolean
 }
 
-/** Content signatures already delivered, so a replayed or duplicated delivery shows once. Bounded. */
-export class ReplayCache {
-  readonly #seen = new Set<string>()
-  readonly #limit: number
-  constructor(limit = 4096) {
-    this.#limit = limit
-  }
-
-  /** True when `contentSig` was seen before; records it otherwise. */
-  replayed(contentSig: string): boolean {
-    if (this.#seen.has(contentSig)) return true
-    this.#seen.add(contentSig)
-    if (this.#seen.size > this.#limit) this.#seen.delete(this.#seen.values().next().value as string)
-    return false
-  }
+/**
+ * The replay key of a content signature: SHA-256 of its decoded bytes, never its text, so no
+ * second spelling of one signature passes as new (issue 15 §6). Verified signatures are canonical.
+ */
+export function replayKey(contentSig: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(b64uDecodeCanonical(contentSig)).digest())
 }
 
 const ignore = () => {}
@@ -109,8 +103,16 @@ export const inboxHandlers = {
     const m = { ciphertext: p.ciphertext, content_sig: p.content_sig, from: p.sender, to: ctx.me, ts: f.ts }
     try {
       const text = await openDirect(ctx.key, sender.key, m)
-      if (ctx.seen.replayed(p.content_sig)) return
-      ctx.events.emit('dm', { from: p.sender, fromName: sender.name, text, ts: f.ts })
+      if (ctx.replayed(p.content_sig)) return
+      ctx.contacts.messaged(p.sender)
+      const unverified = sender.unverified
+      ctx.events.emit('dm', {
+        from: p.sender,
+        fromName: sender.name,
+        text,
+        ts: f.ts,
+        ...(unverified && { unverified }),
+      })
     } catch (e) {
       if (!(e instanceof Rejected)) throw e
       dropped(ctx, 'direct message', sender.name, e.message)
@@ -126,8 +128,15 @@ export const inboxHandlers = {
     try {
       const text = await openPublic(ctx.key, sender.key, ctx.me, { items: p.items, from: p.sender, ts: f.ts })
       const mine = p.items.find((i) => i.member_id === ctx.me)
-      if (text === null || !mine || ctx.seen.replayed(mine.content_sig)) return
-      ctx.events.emit('public', { from: p.sender, fromName: sender.name, text, ts: f.ts })
+      if (text === null || !mine || ctx.replayed(mine.content_sig)) return
+      const unverified = sender.unverified
+      ctx.events.emit('public', {
+        from: p.sender,
+        fromName: sender.name,
+        text,
+        ts: f.ts,
+        ...(unverified && { unverified }),
+      })
     } catch (e) {
       if (!(e instanceof Rejected)) throw e
       dropped(ctx, 'public message', sender.name, e.message)
@@ -139,26 +148,30 @@ export const inboxHandlers = {
   FILE_END: (f, ctx) => ctx.files.end(f),
 } satisfies Handlers<ServerToClientFrame, InboxContext>
 
-/** The inbox of a freshly logged-in user: its file reassembler and a fresh replay cache. */
+/** The inbox of a freshly logged-in user: its file reassembler and its store's replay cache. */
 export function createInbox(o: {
   me: string
   key: PrivateKey
   events: Emitter<SessionEvents>
   contacts: InboxContext['contacts']
+  store: ClientStore
   senderKey: InboxContext['senderKey']
   downloadsDir: string
   limits: Partial<FileLimits> | undefined
+  acceptFiles: AcceptFiles
 }): InboxContext {
-  const { me, key, events, senderKey } = o
+  const { me, key, events, senderKey, store } = o
   const files = new IncomingFiles({
     me,
     key,
     events,
     senderKey,
     downloadsDir: o.downloadsDir,
+    acceptFiles: o.acceptFiles,
     ...(o.limits && { limits: o.limits }),
   })
-  return { me, key, events, senderKey, files, contacts: o.contacts, seen: new ReplayCache() }
+  const replayed = (sig: string) => store.replayed(replayKey(sig))
+  return { me, key, events, senderKey, files, contacts: o.contacts, replayed }
 }
 
 /**

@@ -4,13 +4,16 @@ import type { Readable, Writable } from 'node:stream'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
 import { clientTls, INSECURE_WARNING } from '../net/index.ts'
+import type { AcceptFiles } from './files-in.ts'
 import { renderLine } from './render.ts'
 import { runScript } from './script.ts'
 import { Session } from './session.ts'
 import { runInteractive } from './ui.ts'
 
-export { CLIENT_USAGE, type ClientArgs, defaultPinsPath, parseClientArgs } from './args.ts'
+export { defaultDataDir } from './account-store.ts'
+export { CLIENT_USAGE, type ClientArgs, parseClientArgs } from './args.ts'
 export type { SessionEvents } from './events.ts'
+export type { AcceptFiles } from './files-in.ts'
 export type { Account, KeyInfo, OnlineUser, SessionOptions } from './session.ts'
 export { Session }
 
@@ -21,11 +24,15 @@ export type RunClientOptions = {
   /** The password itself (the CLI passes SOCP_PASSWORD); wins over `passwordFile`. */
   password?: string | undefined
   json?: boolean | undefined
-  pinsPath?: string | undefined
   /** `--ca`: a PEM CA certificate trusted for a wss:// server besides the system store. */
   ca?: string | undefined
   /** `--insecure-skip-verify`: no certificate check at all (tests only; warned about). */
   insecureSkipVerify?: boolean | undefined
+  /** Root of the per-account client stores; omitted = in memory. */
+  dataDir?: string | undefined
+  /** Files from unverified senders; default `ask` when interactive, else `all`. */
+  acceptFiles?: AcceptFiles | undefined
+  strictKdf?: boolean | undefined
   input: Readable
   output: Writable
   /** A terminal on both ends: the prompt UI. Otherwise one command per line (also with --json). */
@@ -47,7 +54,9 @@ export async function runClient(o: RunClientOptions): Promise<number> {
     session = await Session.connect(o.server, {
       tls,
       ...(o.downloads !== undefined && { downloadsDir: o.downloads }),
-      ...(o.pinsPath !== undefined && { pinsPath: o.pinsPath }),
+      ...(o.dataDir !== undefined && { dataDir: o.dataDir }),
+      acceptFiles: o.acceptFiles ?? (o.interactive && !o.json ? 'ask' : 'all'),
+      strictKdf: o.strictKdf ?? false,
     })
   } catch (e) {
     const err =

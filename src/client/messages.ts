@@ -4,7 +4,7 @@
  */
 
 import {
-  b64uDecode,
+  b64uDecodeCanonical,
   b64uEncode,
   decrypt,
   dmPreimage,
@@ -99,7 +99,7 @@ export class Rejected extends Error {
 
 async function openText(key: PrivateKey, ciphertext: string): Promise<string> {
   try {
-    return fromUtf8(await decrypt(key, b64uDecode(ciphertext)))
+    return fromUtf8(await decrypt(key, b64uDecodeCanonical(ciphertext)))
   } catch {
     throw new Rejected('could not decrypt it')
   }

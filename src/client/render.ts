@@ -5,18 +5,38 @@
  */
 
 import { CLOSE_LOGGED_IN_ELSEWHERE } from '../protocol/index.ts'
+import { qualified } from './directory.ts'
 import type { SessionEvents } from './events.ts'
 import { sanitize } from './sanitize.ts'
 
 /** A user as `/list` shows one. */
 export type ListedUser = { userId: string; username: string; serverId: string }
 
+/** A sender's name with its short fingerprint while unverified: `bob [1a2b:3c4d]`. */
+const who = (name: string, unverified: string | undefined) =>
+  unverified === undefined ? s(name) : `${s(name)} [${s(unverified)}]`
+
+/** Names in a list, qualified `name@label` where two online users share one (PROTOCOL.md §6). */
+function listNames(users: readonly ListedUser[]): string {
+  const count = new Map<string, number>()
+  for (const u of users) count.set(u.username, (count.get(u.username) ?? 0) + 1)
+  return users.map((u) => ((count.get(u.username) ?? 0) > 1 ? s(qualified(u)) : s(u.username))).join(', ')
+}
+
 /** What the client prints: the Session's events plus the outcomes of the user's own commands. */
 export type ClientEvent =
   | { type: 'registered'; username: string; userId: string }
   | { type: 'login'; username: string; userId: string }
   | { type: 'list'; users: ListedUser[] }
-  | { type: 'fingerprint'; username: string; userId: string; fingerprint: string; pinned?: string }
+  | {
+      type: 'fingerprint'
+      username: string
+      userId: string
+      fingerprint: string
+      pinned?: string
+      verified?: boolean
+    }
+  | { type: 'verified'; username: string; userId: string; fingerprint: string }
   | { type: 'sent'; to: string; recipients?: number }
   | { type: 'file-sent'; fileId: string; to: string; name: string; size: number }
   | { type: 'info'; text: string }
@@ -36,14 +56,17 @@ export function renderText(e: ClientEvent): Rendered {
     case 'login':
       return { level: 'success', text: `[LOGIN SUCCESS] ${s(e.username)} ${s(e.userId)}` }
     case 'list':
-      return { level: 'info', text: `Online users: ${e.users.map((u) => s(u.username)).join(', ')}` }
+      return { level: 'info', text: `Online users: ${listNames(e.users)}` }
     case 'fingerprint': {
       const pinned = e.pinned ? ` (pinned key: ${s(e.pinned)})` : ''
+      const verified = e.verified ? ' (verified)' : ''
       return {
         level: e.pinned ? 'warn' : 'info',
-        text: `[FINGERPRINT] ${s(e.username)} ${s(e.fingerprint)}${pinned}`,
+        text: `[FINGERPRINT] ${s(e.username)} ${s(e.fingerprint)}${verified}${pinned}`,
       }
     }
+    case 'verified':
+      return { level: 'success', text: `[VERIFIED] ${s(e.username)} ${s(e.userId)} ${s(e.fingerprint)}` }
     case 'sent':
       return {
         level: 'success',
@@ -55,11 +78,19 @@ export function renderText(e: ClientEvent): Rendered {
       // Our own multi-line texts (/help) keep their lines; each line is still sanitised.
       return { level: 'info', text: e.text.split('\n').map(s).join('\n') }
     case 'dm':
-      return { level: 'message', text: `DM from ${s(e.fromName)}: ${s(e.text)}` }
+      return { level: 'message', text: `DM from ${who(e.fromName, e.unverified)}: ${s(e.text)}` }
     case 'public':
-      return { level: 'message', text: `[Public] ${s(e.fromName)}: ${s(e.text)}` }
+      return { level: 'message', text: `[Public] ${who(e.fromName, e.unverified)}: ${s(e.text)}` }
     case 'file':
+      // The path ends the line (scripts read it); the sender was shown in its offer or progress.
       return { level: 'success', text: `[FILE] saved ${s(e.path)}` }
+    case 'file-offer':
+      return {
+        level: 'warn',
+        text:
+          `[FILE OFFER] ${s(e.fileId)} ${s(e.name)} (${e.size} bytes) from ${who(e.fromName, e.unverified)}, ` +
+          `not verified: /accept ${s(e.fileId)} or /decline ${s(e.fileId)}`,
+      }
     case 'file-failed':
       return {
         level: 'error',
@@ -71,13 +102,18 @@ export function renderText(e: ClientEvent): Rendered {
       return { level: 'info', text: `[${e.online ? 'ONLINE' : 'OFFLINE'}] ${s(e.username)}` }
     case 'error':
       return { level: 'error', text: `[ERROR] ${s(e.code)}: ${s(e.detail)}` }
-    case 'key-changed':
+    case 'key-changed': {
+      const what = e.pinnedId
+        ? `a NEW ID under the name pinned to ${s(e.pinnedId)}`
+        : 'the key differs from its pin'
+      const loud = e.verified ? 'You had VERIFIED this contact. ' : ''
       return {
         level: 'warn',
         text:
-          `[KEY CHANGED] ${s(e.username)} ${s(e.userId)}: pinned ${s(e.old)}, now ${s(e.new)}. ` +
-          'Messages to this user are refused until you verify the new key out of band.',
+          `[KEY CHANGED] ${s(e.username)} ${s(e.userId)}: ${what}; pinned ${s(e.old)}, now ${s(e.new)}. ${loud}` +
+          `It is refused both ways until you compare fingerprints out of band and /trust ${s(e.userId)}.`,
       }
+    }
     case 'closed':
       if (e.code === CLOSE_LOGGED_IN_ELSEWHERE)
         return {

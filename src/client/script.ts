@@ -24,7 +24,16 @@ export type ScriptOptions = {
 }
 
 // Events a script sees; presence and progress would only be noise in the text form.
-const TEXT_EVENTS = ['dm', 'public', 'file', 'file-failed', 'error', 'key-changed', 'closed'] as const
+const TEXT_EVENTS = [
+  'dm',
+  'public',
+  'file',
+  'file-failed',
+  'file-offer',
+  'error',
+  'key-changed',
+  'closed',
+] as const
 const JSON_EVENTS = [...TEXT_EVENTS, 'presence'] as const
 
 /** Reads commands from `input` until it ends; returns the exit code (1 if a command failed or the link died). */

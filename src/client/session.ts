@@ -14,23 +14,34 @@ import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
 import type { ClientTls } from '../net/index.ts'
 import type { ClientFrameType, ClientPayloadOf, ServerToClientFrame } from '../protocol/index.ts'
+import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
-import { type Identity, login, type PresenceMode, register } from './auth.ts'
+import { AccountStores } from './account-store.ts'
+import type { Identity, PresenceMode } from './auth.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
+import type { AcceptFiles } from './files-in.ts'
 import { type SentFile, sendFile } from './files-out.ts'
 import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
 import { ClientLink, is } from './link.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
-import { PinStore } from './pins.ts'
+import { loginIn, registerIn } from './sign-in.ts'
 
 const log = logger('client')
 
 export type SessionOptions = {
   /** What a wss:// server's certificate is checked against (src/net/tls.ts); default the system store. */
   tls?: ClientTls | undefined
-  /** Key pins file; omitted = in memory only. */
-  pinsPath?: string
+  /**
+   * Root of the per-account client stores (pins, name bindings, replay cache): one SQLite file per
+   * account at `<dataDir>/<host_port>/<username>.sqlite`. Omitted = in memory, for this Session only.
+   */
+  dataDir?: string
+  storeLimits?: Partial<ClientStoreLimits>
+  /** Refuse a server-chosen (legacy) KDF salt even for an account this client has not seen migrate. */
+  strictKdf?: boolean
+  /** Files from unverified senders: `all` accepted (default), `verified` only, or `ask` ('file-offer'). */
+  acceptFiles?: AcceptFiles
   /** Where received files go (default: the current directory). */
   downloadsDir?: string
   fileLimits?: Partial<FileLimits>
@@ -44,12 +55,12 @@ export type SessionOptions = {
 export type { KeyInfo, OnlineUser }
 export type Account = { userId: string; username: string }
 
-type LoggedIn = { id: Identity; inbox: InboxContext }
+type LoggedIn = { id: Identity; inbox: InboxContext; contacts: Contacts; store: ClientStore }
 
 export class Session extends Emitter<SessionEvents> {
   readonly #url: string
   readonly #opts: SessionOptions
-  readonly #contacts: Contacts
+  readonly #stores: AccountStores
   #link: ClientLink
   #auth: LoggedIn | null = null
   readonly #frames = new FrameQueue((f, e) =>
@@ -59,19 +70,18 @@ export class Session extends Emitter<SessionEvents> {
   #listing: Promise<OnlineUser[]> | null = null
   readonly #pending = new Set<Promise<unknown>>()
 
-  private constructor(url: string, link: ClientLink, opts: SessionOptions, pins: PinStore) {
+  private constructor(url: string, link: ClientLink, opts: SessionOptions) {
     super()
     this.#url = url
     this.#opts = opts
-    this.#contacts = new Contacts(pins, this)
+    this.#stores = new AccountStores(opts.dataDir, url, opts.storeLimits)
     this.#link = link
     this.#attach(link)
   }
 
   /** Opens a WebSocket to `url` (nothing is sent until register or login). */
   static async connect(url: string, opts: SessionOptions = {}): Promise<Session> {
-    const pins = PinStore.open(opts.pinsPath)
-    return new Session(url, await ClientLink.open(url, undefined, opts.tls), opts, pins)
+    return new Session(url, await ClientLink.open(url, undefined, opts.tls), opts)
   }
 
   get userId(): string | null {
@@ -90,13 +100,20 @@ export class Session extends Emitter<SessionEvents> {
    */
   async register(username: string, password: string, opts: { keyPair?: KeyPair } = {}): Promise<Account> {
     const link = await this.#preAuthLink()
-    return this.#bind(await register(link, username, password, opts.keyPair, this.#opts.presence))
+    const r = await registerIn(this.#stores, link, username, password, opts.keyPair, this.#opts.presence)
+    return this.#bind(r.id, r.store)
   }
 
-  /** Logs in by username or user id (docs/wire.md §3). @throws ChatError('AUTH_FAILED'), … */
+  /**
+   * Logs in by username, or by a user id this client has logged in as before (docs/wire.md §3).
+   * An account still on server-chosen KDF parameters is moved to client-owned ones (USER_REKEY).
+   * @throws ChatError('AUTH_FAILED'), BAD_KEY when the server answers for another account, …
+   */
   async login(usernameOrUuid: string, password: string): Promise<Account> {
     const link = await this.#preAuthLink()
-    return this.#bind(await login(link, usernameOrUuid, password, this.#opts.presence))
+    const strict = this.#opts.strictKdf ?? false
+    const r = await loginIn(this.#stores, link, usernameOrUuid, password, strict, this.#opts.presence)
+    return this.#bind(r.id, r.store)
   }
 
   /**
@@ -105,12 +122,12 @@ export class Session extends Emitter<SessionEvents> {
    * tells this session when they come and go. @throws ChatError('USER_NOT_FOUND')
    */
   async lookup(userOrName: string): Promise<OnlineUser> {
-    const { id } = this.#loggedIn()
+    const { id, contacts } = this.#loggedIn()
     const answer = this.#link.expect(is('USER_INFO'), { timeoutMs: 10_000 })
     await this.#send('LOOKUP', id.serverId, this.#now(), { user: userOrName })
     const u = (await answer).payload
     const user = { userId: u.user_id, username: u.username, serverId: u.server_id, pubkey: u.pubkey }
-    this.#contacts.learn(user, false)
+    contacts.learn(user, false)
     return user
   }
 
@@ -134,6 +151,7 @@ export class Session extends Emitter<SessionEvents> {
       const ts = this.#now()
       const payload = await sealDirect(id.key, to.pubkey, bytes, { from: id.userId, to: to.userId, ts })
       await this.#send('MSG_DIRECT', to.userId, ts, payload)
+      this.#loggedIn().contacts.messaged(to.userId)
     })
   }
 
@@ -146,7 +164,7 @@ export class Session extends Emitter<SessionEvents> {
       const { id } = this.#loggedIn()
       const bytes = messageBytes(text)
       await this.list()
-      const { members, skipped } = this.#contacts.publicMembers()
+      const { members, skipped } = this.#loggedIn().contacts.publicMembers()
       const ids = { from: id.userId, ts: this.#now() }
       for (const frame of members.length > 0 ? await publicFrames(id.key, members, bytes, ids) : []) {
         await this.#link.drain()
@@ -165,6 +183,7 @@ export class Session extends Emitter<SessionEvents> {
     return this.#track(async () => {
       const { id } = this.#loggedIn()
       const to = await this.#recipient(userOrName)
+      this.#loggedIn().contacts.messaged(to.userId)
       const ctx = { link: this.#link, key: id.key, me: id.userId, now: () => this.#now(), events: this }
       return sendFile(ctx, to, path, onProgress)
     })
@@ -172,25 +191,40 @@ export class Session extends Emitter<SessionEvents> {
 
   /** The fingerprint of a user's key (ours when no user is given), to compare out of band. */
   async fingerprint(userOrName?: string): Promise<KeyInfo> {
-    const { id } = this.#loggedIn()
+    const { id, contacts } = this.#loggedIn()
     if (userOrName === undefined) {
       return { userId: id.userId, username: id.username, fingerprint: fingerprint(id.key.publicKey) }
     }
-    if (!this.#contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
-    return this.#contacts.keyInfo(userOrName)
+    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
+    return contacts.keyInfo(userOrName)
   }
 
-  /** Accepts a changed key as the new pin (see Contacts.trust). @throws USER_NOT_FOUND, BAD_REQUEST */
+  /** Accepts a changed key or id as the new pin (see Contacts.trust). @throws USER_NOT_FOUND, BAD_REQUEST */
   async trust(userOrName: string): Promise<KeyInfo> {
-    this.#loggedIn()
-    if (!this.#contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
-    return this.#contacts.trust(userOrName)
+    const { contacts } = this.#loggedIn()
+    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
+    return contacts.trust(userOrName)
+  }
+
+  /** Marks a user verified after an out-of-band fingerprint check (see Contacts.verify). */
+  async verify(userOrName: string): Promise<KeyInfo> {
+    const { contacts } = this.#loggedIn()
+    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
+    return contacts.verify(userOrName)
+  }
+
+  /** Accepts or declines a file offered by an unverified sender (`file-offer`). @throws BAD_REQUEST */
+  decideFile(fileId: string, accept: boolean): void {
+    if (!this.#loggedIn().inbox.files.decide(fileId, accept)) {
+      throw new ChatError('BAD_REQUEST', `no file ${fileId} is waiting for a decision`)
+    }
   }
 
   /** Waits for every send and transfer in progress, then for the socket buffer to empty. */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
     await this.#frames.idle()
+    await this.#auth?.inbox.files.idle()
     if (this.#link.isOpen) await this.#link.drain(0)
   }
 
@@ -200,6 +234,8 @@ export class Session extends Emitter<SessionEvents> {
     const [from, to] = [this.userId ?? '', this.serverId ?? '']
     await this.#link.close({ type: 'CTRL_CLOSE', from, to, ts: this.#now(), payload: {} })
     this.#auth?.inbox.files.dispose()
+    await this.#frames.idle()
+    this.#stores.close()
   }
 
   // --- internals ---
@@ -222,18 +258,29 @@ export class Session extends Emitter<SessionEvents> {
     return this.#link
   }
 
-  #bind(id: Identity): Account {
-    this.#contacts.me = id.userId
+  #bind(id: Identity, store: ClientStore): Account {
+    const contacts = new Contacts(store, this, id.userId)
+    // Our own name is bound to our id: a server listing another "us" is caught like any impostor.
+    if (!store.contact(id.userId)) {
+      store.pin({
+        userId: id.userId,
+        username: id.username,
+        serverId: id.serverId,
+        pubkey: id.key.publicKey.spki,
+      })
+    }
     const inbox = createInbox({
       me: id.userId,
       key: id.key,
       events: this,
-      contacts: this.#contacts,
+      contacts,
+      store,
       senderKey: (user, pub) => this.#senderKey(user, pub),
       downloadsDir: this.#opts.downloadsDir ?? '.',
       limits: this.#opts.fileLimits,
+      acceptFiles: this.#opts.acceptFiles ?? 'all',
     })
-    this.#auth = { id, inbox }
+    this.#auth = { id, inbox, contacts, store }
     this.#frames.start(inbox)
     return { userId: id.userId, username: id.username }
   }
@@ -259,18 +306,20 @@ export class Session extends Emitter<SessionEvents> {
       users.push(...page.users)
       after = page.next
     } while (after !== undefined)
-    return this.#contacts.applyList(users)
+    return this.#loggedIn().contacts.applyList(users)
   }
 
   /** The recipient entry; a user not known yet is looked up (their key fetched, pinned) once. */
   async #recipient(userOrName: string) {
-    if (!this.#contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
-    return this.#contacts.recipient(userOrName)
+    const { contacts } = this.#loggedIn()
+    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
+    return contacts.recipient(userOrName)
   }
 
   async #senderKey(userId: string, senderPub: string) {
-    if (!this.#contacts.directory.get(userId)) await this.#lookupQuietly(userId)
-    return this.#contacts.senderKey(userId, senderPub)
+    const { contacts } = this.#loggedIn()
+    if (!contacts.directory.get(userId)) await this.#lookupQuietly(userId)
+    return contacts.senderKey(userId, senderPub)
   }
 
   /** A lookup whose failure the caller reports in its own words (USER_NOT_FOUND, no key). */

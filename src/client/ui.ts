@@ -143,6 +143,7 @@ const SHOWN: readonly EventName[] = [
   'file-failed',
   'error',
   'key-changed',
+  'file-offer',
   'presence',
   'closed',
 ]

@@ -1,7 +1,8 @@
 /** @module The end-to-end `content_sig` preimages (PROTOCOL.md §3.2, docs/wire.md §7). */
 
 import { createHash } from 'node:crypto'
-import { b64uDecode, b64uEncode, canonicalBytes, concatBytes, utf8 } from './encoding.ts'
+import { RSA_BYTES } from './_params.ts'
+import { b64uDecodeCanonical, b64uEncode, canonicalBytes, concatBytes, utf8 } from './encoding.ts'
 import type { PrivateKey, PublicKey } from './keys.ts'
 import { sign, verify } from './sign.ts'
 
@@ -9,12 +10,23 @@ function sha256(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(bytes).digest())
 }
 
+/** Canonical base64url only: a signature or ciphertext has exactly one accepted text (issue 15 §6). */
 function tryDecode(b64: string): Uint8Array | null {
   try {
-    return b64uDecode(b64)
+    return b64uDecodeCanonical(b64)
   } catch {
     return null
   }
+}
+
+/**
+ * An RSA-4096 OAEP ciphertext is exactly 512 bytes. Fixing its length is what keeps the spec's
+ * separator-less DM and public preimages apart (PROTOCOL.md §3.2 keeps them for interop): with a
+ * 512-byte prefix, `from` (a UUID) and a decimal ts, no DM preimage is also a public one.
+ */
+function tryCiphertext(b64: string): Uint8Array | null {
+  const ct = tryDecode(b64)
+  return ct !== null && ct.byteLength === RSA_BYTES ? ct : null
 }
 
 /** DM preimage: raw ciphertext bytes ‖ from ‖ to ‖ ts (decimal), no separators. */
@@ -74,12 +86,18 @@ export function fileEndPreimage(f: FileEndFields): Uint8Array {
   return canonicalBytes({ kind: 'FILE_END', ...f })
 }
 
+/**
+ * Our own preimages (files) are canonical JSON with a `kind`, so they are domain-separated from
+ * each other, and from the spec's DM and public preimages, which start with 512 ciphertext bytes
+ * and end in decimal digits where ours end in `}`.
+ */
+
 /** Signs a content preimage with the user's key; base64url. */
 export async function signContent(key: PrivateKey, preimage: Uint8Array): Promise<string> {
   return b64uEncode(await sign(key, preimage))
 }
 
-/** Verifies a content signature made by this project (one preimage, no variants). */
+/** Verifies a content signature made by this project (one preimage, no variants, canonical base64url). */
 export function verifyContent(key: PublicKey, preimage: Uint8Array, sigB64: string): boolean {
   const sig = tryDecode(sigB64)
   return sig !== null && verify(key, preimage, sig)
@@ -93,7 +111,7 @@ export type DmFields = { ciphertext: string; from: string; to: string; ts: numbe
  * message, and canonical JSON of {ciphertext, from, to, ts}.
  */
 export function verifyDm(key: PublicKey, m: DmFields, lenient = false): boolean {
-  const ct = tryDecode(m.ciphertext)
+  const ct = tryCiphertext(m.ciphertext)
   const sig = tryDecode(m.content_sig)
   if (ct === null || sig === null) return false
   const raw = dmPreimage(ct, m.from, m.to, m.ts)
@@ -115,6 +133,6 @@ export function verifyPublic(
   ts: number,
   sigB64: string,
 ): boolean {
-  const ct = tryDecode(ciphertext)
+  const ct = tryCiphertext(ciphertext)
   return ct !== null && verifyContent(key, publicPreimage(ct, from, ts), sigB64)
 }

@@ -16,7 +16,29 @@ export function b64uDecode(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text.replaceAll('+', '-').replaceAll('/', '_'), 'base64url'))
 }
 
+const CANONICAL_B64U_RE = /^[A-Za-z0-9_-]*$/
+
+/**
+ * Decodes base64url in its one canonical form: no padding, no `+` or `/`, and zero unused low bits
+ * (re-encoding gives the same text). Everything users sign or encrypt is decoded with this, so
+ * one value has one text and a replay cache cannot be fooled by a second spelling (issue 15 §6).
+ * @throws TypeError on any other input.
+ */
+export function b64uDecodeCanonical(text: string): Uint8Array {
+  if (!CANONICAL_B64U_RE.test(text) || text.length % 4 === 1) throw new TypeError('invalid base64url')
+  const bytes = new Uint8Array(Buffer.from(text, 'base64url'))
+  if (b64uEncode(bytes) !== text) throw new TypeError('non-canonical base64url')
+  return bytes
+}
+
+/** True when `s` holds a UTF-16 surrogate that is not half of a pair (it has no UTF-8 form). */
+export function hasLoneSurrogate(s: string): boolean {
+  return !s.isWellFormed()
+}
+
+/** UTF-8 of well-formed text. @throws TypeError on a lone surrogate (TextEncoder would write U+FFFD). */
 export function utf8(text: string): Uint8Array {
+  if (hasLoneSurrogate(text)) throw new TypeError('lone surrogate: the text has no UTF-8 form')
   return encoder.encode(text)
 }
 
@@ -61,6 +83,9 @@ function quote(s: string, asciiOnly: boolean): string {
   // Such strings need no escaping in any style, and the native check is far cheaper than the loop
   // (canonicalisation was a quarter to half of server JS time in the mesh benchmark).
   if (PLAIN.test(s)) return `"${s}"`
+  // A lone surrogate would be escaped in one style and turned into U+FFFD in another, so two
+  // payloads could share a signature (issue 15 §6): no style accepts one.
+  if (hasLoneSurrogate(s)) throw new TypeError('canonical JSON refuses lone surrogates')
   let out = '"'
   for (let i = 0; i < s.length; i++) {
     const ch = s[i] as string

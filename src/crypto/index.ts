@@ -16,16 +16,19 @@ export {
 export type { JsonStyle } from './encoding.ts'
 export {
   b64uDecode,
+  b64uDecodeCanonical,
   b64uEncode,
   canonicalBytes,
   canonicalJson,
   concatBytes,
   fromUtf8,
+  hasLoneSurrogate,
   utf8,
 } from './encoding.ts'
 export { decrypt, encrypt } from './encrypt.ts'
-export type { DerivedKeys, KdfParams } from './keyblob.ts'
+export type { DerivedKeys, KdfParams, KdfVerdict } from './keyblob.ts'
 export {
+  accountSalt,
   assertKdfParams,
   blobKdf,
   checkVerifier,
@@ -33,6 +36,9 @@ export {
   deriveKeys,
   fakeSalt,
   hashVerifier,
+  judgeKdf,
+  KDF_CAP,
+  LEGACY_KDF_FLOOR,
   newKdfParams,
   openPrivateKey,
   sealPrivateKey,

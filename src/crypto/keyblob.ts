@@ -4,23 +4,51 @@
  * into a blob key and an auth key, and the server keeps only argon2id(auth key).
  */
 
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  scrypt,
+} from 'node:crypto'
 import { ChatError, DecryptFailed } from '../errors.ts'
 import { b64uDecode, b64uEncode, fromUtf8, utf8 } from './encoding.ts'
 
 export type KdfParams = { name: 'scrypt'; salt: string; N: number; r: number; p: number }
 
-/** 2^15 × 8 × 128 bytes = 32 MiB per derivation: slow for a guesser, fine for a login. */
-export const DEFAULT_KDF = { N: 2 ** 15, r: 8, p: 1 } as const
-const MAX_N = 2 ** 20
+/**
+ * 2^16 × 8 × 128 bytes = 64 MiB per derivation. Measured on the project machine: 2^15 ≈ 58 ms,
+ * 2^16 ≈ 105 ms, 2^17 ≈ 300 ms per login; 2^16 doubles a guesser's cost for a tenth of a second.
+ * This is also the client's floor: a login challenge may not ask for less (PROTOCOL.md §6).
+ */
+export const DEFAULT_KDF = { N: 2 ** 16, r: 8, p: 1 } as const
+/** The default before the client owned its KDF (random salt, 2^15): accepted once, to migrate. */
+export const LEGACY_KDF_FLOOR = 2 ** 15
+/** 2^17 = 128 MiB: the most a server may make a client (or a registration) spend. */
+export const KDF_CAP = 2 ** 17
+const SALT_DOMAIN = 'socp/v1/kdf-salt\u0000'
 const AAD = utf8('socp/v1/privkey-blob')
 
-/** Fresh parameters with a random 16-byte salt. */
-export function newKdfParams(): KdfParams {
-  return { name: 'scrypt', salt: b64uEncode(randomBytes(16)), ...DEFAULT_KDF }
+/**
+ * The account's scrypt salt, derived on the client from a fixed domain string and the lower-cased
+ * username (as password managers do with the e-mail): no server can choose it, and no two
+ * accounts share one, so no precomputed table serves two users.
+ */
+export function accountSalt(username: string): string {
+  const h = createHash('sha256')
+    .update(utf8(`${SALT_DOMAIN}${username.toLowerCase()}`))
+    .digest()
+  return b64uEncode(h.subarray(0, 16))
 }
 
-/** The parameters a server accepts at registration: no cheap KDFs, no memory bombs. */
+/** The parameters a new (or migrated) account gets: the derived salt and the default cost. */
+export function newKdfParams(username: string): KdfParams {
+  return { name: 'scrypt', salt: accountSalt(username), ...DEFAULT_KDF }
+}
+
+/** The bounds every derivation and registration respects: scrypt, r = 8, p = 1, N a power of two in [2^15, 2^17]. */
 export function assertKdfParams(k: KdfParams): void {
   const powerOfTwo = Number.isSafeInteger(k.N) && k.N > 1 && (k.N & (k.N - 1)) === 0
   let saltOk = false
@@ -30,20 +58,49 @@ export function assertKdfParams(k: KdfParams): void {
   if (
     k.name !== 'scrypt' ||
     !powerOfTwo ||
-    k.N < 2 ** 14 ||
-    k.N > MAX_N ||
+    k.N < LEGACY_KDF_FLOOR ||
+    k.N > KDF_CAP ||
     k.r !== 8 ||
-    k.p < 1 ||
-    k.p > 4 ||
+    k.p !== 1 ||
     !saltOk
   ) {
     throw new ChatError('BAD_REQUEST', 'unsupported key-derivation parameters')
   }
 }
 
+/** `current`: the client's own parameters; `legacy`: an account from before, to migrate now. */
+export type KdfVerdict = 'current' | 'legacy'
+
+/**
+ * The client's judgement of the parameters a login challenge offers for `username`.
+ * @throws ChatError('AUTH_FAILED') below the floor, above the cap, or legacy when not allowed.
+ */
+export function judgeKdf(k: KdfParams, username: string, allowLegacy: boolean): KdfVerdict {
+  try {
+    assertKdfParams(k)
+  } catch {
+    throw new ChatError(
+      'AUTH_FAILED',
+      'the server asked for key-derivation parameters outside the client bounds',
+    )
+  }
+  if (k.salt === accountSalt(username)) {
+    if (k.N < DEFAULT_KDF.N)
+      throw new ChatError('AUTH_FAILED', 'the server asked for a KDF cost below the client floor')
+    return 'current'
+  }
+  if (!allowLegacy) {
+    throw new ChatError(
+      'AUTH_FAILED',
+      'the server chose the KDF salt, and this account has already migrated to a client-derived one',
+    )
+  }
+  return 'legacy'
+}
+
 export type DerivedKeys = { blobKey: Uint8Array; authKey: string }
 
-/** Derives the blob key and the auth key from a password (≈ 0.1 s, on the libuv pool). */
+/** Derives the blob key and the auth key (≈ 0.1 s, on the libuv pool); never beyond the cap. */
 export async function deriveKeys(password: string, k: KdfParams): Promise<DerivedKeys> {
   assertKdfParams(k)
   const master = await new Promise<Buffer>((resolve, reject) =>

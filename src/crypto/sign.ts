@@ -2,7 +2,15 @@
 
 import { verify as nodeVerify } from 'node:crypto'
 import { PSS_SIGN, PSS_VERIFY, RSA_BYTES } from './_params.ts'
-import { b64uDecode, b64uEncode, canonicalBytes, canonicalJson, type JsonStyle, utf8 } from './encoding.ts'
+import {
+  b64uDecode,
+  b64uDecodeCanonical,
+  b64uEncode,
+  canonicalBytes,
+  canonicalJson,
+  type JsonStyle,
+  utf8,
+} from './encoding.ts'
 import type { PrivateKey, PublicKey } from './keys.ts'
 
 /** Signs `data` (WebCrypto runs it off the JS thread, so independent signs proceed in parallel). */
@@ -20,11 +28,11 @@ export function verify(key: PublicKey, data: Uint8Array, signature: Uint8Array):
   }
 }
 
-/** Like `verify`, for a base64url signature from the wire; malformed text is simply `false`. */
+/** Like `verify`, for a canonical base64url signature from the wire; other text is simply `false`. */
 export function verifyB64(key: PublicKey, data: Uint8Array, signatureB64: string): boolean {
   let sig: Uint8Array
   try {
-    sig = b64uDecode(signatureB64)
+    sig = b64uDecodeCanonical(signatureB64)
   } catch {
     return false
   }
@@ -49,7 +57,9 @@ const LENIENT: readonly JsonStyle[] = ['canonical', 'raw-utf8', 'spaced']
 export function verifyPayload(key: PublicKey, payload: unknown, sig: string, lenient = false): boolean {
   let bytes: Uint8Array
   try {
-    bytes = b64uDecode(sig)
+    // Padded or standard base64 only from other implementations' servers (PROTOCOL.md §3 "accept
+    // padded input"); users' links, whose signatures we make ourselves, take the one canonical form.
+    bytes = lenient ? b64uDecode(sig) : b64uDecodeCanonical(sig)
   } catch {
     return false
   }

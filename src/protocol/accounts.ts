@@ -66,6 +66,16 @@ export const UserHelloPayloadSchema = z.object({
   presence: z.enum(['all', 'contacts']).optional(),
 })
 
+/**
+ * "USER_REKEY { privkey_store, kdf, auth_key }", signed with the user key, on a bound link (§3a):
+ * the client moves its account to the KDF parameters it owns (salt derived from the username).
+ */
+export const UserRekeyPayloadSchema = z.object({
+  privkey_store: PrivkeyStoreSchema,
+  kdf: KdfSchema,
+  auth_key: AuthKeySchema,
+})
+
 /** "LIST {after?, limit?}" (§4): one page of the online list, after the cursor `after`. */
 export const ListPayloadSchema = z.object({
   after: z.string().max(128).optional(),
@@ -116,6 +126,11 @@ export const UserHelloFrameSchema = EnvelopeSchema.extend({
   from: UuidSchema,
   payload: UserHelloPayloadSchema,
 })
+export const UserRekeyFrameSchema = EnvelopeSchema.extend({
+  type: z.literal('USER_REKEY'),
+  from: UuidSchema,
+  payload: UserRekeyPayloadSchema,
+})
 export const ListFrameSchema = EnvelopeSchema.extend({
   type: z.literal('LIST'),
   from: UuidSchema,
@@ -134,5 +149,6 @@ export type AuthChallengePayload = z.infer<typeof AuthChallengePayloadSchema>
 export type AuthResponsePayload = z.infer<typeof AuthResponsePayloadSchema>
 export type AuthOkPayload = z.infer<typeof AuthOkPayloadSchema>
 export type UserHelloPayload = z.infer<typeof UserHelloPayloadSchema>
+export type UserRekeyPayload = z.infer<typeof UserRekeyPayloadSchema>
 export type ListPayload = z.infer<typeof ListPayloadSchema>
 export type UserListPayload = z.infer<typeof UserListPayloadSchema>

@@ -10,6 +10,7 @@ import {
   UserHelloFrameSchema,
   UserListFrameSchema,
   UserRegisterFrameSchema,
+  UserRekeyFrameSchema,
 } from './accounts.ts'
 import {
   ServerAnnounceFrameSchema,
@@ -42,6 +43,7 @@ export const UserToServerFrameSchema = z.discriminatedUnion('type', [
   AuthHelloFrameSchema,
   AuthResponseFrameSchema,
   UserHelloFrameSchema,
+  UserRekeyFrameSchema,
   MsgDirectFrameSchema,
   MsgPublicChannelFrameSchema,
   FileStartFrameSchema,

@@ -10,6 +10,7 @@ export type {
   UserHelloPayload,
   UserListPayload,
   UserRegisterPayload,
+  UserRekeyPayload,
 } from './accounts.ts'
 export {
   AuthChallengeFrameSchema,
@@ -29,6 +30,8 @@ export {
   UserListPayloadSchema,
   UserRegisterFrameSchema,
   UserRegisterPayloadSchema,
+  UserRekeyFrameSchema,
+  UserRekeyPayloadSchema,
 } from './accounts.ts'
 export type {
   ServerEntry,

@@ -94,3 +94,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
 function hasIdentity(db: Database): boolean {
   return db.query<{ one: number }, []>('SELECT 1 AS one FROM server_identity').get() !== null
 }
+
+export type { ClientAccount, ClientStoreLimits, Contact } from './client.ts'
+export { ClientStore, DEFAULT_CLIENT_LIMITS } from './client.ts'
+export { CLIENT_MIGRATIONS, findClientStore, openClientStore } from './client-files.ts'

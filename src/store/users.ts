@@ -56,6 +56,9 @@ export function userRepo(db: Database) {
   const byId = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM users WHERE user_id = ?`)
   const byName = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM users WHERE username = ?`)
   const count = db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM users')
+  const rekey = db.prepare<never, [string, string, string, string]>(
+    'UPDATE users SET privkey_store = ?, pake_password = ?, kdf = ?, version = version + 1 WHERE user_id = ?',
+  )
   const insert = db.prepare<never, InsertParams>(
     `INSERT INTO users (user_id, username, pubkey, privkey_store, pake_password, kdf, meta, version,
                         home_server, created_at)
@@ -99,6 +102,11 @@ export function userRepo(db: Database) {
     /** The account with this username in any case, or null. */
     byUsername(username: string): UserRecord | null {
       return toRecord(byName.get(username.toLowerCase()))
+    },
+
+    /** Replaces the key blob, verifier and KDF parameters of an account (USER_REKEY, wire.md §3a). */
+    rekey(userId: string, u: { privkeyStore: string; pakePassword: string; kdf: KdfParams }): void {
+      rekey.run(u.privkeyStore, u.pakePassword, JSON.stringify(KdfParamsSchema.parse(u.kdf)), userId)
     },
 
     /** How many local accounts exist. */

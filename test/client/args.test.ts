@@ -2,7 +2,8 @@
 
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { CLIENT_USAGE, defaultPinsPath, parseClientArgs } from '../../src/client/args.ts'
+import { defaultDataDir } from '../../src/client/account-store.ts'
+import { CLIENT_USAGE, parseClientArgs } from '../../src/client/args.ts'
 import { UsageError } from '../../src/errors.ts'
 
 describe('parseClientArgs', () => {
@@ -13,7 +14,8 @@ describe('parseClientArgs', () => {
       json: false,
       help: false,
       insecureSkipVerify: false,
-      pinsPath: '/home/u/.config/socp/pins.json',
+      strictKdf: false,
+      dataDir: '/home/u/.local/share/socp',
     })
   })
 
@@ -26,26 +28,35 @@ describe('parseClientArgs', () => {
       '--password-file',
       'pw.txt',
       '--json',
-      '--pins',
-      'p.json',
       '--ca',
       'ca.pem',
       '--insecure-skip-verify',
+      '--data-dir',
+      'd',
+      '--accept-files',
+      'ask',
+      '--strict-kdf',
     ])
     expect(a).toEqual({
       server: 'ws://10.0.0.2:9000',
       downloads: 'in',
       passwordFile: 'pw.txt',
-      pinsPath: 'p.json',
       ca: 'ca.pem',
       insecureSkipVerify: true,
+      dataDir: 'd',
+      acceptFiles: 'ask',
+      strictKdf: true,
       json: true,
       help: false,
     })
   })
 
-  test('XDG_CONFIG_HOME wins for the pins file', () => {
-    expect(defaultPinsPath({ XDG_CONFIG_HOME: '/x', HOME: '/h' })).toBe(join('/x', 'socp', 'pins.json'))
+  test('XDG_DATA_HOME wins for the client stores', () => {
+    expect(defaultDataDir({ XDG_DATA_HOME: '/x', HOME: '/h' })).toBe(join('/x', 'socp'))
+  })
+
+  test('--accept-files takes one of three policies', () => {
+    expect(() => parseClientArgs(['--accept-files', 'yes'])).toThrow(UsageError)
   })
 
   test.each([
@@ -59,7 +70,15 @@ describe('parseClientArgs', () => {
   })
 
   test('usage names every flag', () => {
-    for (const f of ['--server', '--downloads', '--password-file', '--json', '--pins'])
+    for (const f of [
+      '--server',
+      '--downloads',
+      '--password-file',
+      '--json',
+      '--data-dir',
+      '--accept-files',
+      '--strict-kdf',
+    ])
       expect(CLIENT_USAGE).toContain(f)
   })
 })

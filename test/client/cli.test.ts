@@ -30,12 +30,12 @@ async function workflow(a: TestServer, b: TestServer): Promise<void> {
   await bob.waitFor(/^Online users: alice, bob$/)
 
   alice.send('/tell bob Hello from across servers!')
-  await bob.waitFor(/^DM from alice: Hello from across servers!$/)
+  await bob.waitFor(/^DM from alice \[[0-9a-f:]{9}\]: Hello from across servers!$/)
   bob.send('/tell alice Hello back!')
-  await alice.waitFor(/^DM from bob: Hello back!$/)
+  await alice.waitFor(/^DM from bob \[[0-9a-f:]{9}\]: Hello back!$/)
 
   alice.send('/all Testing public channel across mesh!')
-  await bob.waitFor(/^\[Public\] alice: Testing public channel across mesh!$/)
+  await bob.waitFor(/^\[Public\] alice \[[0-9a-f:]{9}\]: Testing public channel across mesh!$/)
 
   const src = join(tempDir(), 'test.txt')
   const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 13) & 0xff))
@@ -97,8 +97,8 @@ describe('socp client (non-interactive)', () => {
     await alice.waitFor(/"event":"registered"/)
     await bob.waitFor(/^\[REGISTERED\] bob /)
     alice.send('/tell bob \x1b[2J\x1b]0;pwned\x07hi \u202eevil')
-    const line = await bob.waitFor(/^DM from alice: /)
-    expect(line).toBe('DM from alice: hi evil')
+    const line = await bob.waitFor(/^DM from alice /)
+    expect(line).toMatch(/^DM from alice \[[0-9a-f:]{9}\]: hi evil$/)
     bob.send('/tell alice back')
     const json = JSON.parse(await alice.waitFor(/"event":"dm"/))
     expect(json).toMatchObject({ event: 'dm', fromName: 'bob', text: 'back' })

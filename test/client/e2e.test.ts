@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PinStore } from '../../src/client/pins.ts'
+import { AccountStores } from '../../src/client/account-store.ts'
 import { renderText } from '../../src/client/render.ts'
 import { Session } from '../../src/client/session.ts'
 import { ChatError } from '../../src/errors.ts'
@@ -99,17 +99,20 @@ describe('client end to end', () => {
   test('a key that differs from the pin is warned about and refused', async () => {
     const [s] = await mesh(0)
     const bob = await user(s!, 'bob', 1)
-    const pinsPath = join(tempDir(), 'pins.json')
-    // An earlier session pinned another key for bob's id.
-    PinStore.open(pinsPath).check(bob.userId!, 'bob', (await testKey(3)).publicKey.spki)
-    const alice = await Session.connect(s!.url, { pinsPath })
+    const dataDir = tempDir()
+    // An earlier session pinned another key for bob's id in alice's client store.
+    const stores = new AccountStores(dataDir, s!.url)
+    const pin = { userId: bob.userId!, username: 'bob', serverId: bob.serverId! }
+    stores.open('alice').pin({ ...pin, pubkey: (await testKey(3)).publicKey.spki })
+    stores.close()
+    const alice = await Session.connect(s!.url, { dataDir })
     const warned = alice.next('key-changed')
     await alice.register('alice', PASSWORD, { keyPair: await testKey(0) })
     const w = await warned
     expect(w).toMatchObject({ userId: bob.userId!, username: 'bob' })
     expect(renderText({ type: 'key-changed', ...w })?.text).toMatch(/^\[KEY CHANGED\] bob/)
     expect(await failure(alice.tell('bob', 'hi'))).toMatch(
-      /^BAD_KEY: the key of bob changed since it was first seen/,
+      /^BAD_KEY: the key of bob@\w+ \(.*\) changed since it was pinned/,
     )
     // Bob's messages to alice are dropped too, with an error event instead of a DM.
     const dropped = alice.next('error')
@@ -117,7 +120,9 @@ describe('client end to end', () => {
     expect((await dropped).detail).toMatch(/changed since it was pinned/)
     // After comparing fingerprints out of band, alice accepts the new key: bob is reachable again.
     expect((await alice.trust('bob')).fingerprint).toBe((await bob.fingerprint()).fingerprint)
-    expect(PinStore.open(pinsPath).get(bob.userId!)).toBe((await testKey(1)).publicKey.spki)
+    const again = new AccountStores(dataDir, s!.url)
+    expect(again.open('alice').contact(bob.userId!)?.pubkey).toBe((await testKey(1)).publicKey.spki)
+    again.close()
     const heard = bob.next('dm')
     await alice.tell('bob', 'key accepted')
     expect((await heard).text).toBe('key accepted')
@@ -131,6 +136,9 @@ describe('client end to end', () => {
     const bob = await user(s!, 'bob', 1)
     const got = bob.next('dm')
     await alice.tell('bob', '\x1b[2J\x1b]52;c;cHduZWQ=\x07hi\n[LOGIN SUCCESS] mallory\u202e')
-    expect(renderText({ type: 'dm', ...(await got) })?.text).toBe('DM from alice: hi[LOGIN SUCCESS] mallory')
+    const dm = await got
+    expect(renderText({ type: 'dm', ...dm })?.text).toBe(
+      `DM from alice [${dm.unverified}]: hi[LOGIN SUCCESS] mallory`,
+    )
   })
 })

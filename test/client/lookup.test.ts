@@ -5,16 +5,15 @@
  */
 
 import { describe, expect, test } from 'bun:test'
-import { join } from 'node:path'
-import { PinStore } from '../../src/client/pins.ts'
+import { AccountStores } from '../../src/client/account-store.ts'
 import { Session } from '../../src/client/session.ts'
 import { ChatError } from '../../src/errors.ts'
 import { testKey } from '../helpers/keys.ts'
 import { mesh, tempDir } from '../helpers/servers.ts'
 import { connectUser, PASSWORD, user } from '../helpers/users.ts'
 
-async function contactsUser(url: string, name: string, keyIndex: number, pinsPath?: string) {
-  const s = await Session.connect(url, { presence: 'contacts', ...(pinsPath && { pinsPath }) })
+async function contactsUser(url: string, name: string, keyIndex: number, dataDir?: string) {
+  const s = await Session.connect(url, { presence: 'contacts', ...(dataDir && { dataDir }) })
   await s.register(name, PASSWORD, { keyPair: await testKey(keyIndex) })
   return s
 }
@@ -48,9 +47,13 @@ describe('keys on first need', () => {
   test('a looked-up key goes through the pin check: a different key is a loud key change', async () => {
     const [s] = await mesh(0)
     const bob = await user(s!, 'bob', 1)
-    const pinsPath = join(tempDir(), 'pins.json')
-    PinStore.open(pinsPath).check(bob.userId!, 'bob', (await testKey(3)).publicKey.spki)
-    const alice = await contactsUser(s!.url, 'alice', 0, pinsPath)
+    const dataDir = tempDir()
+    // An earlier session pinned another key for bob's id in alice's client store.
+    const stores = new AccountStores(dataDir, s!.url)
+    const pin = { userId: bob.userId!, username: 'bob', serverId: bob.serverId! }
+    stores.open('alice').pin({ ...pin, pubkey: (await testKey(3)).publicKey.spki })
+    stores.close()
+    const alice = await contactsUser(s!.url, 'alice', 0, dataDir)
     const warned = alice.next('key-changed')
     const err = await alice.tell('bob', 'hi').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ChatError)

@@ -65,7 +65,7 @@ test('interactive mode: the prompt refuses a weak password with its reason', asy
     output,
     interactive: true,
     downloads: tempDir(),
-    pinsPath: join(tempDir(), 'pins.json'),
+    dataDir: join(tempDir(), 'data'),
   })
   await waitFor(/What would you like to do/)
   input.write('\x1b[B')

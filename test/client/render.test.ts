@@ -62,7 +62,14 @@ describe('renderText: stable lines', () => {
   })
 
   test('key change is a loud warning naming both fingerprints', () => {
-    const r = renderText({ type: 'key-changed', userId: B, username: 'bob', old: 'aaaa', new: 'bbbb' })
+    const r = renderText({
+      type: 'key-changed',
+      userId: B,
+      username: 'bob',
+      old: 'aaaa',
+      new: 'bbbb',
+      verified: false,
+    })
     expect(r?.level).toBe('warn')
     expect(r?.text).toContain('[KEY CHANGED] bob')
     expect(r?.text).toContain('aaaa')

@@ -43,7 +43,7 @@ test('interactive: register, list, an interrupting DM, tell, quit', async () => 
     output: t.output,
     interactive: true,
     downloads: tempDir(),
-    pinsPath: join(tempDir(), 'pins.json'),
+    dataDir: join(tempDir(), 'data'),
   })
   await t.waitFor(/What would you like to do/)
   t.type('\x1b[B') // down to "Register a new account"
@@ -64,7 +64,7 @@ test('interactive: register, list, an interrupting DM, tell, quit', async () => 
   t.type('/tell bob hel')
   await Bun.sleep(200)
   await bob.tell('carol', 'ping \x1b[2J')
-  await t.waitFor(/DM from bob: ping/)
+  await t.waitFor(/DM from bob \[[0-9a-f:]{9}\]: ping/)
   const got = bob.next('dm')
   t.type('lo there\r')
   expect((await got).text).toBe('hello there')

@@ -135,7 +135,7 @@ describe('keys', () => {
 describe('key blob', () => {
   test('round-trips with the password and fails uniformly without it', async () => {
     const a = await testKey(0)
-    const kdf = newKdfParams()
+    const kdf = newKdfParams('alice')
     const good = await deriveKeys('correct horse', kdf)
     const store = sealPrivateKey(a.pkcs8, good.blobKey, kdf)
     const opened = openPrivateKey(store, good.blobKey)
@@ -149,7 +149,7 @@ describe('key blob', () => {
 
   test('the auth key cannot open the blob and differs from the blob key', async () => {
     const a = await testKey(0)
-    const kdf = newKdfParams()
+    const kdf = newKdfParams('alice')
     const keys = await deriveKeys('pw', kdf)
     const store = sealPrivateKey(a.pkcs8, keys.blobKey, kdf)
     expect(keys.authKey).not.toBe(b64uEncode(keys.blobKey))
@@ -157,7 +157,7 @@ describe('key blob', () => {
   })
 
   test('weak KDF parameters are refused', () => {
-    const kdf = newKdfParams()
+    const kdf = newKdfParams('alice')
     expect(() => assertKdfParams({ ...kdf, N: 1024 })).toThrow(ChatError)
     expect(() => assertKdfParams({ ...kdf, N: 2 ** 15 + 1 })).toThrow(ChatError)
     expect(() => assertKdfParams({ ...kdf, salt: 'AA' })).toThrow(ChatError)

@@ -34,7 +34,7 @@ export type CliClient = {
  */
 export function cliClient(
   url: string,
-  opts: { password?: string; args?: string[]; wrap?: string[] } = {},
+  opts: { password?: string; args?: string[]; wrap?: string[]; dataDir?: string } = {},
 ): CliClient {
   const downloads = tempDir()
   const proc = Bun.spawn(
@@ -47,8 +47,8 @@ export function cliClient(
       url,
       '--downloads',
       downloads,
-      '--pins',
-      join(tempDir(), 'pins.json'),
+      '--data-dir',
+      opts.dataDir ?? join(tempDir(), 'data'),
       ...(opts.args ?? []),
     ],
     {

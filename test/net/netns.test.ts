@@ -150,12 +150,12 @@ async function chat(urls: string[], args: string[]): Promise<void> {
   )
 
   alice.send('/tell bob hello from 198.18.0.2')
-  await bob.waitFor(/^DM from alice: hello from 198\.18\.0\.2$/)
+  await bob.waitFor(/^DM from alice \[[0-9a-f:]{9}\]: hello from 198\.18\.0\.2$/)
   bob.send('/tell carol hello from 198.18.0.3')
-  await carol.waitFor(/^DM from bob: hello from 198\.18\.0\.3$/)
+  await carol.waitFor(/^DM from bob \[[0-9a-f:]{9}\]: hello from 198\.18\.0\.3$/)
   alice.send('/all hello, every host')
-  await bob.waitFor(/^\[Public\] alice: hello, every host$/)
-  await carol.waitFor(/^\[Public\] alice: hello, every host$/)
+  await bob.waitFor(/^\[Public\] alice \[[0-9a-f:]{9}\]: hello, every host$/)
+  await carol.waitFor(/^\[Public\] alice \[[0-9a-f:]{9}\]: hello, every host$/)
 
   const src = join(tempDir(), 'report.bin')
   const data = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff))

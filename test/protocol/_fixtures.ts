@@ -81,6 +81,11 @@ export const USER_TO_SERVER: Record<string, Wire> = {
     enc_pubkey: pub(),
     nonce: bytes(32, 8).toString('base64url'),
   }),
+  USER_REKEY: f('USER_REKEY', ALICE, SERVER, {
+    privkey_store: bytes(2400, 6).toString('base64url'),
+    kdf,
+    auth_key: bytes(32, 7).toString('base64url'),
+  }),
   MSG_DIRECT: f('MSG_DIRECT', ALICE, BOB, { ciphertext: ct(), sender_pub: pub(), content_sig: sig() }),
   MSG_PUBLIC_CHANNEL: f('MSG_PUBLIC_CHANNEL', ALICE, 'public', { sender_pub: pub(), items }),
   FILE_START: f('FILE_START', ALICE, BOB, fileStart),

@@ -80,6 +80,7 @@ describe('Handlers', () => {
       AUTH_HELLO: (f) => note(f),
       AUTH_RESPONSE: (f) => note(f),
       USER_HELLO: (f) => note({ type: f.payload.client }),
+      USER_REKEY: (f) => note(f),
       MSG_DIRECT: (f) => note(f),
       MSG_PUBLIC_CHANNEL: (f) => note({ type: String(f.payload.items.length) }),
       FILE_START: (f) => note(f),

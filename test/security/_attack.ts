@@ -78,7 +78,7 @@ export async function rawUser(server: ServerHandle, username: string, keyIndex: 
   const key = await testKey(keyIndex)
   const peer = await connect(server.url)
   const id = randomUUID()
-  const kdf = newKdfParams()
+  const kdf = newKdfParams(username)
   // The blob is opaque to the server; a random blob key keeps this fast (no scrypt).
   const payload = {
     username,
@@ -169,13 +169,14 @@ export async function fileFrames(
   from: Party,
   to: Party,
   data: Uint8Array,
-  o: { name: string; fileId?: string },
+  o: { name: string; fileId?: string; chunkBytes?: number },
 ): Promise<Frame[]> {
   const ts = Date.now()
   const fileId = o.fileId ?? randomUUID()
+  const step = o.chunkBytes ?? 446
   const cts: Uint8Array[] = []
-  for (let i = 0; i < data.byteLength; i += 446)
-    cts.push(encrypt(to.key.publicKey, data.subarray(i, i + 446)))
+  for (let i = 0; i < data.byteLength; i += step)
+    cts.push(encrypt(to.key.publicKey, data.subarray(i, i + step)))
   const sha256 = new Bun.CryptoHasher('sha256').update(data).digest('hex')
   const manifest = {
     file_id: fileId,

@@ -30,8 +30,8 @@ async function badKeys(): Promise<[string, string][]> {
 }
 
 function registerPayload(pubkey: string) {
-  const kdf = newKdfParams()
-  return { username: `u${randomUUID().slice(0, 8)}`, pubkey, privkey_store: 'AAAA', kdf, auth_key: 'AAAA' }
+  const username = `u${randomUUID().slice(0, 8)}`
+  return { username, pubkey, privkey_store: 'AAAA', kdf: newKdfParams(username), auth_key: 'AAAA' }
 }
 
 describe('crypto downgrade', () => {

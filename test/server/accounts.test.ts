@@ -1,10 +1,11 @@
 /** @module Accounts over the wire (docs/wire.md §2–§3): register, login, and every refusal. */
 
 import { describe, expect, test } from 'bun:test'
+import { Session } from '../../src/client/session.ts'
 import { ChatError } from '../../src/errors.ts'
 import { CLOSE_LOGGED_IN_ELSEWHERE } from '../../src/protocol/index.ts'
 import { testKey } from '../helpers/keys.ts'
-import { mesh, server, until } from '../helpers/servers.ts'
+import { mesh, server, tempDir, until } from '../helpers/servers.ts'
 import { connectUser, PASSWORD, user } from '../helpers/users.ts'
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -19,7 +20,10 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 describe('accounts', () => {
   test('register logs in; login by username (any case) and by UUID works after a reconnect', async () => {
     const s = await server()
-    const alice = await user(s, 'alice', 0)
+    // A login by id needs the client store that knows the id's username (docs/security.md, KDF).
+    const dataDir = tempDir()
+    const alice = await Session.connect(s.url, { dataDir })
+    await alice.register('alice', PASSWORD, { keyPair: await testKey(0) })
     expect(alice.userId).toMatch(/^[0-9a-f-]{36}$/)
     const id = alice.userId!
     await alice.close()
@@ -28,8 +32,12 @@ describe('accounts', () => {
     expect(await again.login('ALICE', PASSWORD)).toEqual({ userId: id, username: 'alice' })
     await again.close()
     await until(() => s.ctx.presence.local.size === 0)
-    const byId = await connectUser(s)
+    const fresh = await connectUser(s)
+    await expect(fresh.login(id, PASSWORD)).rejects.toThrow(/this client has no record of that user id/)
+    await fresh.close()
+    const byId = await Session.connect(s.url, { dataDir })
     expect((await byId.login(id, PASSWORD)).username).toBe('alice')
+    await byId.close()
   })
 
   test('wrong password and unknown user give the same AUTH_FAILED', async () => {

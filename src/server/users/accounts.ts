@@ -2,6 +2,7 @@
 
 import { randomBytes } from 'node:crypto'
 import {
+  accountSalt,
   assertKdfParams,
   b64uEncode,
   checkVerifier,
@@ -105,9 +106,11 @@ export async function onAuthHello(f: UserFrame<'AUTH_HELLO'>, c: UserCall): Prom
       throw new ChatError('AUTH_FAILED', `account lives on server ${entry.serverId}${where}: log in there`)
     }
   }
+  // An unknown name gets the salt its client would derive (PROTOCOL.md §6), so the challenge looks
+  // like a migrated account's; an unknown id (no name to derive from) a keyed stable fake.
   const kdf = account?.kdf ?? {
     name: 'scrypt' as const,
-    salt: fakeSalt(ctx.me.secret, login),
+    salt: isUuid(login) ? fakeSalt(ctx.me.secret, login) : accountSalt(login),
     ...DEFAULT_KDF,
   }
   c.login.challenge(login, account?.userId ?? null)
@@ -139,4 +142,30 @@ export async function onAuthResponse(f: UserFrame<'AUTH_RESPONSE'>, c: UserCall)
     throw new ChatError('AUTH_FAILED', LOGIN_FAILED)
   }
   await sendAuthOk(c, account)
+}
+
+/**
+ * USER_REKEY (docs/wire.md §3a): a logged-in client moves its account to the KDF parameters it
+ * owns. Signed by the account key; the salt must be the one derived from the username, so a
+ * client cannot be talked back into a server-chosen one through this frame either.
+ */
+export async function onRekey(f: UserFrame<'USER_REKEY'>, c: UserCall): Promise<void> {
+  const { ctx, link } = c
+  const bound = c.login.boundUser
+  if (!bound || f.from !== bound) throw new ChatError('AUTH_FAILED', 'log in before USER_REKEY')
+  const account = ctx.store.users.byId(bound)
+  if (!account) throw new ChatError('AUTH_FAILED', 'account not found')
+  const p = f.payload
+  assertKdfParams(p.kdf)
+  if (p.kdf.salt !== accountSalt(account.username) || p.kdf.N < DEFAULT_KDF.N)
+    throw new ChatError(
+      'BAD_REQUEST',
+      'USER_REKEY must use the username-derived salt at the default cost or more',
+    )
+  if (!f.sig || !verifyPayload(importPublicKey(account.pubkey), c.raw, f.sig))
+    throw new ChatError('INVALID_SIG', 'USER_REKEY must be signed with the account key')
+  const pakePassword = await ctx.guard.hash(link.remote, () => hashVerifier(p.auth_key))
+  ctx.store.users.rekey(account.userId, { privkeyStore: p.privkey_store, pakePassword, kdf: p.kdf })
+  ctx.log.info(`${account.username} moved to client-owned KDF parameters`)
+  await ctx.outbox.send(link, 'ACK', account.userId, { msg_ref: 'USER_REKEY' })
 }

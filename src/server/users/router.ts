@@ -1,7 +1,7 @@
 /** @module The user-link handler table: one entry per frame a client may send (STYLE.md §3). */
 
 import type { UserHandlers } from './_types.ts'
-import { onAuthHello, onAuthResponse, onRegister } from './accounts.ts'
+import { onAuthHello, onAuthResponse, onRegister, onRekey } from './accounts.ts'
 import { onFile, onMsgDirect, onPublic } from './delivery.ts'
 import { onUserHello } from './hello.ts'
 import { onList, onLookup } from './roster.ts'
@@ -11,6 +11,7 @@ export const userHandlers = {
   AUTH_HELLO: onAuthHello,
   AUTH_RESPONSE: onAuthResponse,
   USER_HELLO: onUserHello,
+  USER_REKEY: onRekey,
   MSG_DIRECT: onMsgDirect,
   MSG_PUBLIC_CHANNEL: onPublic,
   FILE_START: onFile,

@@ -1,0 +1,199 @@
+/**
+ * @module The per-account client store: pins, name → id bindings and the replay cache in one
+ * SQLite file the user alone can read (issue 15). Written row by row inside transactions, never
+ * rewritten whole; bounded, pruning first the contacts never messaged nor verified.
+ */
+
+import type { Database } from 'bun:sqlite'
+
+/** A pinned contact. `verifiedAt` is set by /verify; `lastMessaged` by any exchange. */
+export type Contact = {
+  userId: string
+  username: string
+  serverId: string
+  pubkey: string
+  firstSeen: number
+  lastSeen: number
+  verifiedAt: number | null
+  lastMessaged: number | null
+}
+
+export type ClientAccount = { userId: string; username: string; kdfMigrated: boolean }
+
+export type ClientStoreLimits = {
+  /** Contacts kept; beyond it the never-messaged, unverified ones seen longest ago go first. */
+  maxContacts: number
+  /** Replay entries kept (newest win). */
+  maxReplay: number
+}
+
+export const DEFAULT_CLIENT_LIMITS: ClientStoreLimits = { maxContacts: 20_000, maxReplay: 50_000 }
+
+type ContactRow = {
+  user_id: string
+  username: string
+  server_id: string
+  pubkey: string
+  first_seen: number
+  last_seen: number
+  verified_at: number | null
+  last_messaged: number | null
+}
+
+const toContact = (r: ContactRow): Contact => ({
+  userId: r.user_id,
+  username: r.username,
+  serverId: r.server_id,
+  pubkey: r.pubkey,
+  firstSeen: r.first_seen,
+  lastSeen: r.last_seen,
+  verifiedAt: r.verified_at,
+  lastMessaged: r.last_messaged,
+})
+
+/** The repository over one client store file. Every method is one statement or one transaction. */
+export class ClientStore {
+  readonly #db: Database
+  readonly #lim: ClientStoreLimits
+  readonly #q
+  /** Contacts held, counted once at open and kept up to date, so pinning stays O(1). */
+  #contacts: number
+  #replay: number
+
+  constructor(db: Database, limits: ClientStoreLimits) {
+    this.#db = db
+    this.#lim = limits
+    this.#q = {
+      account: db.prepare<{ user_id: string; username: string; kdf_migrated: number }, []>(
+        'SELECT user_id, username, kdf_migrated FROM account WHERE id = 1',
+      ),
+      setAccount: db.prepare<never, [string, string, number]>(
+        `INSERT INTO account (id, user_id, username, created_at) VALUES (1, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET username = excluded.username`,
+      ),
+      migrated: db.prepare<never, []>('UPDATE account SET kdf_migrated = 1 WHERE id = 1'),
+      contact: db.prepare<ContactRow, [string]>('SELECT * FROM contacts WHERE user_id = ?'),
+      byName: db.prepare<ContactRow, [string]>(
+        `SELECT c.* FROM names n JOIN contacts c ON c.user_id = n.user_id WHERE n.username = ?
+         ORDER BY c.first_seen, c.user_id`,
+      ),
+      upsert: db.prepare<never, [string, string, string, string, number]>(
+        `INSERT INTO contacts (user_id, username, server_id, pubkey, first_seen, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+         ON CONFLICT (user_id) DO UPDATE SET username = excluded.username, server_id = excluded.server_id,
+           pubkey = excluded.pubkey, verified_at = NULL, last_seen = excluded.last_seen`,
+      ),
+      bind: db.prepare<never, [string, string, number]>(
+        'INSERT OR IGNORE INTO names (username, user_id, bound_at) VALUES (?, ?, ?)',
+      ),
+      seen: db.prepare<never, [string, string, number]>(
+        'UPDATE contacts SET server_id = ?2, last_seen = ?3 WHERE user_id = ?1',
+      ),
+      verify: db.prepare<never, [number | null, string]>(
+        'UPDATE contacts SET verified_at = ? WHERE user_id = ?',
+      ),
+      messaged: db.prepare<never, [number, string]>(
+        'UPDATE contacts SET last_messaged = ? WHERE user_id = ?',
+      ),
+      count: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM contacts'),
+      prune: db.prepare<never, [number]>(
+        `DELETE FROM contacts WHERE user_id IN (SELECT user_id FROM contacts
+           WHERE last_messaged IS NULL AND verified_at IS NULL ORDER BY last_seen, user_id LIMIT ?)`,
+      ),
+      replayHas: db.prepare<{ one: number }, [Uint8Array]>('SELECT 1 AS one FROM replay WHERE sig_hash = ?'),
+      replayAdd: db.prepare<never, [Uint8Array, number]>(
+        'INSERT INTO replay (sig_hash, seen_at) VALUES (?, ?)',
+      ),
+      replayCount: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM replay'),
+      replayPrune: db.prepare<never, [number]>(
+        'DELETE FROM replay WHERE sig_hash IN (SELECT sig_hash FROM replay ORDER BY seen_at LIMIT ?)',
+      ),
+    }
+    this.#contacts = this.#q.count.get()?.n ?? 0
+    this.#replay = this.#q.replayCount.get()?.n ?? 0
+  }
+
+  // --- account ---
+
+  /** Whose store this is; `null` before the first login. */
+  account(): ClientAccount | null {
+    const r = this.#q.account.get()
+    return r ? { userId: r.user_id, username: r.username, kdfMigrated: r.kdf_migrated === 1 } : null
+  }
+
+  /** Records the account at its first login or registration. */
+  setAccount(userId: string, username: string, now = Date.now()): void {
+    this.#q.setAccount.run(userId, username, now)
+  }
+
+  /** From now on a server-chosen KDF salt is refused for this account. */
+  markKdfMigrated(): void {
+    this.#q.migrated.run()
+  }
+
+  // --- contacts and names ---
+
+  contact(userId: string): Contact | null {
+    const r = this.#q.contact.get(userId)
+    return r ? toContact(r) : null
+  }
+
+  /** Every contact bound to `username` (lower-case), oldest binding first. */
+  byName(username: string): Contact[] {
+    return this.#q.byName.all(username.toLowerCase()).map(toContact)
+  }
+
+  /**
+   * Pins `pubkey` for `userId` and binds `username` to it (a first sighting, or /trust, which also
+   * clears a previous verification). Prunes when over the bound.
+   */
+  pin(c: { userId: string; username: string; serverId: string; pubkey: string }, now = Date.now()): void {
+    const name = c.username.toLowerCase()
+    if (!this.#q.contact.get(c.userId)) this.#contacts++
+    this.#q.upsert.run(c.userId, name, c.serverId, c.pubkey, now)
+    this.#q.bind.run(name, c.userId, now)
+    if (this.#contacts > this.#lim.maxContacts) {
+      this.#contacts -= this.#q.prune.run(this.#contacts - this.#lim.maxContacts).changes
+    }
+  }
+
+  /** Updates where a pinned contact was last seen. */
+  seen(userId: string, serverId: string, now = Date.now()): void {
+    this.#q.seen.run(userId, serverId, now)
+  }
+
+  /** Marks a contact verified (`at`) or unverified (`null`). */
+  setVerified(userId: string, at: number | null): void {
+    this.#q.verify.run(at, userId)
+  }
+
+  /** Records an exchange with a contact: it is no longer a pruning candidate. */
+  messaged(userId: string, now = Date.now()): void {
+    this.#q.messaged.run(now, userId)
+  }
+
+  contactCount(): number {
+    return this.#contacts
+  }
+
+  // --- replay cache ---
+
+  /** True when `key` (a digest of decoded signature bytes) was recorded before; records it otherwise. */
+  replayed(key: Uint8Array, now = Date.now()): boolean {
+    if (this.#q.replayHas.get(key)) return true
+    this.#q.replayAdd.run(key, now)
+    if (++this.#replay > this.#lim.maxReplay) {
+      this.#replay -= this.#q.replayPrune.run(this.#replay - this.#lim.maxReplay).changes
+    }
+    return false
+  }
+
+  /** Runs `fn` in one transaction: a USER_LIST of thousands of users is one commit. */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)()
+  }
+
+  close(): void {
+    this.#db.close()
+  }
+}

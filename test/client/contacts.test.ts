@@ -1,0 +1,119 @@
+/**
+ * @module Contacts over the client store: first key pinned and its name bound to its id; a later
+ * different key, or a new id under a bound name, warned about once and refused both ways.
+ */
+
+import { afterEach, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Contacts } from '../../src/client/contacts.ts'
+import { Emitter, type SessionEvents } from '../../src/client/events.ts'
+import { fingerprint } from '../../src/crypto/index.ts'
+import { ChatError } from '../../src/errors.ts'
+import { openClientStore } from '../../src/store/index.ts'
+import { testKey } from '../helpers/keys.ts'
+
+const ME = '11111111-1111-4111-8111-111111111111'
+const BOB = '22222222-2222-4222-8222-222222222222'
+const FAKE = '33333333-3333-4333-8333-333333333333'
+const SRV = '99999999-9999-4999-8999-999999999999'
+const SRV2 = 'abcdef01-9999-4999-8999-999999999999'
+const dirs: string[] = []
+const tempStore = () => {
+  const d = mkdtempSync(join(tmpdir(), 'socp-contacts-'))
+  dirs.push(d)
+  return join(d, 'nested', 'alice.sqlite')
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+function contacts(path: string, events = new Emitter<SessionEvents>()) {
+  const store = openClientStore(path)
+  return { c: new Contacts(store, events, ME), store }
+}
+
+describe('Contacts: a key change is warned about once and refused both ways', () => {
+  test('first key trusted; a different advertised key → key-changed, sends and receives refused', async () => {
+    const [k1, k2] = await Promise.all([testKey(0), testKey(1)])
+    const events = new Emitter<SessionEvents>()
+    const warnings: SessionEvents['key-changed'][] = []
+    events.on('key-changed', (e) => warnings.push(e))
+    const path = tempStore()
+
+    const first = contacts(path, events)
+    first.c.learn({ userId: BOB, username: 'bob', serverId: SRV, pubkey: k1.publicKey.spki }, true)
+    expect(first.c.recipient('bob').pubkey.spki).toBe(k1.publicKey.spki)
+    expect(first.c.senderKey(BOB, k1.publicKey.spki)).toMatchObject({ name: 'bob' })
+    first.store.close()
+
+    // A later session (same store) is handed another key for bob by a lying directory.
+    const later = contacts(path, events).c
+    later.learn({ userId: BOB, username: 'bob', serverId: SRV, pubkey: k2.publicKey.spki }, true)
+    later.learn({ userId: BOB, username: 'bob', serverId: SRV, pubkey: k2.publicKey.spki }, true)
+    expect(warnings).toEqual([
+      {
+        userId: BOB,
+        username: 'bob',
+        old: fingerprint(k1.publicKey),
+        new: fingerprint(k2.publicKey),
+        verified: false,
+      },
+    ])
+    expect(() => later.recipient('bob')).toThrow(ChatError)
+    expect(() => later.recipient(BOB)).toThrow(/changed since it was pinned.*refusing to send/)
+    expect(later.senderKey(BOB, k2.publicKey.spki)).toMatch(/changed/)
+    expect(later.publicMembers()).toEqual({ members: [], skipped: [`bob@99999999`] })
+    expect(later.keyInfo('bob')).toMatchObject({
+      fingerprint: fingerprint(k2.publicKey),
+      pinned: fingerprint(k1.publicKey),
+    })
+  })
+
+  test('a new id under a pinned name is a key change, not a first sighting; /trust accepts it', async () => {
+    const [k1, k2] = await Promise.all([testKey(0), testKey(1)])
+    const events = new Emitter<SessionEvents>()
+    const warnings: SessionEvents['key-changed'][] = []
+    events.on('key-changed', (e) => warnings.push(e))
+    const { c, store } = contacts(tempStore(), events)
+    c.learn({ userId: BOB, username: 'bob', serverId: SRV, pubkey: k1.publicKey.spki }, false)
+    c.verify('bob')
+    c.learn({ userId: FAKE, username: 'bob', serverId: SRV2, pubkey: k2.publicKey.spki }, false)
+    expect(warnings).toEqual([
+      {
+        userId: FAKE,
+        username: 'bob',
+        old: fingerprint(k1.publicKey),
+        new: fingerprint(k2.publicKey),
+        verified: true,
+        pinnedId: BOB,
+      },
+    ])
+    expect(store.contact(FAKE)).toBeNull() // never pinned
+    expect(() => c.recipient('bob')).toThrow(/ambiguous; name one of: bob@99999999 .*bob@abcdef01 .*refused/)
+    expect(c.recipient('bob@9999').userId).toBe(BOB)
+    expect(() => c.recipient('bob@abcd')).toThrow(/refusing to send/)
+    expect(c.senderKey(FAKE, k2.publicKey.spki)).toMatch(/changed/)
+    expect(c.publicMembers().members.map((m) => m.userId)).toEqual([BOB])
+    // The real bob, verified, shows no fingerprint on his lines.
+    expect(c.senderKey(BOB, k1.publicKey.spki)).toEqual({ key: expect.anything(), name: 'bob' })
+
+    c.trust(FAKE)
+    expect(store.byName('bob').map((x) => x.userId)).toEqual([BOB, FAKE])
+    expect(c.senderKey(FAKE, k2.publicKey.spki)).toMatchObject({
+      name: 'bob',
+      unverified: expect.any(String),
+    })
+  })
+
+  test('a sender_pub that differs from the directory key is refused', async () => {
+    const [k1, k2] = await Promise.all([testKey(0), testKey(1)])
+    const { c } = contacts(':memory:')
+    c.learn({ userId: BOB, username: 'bob', serverId: SRV, pubkey: k1.publicKey.spki }, false)
+    expect(c.senderKey(BOB, k2.publicKey.spki)).toBe('sender_pub differs from the directory key')
+    expect(c.senderKey('44444444-4444-4444-8444-444444444444', k1.publicKey.spki)).toBe(
+      'the sender is not in the directory',
+    )
+  })
+})

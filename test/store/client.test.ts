@@ -1,0 +1,90 @@
+/** @module The per-account client store: schema, persistence, bounds and pruning, replay cache. */
+
+import { Database } from 'bun:sqlite'
+import { describe, expect, test } from 'bun:test'
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { findClientStore, openClientStore } from '../../src/store/index.ts'
+import { tempDir } from '../helpers/servers.ts'
+
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
+const SRV = '99999999-9999-4999-8999-999999999999'
+
+describe('client store', () => {
+  test('a new file: STRICT tables, one migration, 0600 in a 0700 folder', () => {
+    const path = join(tempDir(), 'srv_1', 'alice.sqlite')
+    openClientStore(path).close()
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700)
+    const db = new Database(path, { readonly: true })
+    const tables = db
+      .query<{ name: string; strict: number }, []>(
+        "SELECT name, strict FROM pragma_table_list WHERE schema = 'main'",
+      )
+      .all()
+      .filter((t) => !t.name.startsWith('sqlite_'))
+    expect(tables.map((t) => t.name).sort()).toEqual([
+      'account',
+      'contacts',
+      'names',
+      'replay',
+      'schema_migrations',
+    ])
+    expect(tables.every((t) => t.strict === 1)).toBe(true)
+    expect(db.query('SELECT version, name FROM schema_migrations').all()).toEqual([
+      { version: 1, name: '0001_client_init' },
+    ])
+    db.close()
+  })
+
+  test('account, pins and name bindings survive a reopen; a user id finds its file', () => {
+    const dir = join(tempDir(), 'srv_1')
+    const path = join(dir, 'alice.sqlite')
+    const s = openClientStore(path)
+    expect(s.account()).toBeNull()
+    s.setAccount(id(1), 'alice')
+    s.pin({ userId: id(2), username: 'Bob', serverId: SRV, pubkey: 'k2' })
+    s.setVerified(id(2), 5)
+    s.close()
+    const again = openClientStore(path)
+    expect(again.account()).toEqual({ userId: id(1), username: 'alice', kdfMigrated: false })
+    again.markKdfMigrated()
+    expect(again.account()?.kdfMigrated).toBe(true)
+    expect(again.byName('BOB')).toEqual([
+      expect.objectContaining({ userId: id(2), pubkey: 'k2', verifiedAt: 5 }),
+    ])
+    // Re-pinning (/trust) replaces the key and clears the verification.
+    again.pin({ userId: id(2), username: 'bob', serverId: SRV, pubkey: 'k3' })
+    expect(again.contact(id(2))).toMatchObject({ pubkey: 'k3', verifiedAt: null })
+    again.close()
+    expect(findClientStore(dir, id(1))).toBe(path)
+    expect(findClientStore(dir, id(9))).toBeNull()
+  })
+
+  test('bounded: contacts never messaged nor verified are pruned first, oldest first', () => {
+    const s = openClientStore(':memory:', { maxContacts: 10 })
+    s.pin({ userId: id(1), username: 'kept1', serverId: SRV, pubkey: 'k' }, 1)
+    s.messaged(id(1), 2)
+    s.pin({ userId: id(2), username: 'kept2', serverId: SRV, pubkey: 'k' }, 1)
+    s.setVerified(id(2), 2)
+    s.transaction(() => {
+      for (let i = 3; i < 100; i++) s.pin({ userId: id(i), username: `u${i}`, serverId: SRV, pubkey: 'k' }, i)
+    })
+    expect(s.contactCount()).toBe(10)
+    expect(s.contact(id(1))).not.toBeNull()
+    expect(s.contact(id(2))).not.toBeNull()
+    expect(s.contact(id(3))).toBeNull()
+    expect(s.contact(id(99))).not.toBeNull()
+    expect(s.byName('u3')).toEqual([]) // its name binding went with it
+  })
+
+  test('replay cache: keyed by bytes, bounded, newest kept', () => {
+    const s = openClientStore(':memory:', { maxReplay: 3 })
+    const k = (n: number) => new Uint8Array([n])
+    expect(s.replayed(k(1), 1)).toBe(false)
+    expect(s.replayed(k(1), 2)).toBe(true)
+    for (const n of [2, 3, 4]) expect(s.replayed(k(n), n + 10)).toBe(false)
+    expect(s.replayed(k(4), 20)).toBe(true)
+    expect(s.replayed(k(1), 21)).toBe(false) // the oldest went first
+  })
+})
