@@ -44,6 +44,8 @@ export class World {
       peers: peers.map((p) => ({ host: LOOPBACK, port: p.port })),
       db: join(this.dir, `server-${this.servers.length}.db`),
       statusMs: 600_000,
+      // The load generator registers thousands of users from one loopback address.
+      login: { registerBurst: 1_000_000 },
       name: name ?? `bench-s${this.servers.length}`,
       ...(keyPair ? { keyPair } : {}),
     })

@@ -35,6 +35,17 @@ export function linkEvents(ctx: () => ServerContext): LinkEvents {
   }
 }
 
+/** Whether a frame dropped for its rate says it is an ERROR, so no notice answers it. */
+function isErrorFrame(data: string | Buffer | ArrayBuffer | Uint8Array): boolean {
+  try {
+    const text = typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8')
+    const v: unknown = JSON.parse(text)
+    return typeof v === 'object' && v !== null && 'type' in v && v.type === 'ERROR'
+  } catch {
+    return false
+  }
+}
+
 /** Entry point for every received WebSocket message, inbound or outbound link alike. */
 export function onLinkMessage(
   ctx: ServerContext,
@@ -54,7 +65,9 @@ export function onLinkMessage(
     if (isServer) return ctx.log.warn(`${link.describe()} is over its rate; frame dropped`)
     if (link.rateNotified < Date.now() - 1_000) {
       link.rateNotified = Date.now()
-      void ctx.outbox.error(link, 'RATE_LIMITED', 'too many frames; slow down')
+      // Never an ERROR in reply to an ERROR (PROTOCOL.md §4), even to one dropped for its rate. At
+      // most one frame a second is read this far, so its type costs one parse a second at most.
+      if (!isErrorFrame(data)) void ctx.outbox.error(link, 'RATE_LIMITED', 'too many frames; slow down')
     }
     return
   }

@@ -57,10 +57,17 @@ export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Pr
       throw new ChatError('NAME_IN_USE', `username "${username}" is taken`)
   }
   taken()
+  // Accounts are permanent and replicated mesh-wide: each address may create only so many.
+  ctx.guard.register(link.remote)
   const pakePassword = await ctx.guard.hash(link.remote, () => hashVerifier(p.auth_key))
   const created = Date.now()
   ctx.store.transaction(() => {
-    taken() // again: another registration may have landed while argon2 ran
+    try {
+      taken() // again: another registration may have landed while argon2 ran
+    } catch (e) {
+      ctx.guard.unregister(link.remote)
+      throw e
+    }
     ctx.store.users.create({
       userId: f.from,
       username,

@@ -30,6 +30,13 @@ export type GuardOptions = GateOptions & {
    */
   challengeBurst: number
   challengePerSec: number
+  /**
+   * Accounts an address may create at once, and how fast that allowance comes back. Accounts are
+   * permanent and replicated to every server, and each one counts against what the other servers
+   * hold for this home server: without a budget, one address made 14 a second.
+   */
+  registerBurst: number
+  registerPerSec: number
 }
 
 export const DEFAULT_GUARD: GuardOptions = {
@@ -46,6 +53,8 @@ export const DEFAULT_GUARD: GuardOptions = {
   addressPerSec: 0.5,
   challengeBurst: 40,
   challengePerSec: 2,
+  registerBurst: 20,
+  registerPerSec: 1 / 60,
 }
 
 /** Why a login failed, for the rate-limited log; never a password, key or typed login name. */
@@ -54,6 +63,7 @@ type Cause =
   | 'unknown login'
   | 'address over budget'
   | 'too many challenges'
+  | 'too many registrations'
   | 'account busy'
   | 'pool full'
 
@@ -64,6 +74,7 @@ export class LoginGuard {
   readonly gate: AccountGate
   readonly budget: AddressBudget
   readonly challenges: AddressBudget
+  readonly registrations: AddressBudget
   private readonly log: Logger
   private readonly logged = new Map<Cause, { at: number; suppressed: number }>()
 
@@ -81,6 +92,7 @@ export class LoginGuard {
     this.gate = new AccountGate(o)
     this.budget = new AddressBudget({ burst: o.addressBurst, perSec: o.addressPerSec })
     this.challenges = new AddressBudget({ burst: o.challengeBurst, perSec: o.challengePerSec })
+    this.registrations = new AddressBudget({ burst: o.registerBurst, perSec: o.registerPerSec })
     this.pool = new VerifierPool({
       size: o.poolSize,
       maxQueued: o.poolQueue,
@@ -145,6 +157,23 @@ export class LoginGuard {
     if (wait === 0) return
     this.note('too many challenges', address, '')
     throw new ChatError('RATE_LIMITED', `too many logins from your address; try again in ${wait} s`)
+  }
+
+  /**
+   * Takes one registration from `address`'s allowance, before any argon2 work.
+   * @throws ChatError('RATE_LIMITED') when the address created too many accounts.
+   */
+  register(remote: string): void {
+    const address = budgetKey(remote)
+    const wait = this.registrations.take(address)
+    if (wait === 0) return
+    this.note('too many registrations', address, '')
+    throw new ChatError('RATE_LIMITED', `too many new accounts from your address; try again in ${wait} s`)
+  }
+
+  /** Gives a registration back when it was refused for another reason (a taken name, say). */
+  unregister(remote: string): void {
+    this.registrations.refund(budgetKey(remote))
   }
 
   /** Runs a new account's argon2id hash in the pool, so registrations queue like logins. */
