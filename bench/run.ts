@@ -18,6 +18,7 @@ import { dmThroughput } from './scenarios/dm-throughput.ts'
 import { fanout } from './scenarios/fanout.ts'
 import { fileTransfer } from './scenarios/file.ts'
 import { loginFlood } from './scenarios/login-flood.ts'
+import { loginScale } from './scenarios/login-scale.ts'
 import { memory } from './scenarios/memory.ts'
 import { meshScale } from './scenarios/mesh-scale.ts'
 import { offline } from './scenarios/offline.ts'
@@ -31,6 +32,7 @@ const SCENARIOS: Scenario[] = [
   offline,
   meshScale,
   memory,
+  loginScale,
   loginFlood,
   underAttack,
 ]

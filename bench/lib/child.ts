@@ -11,6 +11,13 @@ const CLI = join(import.meta.dir, '..', '..', 'src', 'cli.ts')
 
 export type ChildServer = { url: string; port: number; pid: number; stop(): Promise<void> }
 
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc, clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 /** Resident and peak resident memory of a process, in MiB (Linux /proc). */
 export function memoryMiB(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -20,7 +27,11 @@ export function memoryMiB(pid: number): { rss: number; peak: number } {
 }
 
 /** Starts the server and resolves once it logs the address it listens on. */
-export async function startChildServer(db: string, timeoutMs = 20_000): Promise<ChildServer> {
+export async function startChildServer(
+  db: string,
+  timeoutMs = 20_000,
+  extraArgs: readonly string[] = [],
+): Promise<ChildServer> {
   const proc: Subprocess<'ignore', 'ignore', 'pipe'> = Bun.spawn(
     // The load generator registers its users from one address: lift the per-address budget.
     [
@@ -35,6 +46,7 @@ export async function startChildServer(db: string, timeoutMs = 20_000): Promise<
       'info',
       '--register-burst',
       '1000000',
+      ...extraArgs,
     ],
     { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' },
   )

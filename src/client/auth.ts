@@ -38,9 +38,14 @@ export type Identity = {
   authKey: string
   /** Seals the message history in the client store (src/client/history.ts); from the password. */
   historyKey: Uint8Array
+  /** Whose presence this session asked for; a resumed login asks the same. */
+  presence: PresenceMode
 }
 
 const CLIENT_NAME = 'socp-ts/0.1'
+
+/** Whose presence the server pushes: everyone's, or only users this client looked up (docs/wire.md §14). */
+export type PresenceMode = 'all' | 'contacts'
 
 /** The most the server clock may differ from ours (PROTOCOL.md §5 and §6: minutes, not days). */
 export const MAX_SKEW_MS = 5 * 60_000
@@ -85,6 +90,7 @@ export async function register(
   username: string,
   password: string,
   keyPair?: KeyPair,
+  presence: PresenceMode = 'all',
 ): Promise<Identity> {
   const kp = keyPair ?? (await generateKeyPair())
   const kdf = newKdfParams(username)
@@ -105,7 +111,7 @@ export async function register(
   if (f.payload.user_id !== userId || f.payload.pubkey !== kp.publicKey.spki) {
     throw new ChatError('BAD_REQUEST', 'the server confirmed a different account')
   }
-  return hello(link, f, kp.privateKey, checkedSkew(f.payload.server_ts), { authKey, historyKey })
+  return hello(link, f, kp.privateKey, checkedSkew(f.payload.server_ts), { authKey, historyKey }, presence)
 }
 
 /**
@@ -119,6 +125,7 @@ export async function login(
   loginName: string,
   password: string,
   account: LoginAccount,
+  presence: PresenceMode = 'all',
 ): Promise<LoginResult> {
   const challenge = link.expect(is('AUTH_CHALLENGE'))
   link.send({ type: 'AUTH_HELLO', from: '', to: '', ts: Date.now(), payload: { login: loginName } })
@@ -149,7 +156,7 @@ export async function login(
   if (key.publicKey.spki !== ok.payload.pubkey) {
     throw new ChatError('BAD_KEY', 'the stored private key does not match the account key')
   }
-  const id = await hello(link, ok, key, skew, keys)
+  const id = await hello(link, ok, key, skew, keys, presence)
   return { id, legacy: verdict === 'legacy' ? pkcs8 : null }
 }
 
@@ -189,7 +196,7 @@ export async function resume(link: ClientLink, id: Identity): Promise<Identity> 
   if (ok.payload.user_id !== id.userId || ok.payload.pubkey !== id.key.publicKey.spki) {
     throw new ChatError('BAD_KEY', 'the server resumed a different account or key')
   }
-  return hello(link, ok, id.key, checkedSkew(ok.payload.server_ts), id)
+  return hello(link, ok, id.key, checkedSkew(ok.payload.server_ts), id, id.presence)
 }
 
 /** USER_HELLO with the nonce from AUTH_OK, signed by the user key; the server ACKs it. */
@@ -199,9 +206,18 @@ async function hello(
   key: PrivateKey,
   skew: number,
   keys: { authKey: string; historyKey: Uint8Array },
+  presence: PresenceMode,
 ): Promise<Identity> {
   const spki = key.publicKey.spki
-  const payload = { client: CLIENT_NAME, pubkey: spki, enc_pubkey: spki, nonce: ok.payload.nonce }
+  // `presence` is sent only when it differs from the default, so the signed payload stays the
+  // one every earlier server expects.
+  const payload = {
+    client: CLIENT_NAME,
+    pubkey: spki,
+    enc_pubkey: spki,
+    nonce: ok.payload.nonce,
+    ...(presence === 'contacts' && { presence }),
+  }
   const sig = await signPayload(key, payload)
   const ack = link.expect((f): f is Frame<'ACK'> => f.type === 'ACK' && f.payload.msg_ref === 'USER_HELLO')
   link.send({
@@ -222,5 +238,6 @@ async function hello(
     skew,
     authKey,
     historyKey,
+    presence,
   }
 }

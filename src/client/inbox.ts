@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto'
 import { b64uDecodeCanonical, type PrivateKey } from '../crypto/index.ts'
-import type { Handlers, ServerToClientFrame } from '../protocol/index.ts'
+import type { Handlers, ListedUser, ServerToClientFrame } from '../protocol/index.ts'
 import type { ClientStore } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
 import type { Contacts, TrustedSender } from './contacts.ts'
@@ -37,6 +37,13 @@ export function replayKey(contentSig: string): Uint8Array {
 
 const ignore = () => {}
 
+const listed = (u: ListedUser) => ({
+  userId: u.user_id,
+  username: u.username,
+  serverId: u.server_id,
+  pubkey: u.pubkey,
+})
+
 function dropped(ctx: InboxContext, what: string, from: string, why: string): void {
   ctx.events.emit('error', { code: 'INVALID_SIG', detail: `dropped a ${what} from ${from}: ${why}` })
 }
@@ -49,7 +56,24 @@ export const inboxHandlers = {
   ACK: ignore,
   // The server pushes the online list right after USER_HELLO's ACK; a later one answers a LIST
   // that a waiter did not take. Either way it is the current truth.
-  USER_LIST: (f, ctx) => void ctx.contacts.applyList(f.payload.users),
+  // A page with a `next` is partial: learn it, but only a whole list says who is offline.
+  USER_LIST: (f, ctx) => {
+    if (f.payload.next === undefined) return void ctx.contacts.applyList(f.payload.users)
+    for (const u of f.payload.users) ctx.contacts.learn(listed(u), false)
+  },
+  // One batch of presence changes (docs/wire.md §14), signed once by our server for many users.
+  USER_PRESENCE: (f, ctx) => {
+    for (const u of f.payload.online) ctx.contacts.learn(listed(u), true)
+    for (const u of f.payload.offline) ctx.contacts.forget(u.user_id, u.server_id)
+  },
+  // A server's batch of its own users, passed on unchanged by ours (docs/wire.md §14).
+  PRESENCE_BATCH: (f, ctx) => {
+    const serverId = f.payload.server_id
+    for (const u of f.payload.online) ctx.contacts.learn(listed({ ...u, server_id: serverId }), true)
+    for (const userId of f.payload.offline) ctx.contacts.forget(userId, serverId)
+  },
+  // A LOOKUP answer its waiter did not take (it timed out): still true.
+  USER_INFO: (f, ctx) => ctx.contacts.learn(listed(f.payload), false),
   // Group-key bookkeeping exists for spec conformance; /all never relies on it (PROTOCOL.md §5).
   PUBLIC_CHANNEL_ADD: ignore,
   PUBLIC_CHANNEL_UPDATED: ignore,

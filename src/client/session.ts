@@ -13,12 +13,18 @@ import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
 import type { ClientTls } from '../net/index.ts'
-import type { ClientFrame, ClientFrameType, ClientPayloadOf, DeliveryStatus } from '../protocol/index.ts'
+import type {
+  ClientFrame,
+  ClientFrameType,
+  ClientPayloadOf,
+  DeliveryStatus,
+  ServerToClientFrame,
+} from '../protocol/index.ts'
 import { asUuid } from '../protocol/index.ts'
 import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
 import { AccountStores } from './account-store.ts'
-import type { Identity } from './auth.ts'
+import type { Identity, PresenceMode } from './auth.ts'
 import { Connection } from './connection.ts'
 import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
@@ -52,6 +58,11 @@ export type SessionOptions = {
   fileLimits?: Partial<FileLimits>
   /** Reconnect attempts after a lost connection before giving up (default: unlimited). */
   maxReconnects?: number
+  /**
+   * Whose presence the server pushes: `all` (default) — everyone's, as the terminal client shows
+   * it; `contacts` — only users this session looked up (docs/wire.md §14, docs/scale.md).
+   */
+  presence?: PresenceMode
 }
 
 export type { KeyInfo, OnlineUser }
@@ -118,7 +129,7 @@ export class Session extends Emitter<SessionEvents> {
    */
   async register(username: string, password: string, opts: { keyPair?: KeyPair } = {}): Promise<Account> {
     const r = await this.#onFreshLink((link) =>
-      registerIn(this.#stores, link, username, password, opts.keyPair),
+      registerIn(this.#stores, link, username, password, opts.keyPair, this.#opts.presence),
     )
     return this.#bind(r.id, r.store)
   }
@@ -130,8 +141,25 @@ export class Session extends Emitter<SessionEvents> {
    */
   async login(usernameOrUuid: string, password: string): Promise<Account> {
     const strict = this.#opts.strictKdf ?? false
-    const r = await this.#onFreshLink((link) => loginIn(this.#stores, link, usernameOrUuid, password, strict))
+    const r = await this.#onFreshLink((link) =>
+      loginIn(this.#stores, link, usernameOrUuid, password, strict, this.#opts.presence),
+    )
     return this.#bind(r.id, r.store)
+  }
+
+  /**
+   * One user's name, server and key (LOOKUP → USER_INFO), learned through the pin check: how a
+   * session gets the key of someone it talks to without listing everyone. From then on the server
+   * tells this session when they come and go. @throws ChatError('USER_NOT_FOUND')
+   */
+  async lookup(userOrName: string): Promise<OnlineUser> {
+    const { id, contacts } = this.#loggedIn()
+    const answer = this.#conn.link.expect(is('USER_INFO'), { timeoutMs: 10_000 })
+    await this.#send('LOOKUP', id.serverId, this.#now(), { user: userOrName })
+    const u = (await answer).payload
+    const user = { userId: u.user_id, username: u.username, serverId: u.server_id, pubkey: u.pubkey }
+    contacts.learn(user, false)
+    return user
   }
 
   /** Online users across the mesh, sorted by username (LIST → USER_LIST); refreshes the directory. */
@@ -237,21 +265,21 @@ export class Session extends Emitter<SessionEvents> {
     if (userOrName === undefined) {
       return { userId: id.userId, username: id.username, fingerprint: fingerprint(id.key.publicKey) }
     }
-    if (!contacts.directory.resolve(userOrName)) await this.list()
+    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
     return contacts.keyInfo(userOrName)
   }
 
   /** Accepts a changed key or id as the new pin (see Contacts.trust). @throws USER_NOT_FOUND, BAD_REQUEST */
   async trust(userOrName: string): Promise<KeyInfo> {
     const { contacts } = this.#loggedIn()
-    if (!contacts.directory.resolve(userOrName)) await this.list()
+    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
     return contacts.trust(userOrName)
   }
 
   /** Marks a user verified after an out-of-band fingerprint check (see Contacts.verify). */
   async verify(userOrName: string): Promise<KeyInfo> {
     const { contacts } = this.#loggedIn()
-    if (!contacts.directory.resolve(userOrName)) await this.list()
+    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
     return contacts.verify(userOrName)
   }
 
@@ -402,23 +430,31 @@ export class Session extends Emitter<SessionEvents> {
     return Date.now() + (this.#auth?.id.skew ?? 0)
   }
 
+  /** Every page of the online list (docs/wire.md §4), then applied as the whole truth. */
   async #list(): Promise<OnlineUser[]> {
     const { id } = this.#loggedIn()
-    const answer = this.#conn.link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
-    await this.#send('LIST', id.serverId, this.#now(), {})
-    return this.#loggedIn().contacts.applyList((await answer).payload.users)
+    const users: Extract<ServerToClientFrame, { type: 'USER_LIST' }>['payload']['users'] = []
+    let after: string | undefined
+    do {
+      const answer = this.#conn.link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
+      await this.#send('LIST', id.serverId, this.#now(), after === undefined ? {} : { after })
+      const page = (await answer).payload
+      users.push(...page.users)
+      after = page.next
+    } while (after !== undefined)
+    return this.#loggedIn().contacts.applyList(users)
   }
 
   /**
-   * The recipient entry: online, else known, else looked up in the server's directory (an offline
-   * user's home server keeps what we send, docs/wire.md §13).
+   * The recipient entry: known, else looked up — online first (LOOKUP, which also makes the server
+   * tell this session when they come and go, docs/wire.md §14), else in the server's directory (an
+   * offline user's home server keeps what we send, docs/wire.md §12, §13).
    */
   async #recipient(userOrName: string) {
     const { contacts } = this.#loggedIn()
-    if (!contacts.directory.resolve(userOrName) && !contacts.known.resolve(userOrName)) await this.list()
-    if (!contacts.directory.resolve(userOrName) && !contacts.known.resolve(userOrName)) {
-      await this.#lookup(userOrName)
-    }
+    const known = () => contacts.directory.resolve(userOrName) || contacts.known.resolve(userOrName)
+    if (!known()) await this.#lookupQuietly(userOrName)
+    if (!known()) await this.#lookup(userOrName)
     return contacts.recipient(userOrName)
   }
 
@@ -426,15 +462,24 @@ export class Session extends Emitter<SessionEvents> {
   async #senderKey(userId: string, senderPub: string) {
     const { contacts } = this.#loggedIn()
     if (!contacts.directory.get(userId) && !contacts.known.get(userId)) {
-      await this.#lookup(userId).catch(() => {})
+      await this.#lookupQuietly(userId)
+      if (!contacts.directory.get(userId)) await this.#lookup(userId).catch(() => {})
     }
     return contacts.senderKey(userId, senderPub)
   }
 
+  /** USER_LOOKUP → USER_ENTRY (docs/wire.md §12): a directory entry, the user online or not. */
   async #lookup(user: string): Promise<void> {
     const { id, contacts } = this.#loggedIn()
     const entry = await lookupUser(this.#conn.link, id, user, this.#now())
     contacts.lookedUp(entry)
+  }
+
+  /** A lookup whose failure the caller reports in its own words (USER_NOT_FOUND, no key). */
+  async #lookupQuietly(userOrName: string): Promise<void> {
+    await this.lookup(userOrName).catch((e) => {
+      if (!(e instanceof ChatError)) throw e
+    })
   }
 
   /** Sends one frame; resolves with the server's verdict for acknowledged frames (docs/wire.md §11). */

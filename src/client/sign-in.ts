@@ -8,7 +8,7 @@ import type { KeyPair } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import type { ClientStore } from '../store/index.ts'
 import type { AccountStores } from './account-store.ts'
-import { type Identity, login, register, rekey } from './auth.ts'
+import { type Identity, login, type PresenceMode, register, rekey } from './auth.ts'
 import type { ClientLink } from './link.ts'
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -22,12 +22,13 @@ export async function registerIn(
   username: string,
   password: string,
   keyPair?: KeyPair,
+  presence: PresenceMode = 'all',
 ): Promise<SignedIn> {
   const store = stores.open(username)
   if (store.account()) {
     throw new ChatError('BAD_REQUEST', `this client already holds an account ${username} for this server`)
   }
-  const id = await register(link, username, password, keyPair)
+  const id = await register(link, username, password, keyPair, presence)
   store.setAccount(id.userId, id.username)
   store.markKdfMigrated()
   return { id, store }
@@ -44,16 +45,23 @@ export async function loginIn(
   loginName: string,
   password: string,
   strictKdf: boolean,
+  presence: PresenceMode = 'all',
 ): Promise<SignedIn> {
   const { store, username } = stores.forLogin(loginName)
   const known = store.account()
   const byId = UUID_RE.test(loginName)
   const userId = known?.userId ?? (byId ? loginName : undefined)
-  const r = await login(link, loginName, password, {
-    username,
-    ...(userId !== undefined && { userId }),
-    allowLegacy: !known?.kdfMigrated && !strictKdf,
-  })
+  const r = await login(
+    link,
+    loginName,
+    password,
+    {
+      username,
+      ...(userId !== undefined && { userId }),
+      allowLegacy: !known?.kdfMigrated && !strictKdf,
+    },
+    presence,
+  )
   store.setAccount(r.id.userId, r.id.username)
   const keys = r.legacy ? await rekey(link, r.id, password, r.legacy) : r.id
   store.markKdfMigrated()

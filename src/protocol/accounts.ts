@@ -62,6 +62,8 @@ export const UserHelloPayloadSchema = z.object({
   pubkey: B64uPubkeySchema,
   enc_pubkey: B64uPubkeySchema,
   nonce: NonceSchema,
+  /** Which presence the client is pushed (docs/wire.md §14): everyone's (default) or its contacts'. */
+  presence: z.enum(['all', 'contacts']).optional(),
 })
 
 /**
@@ -74,14 +76,22 @@ export const UserRekeyPayloadSchema = z.object({
   auth_key: AuthKeySchema,
 })
 
-/** "LIST {}" (§4). */
-export const ListPayloadSchema = z.object({})
+/** "LIST {after?, limit?}" (§4): one page of the online list, after the cursor `after`. */
+export const ListPayloadSchema = z.object({
+  after: z.string().max(128).optional(),
+  limit: z.int().min(1).max(500).optional(),
+})
 
-/** "USER_LIST { users: [{user_id, username, server_id, pubkey}] } sorted by username" (§4). */
+/**
+ * "USER_LIST { users: [{user_id, username, server_id, pubkey}], next?, total? } sorted by username"
+ * (§4): `next` is the cursor of the following page, absent on the last one.
+ */
 export const UserListPayloadSchema = z.object({
   users: z.array(
     z.object({ user_id: UuidSchema, username: UsernameSchema, server_id: UuidSchema, pubkey: PubkeySchema }),
   ),
+  next: z.string().max(128).optional(),
+  total: z.int().min(0).optional(),
 })
 
 // Before login the client may not know its id yet: `from` is `""` (docs/wire.md, preamble).

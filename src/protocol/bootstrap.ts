@@ -11,6 +11,7 @@ import {
   UsernameSchema,
   UuidSchema,
 } from './envelope.ts'
+import { CapsSchema } from './roster.ts'
 
 /** The link-authentication version our hellos announce. */
 export const LINK_AUTH = 'v1' as const
@@ -26,11 +27,13 @@ export const ServerHelloJoinPayloadSchema = z.object({
   port: PortSchema,
   pubkey: PubkeySchema,
   /**
-   * Ours (docs/wire.md §10): "v1" says the dialer answers SERVER_CHALLENGE. Signed with the hello, so
+   * Ours (docs/wire.md §14): "v1" says the dialer answers SERVER_CHALLENGE. Signed with the hello, so
    * only a hello from a server without it can take the `--allow-legacy-peers` path.
    */
   auth: z.literal(LINK_AUTH).optional(),
   tls: TlsFlagSchema,
+  /** Ours only (docs/wire.md §14): what this server speaks beyond the spec. */
+  caps: CapsSchema.optional(),
 })
 
 /** "first frame `SERVER_HELLO_LINK` {host, port, pubkey}" (PROTOCOL.md §4). */
@@ -105,11 +108,13 @@ export const ServerWelcomePayloadSchema = z
     clients: z.array(z.unknown()).optional(),
     pubkey: PubkeySchema.nullish(),
     server_pub: PubkeySchema.nullish(),
+    caps: CapsSchema.optional(),
   })
   .transform((p) => ({
     assigned_id: p.assigned_id ?? null,
     ...splitEntries(p),
     pubkey: p.pubkey ?? p.server_pub ?? null,
+    caps: p.caps ?? [],
   }))
 
 /** SERVER_WELCOME exactly as we send it (PROTOCOL.md §4, docs/wire.md §5). */
@@ -127,6 +132,7 @@ export const ServerWelcomeWireSchema = z.object({
   // The introducer's key under both names other implementations read.
   pubkey: B64uPubkeySchema,
   server_pub: B64uPubkeySchema,
+  caps: CapsSchema,
 })
 
 // A joiner's `from` may not be a UUID yet ("an introducer never keeps the literal `auto`",

@@ -32,6 +32,12 @@ import { HeartbeatFrameSchema } from './health.ts'
 import { ServerChallengeFrameSchema, ServerProofFrameSchema } from './linkauth.ts'
 import { DirectoryEntryFrameSchema, UserAdvertiseFrameSchema, UserRemoveFrameSchema } from './presence.ts'
 import { UserEntryFrameSchema, UserLookupFrameSchema } from './reliable.ts'
+import {
+  LookupFrameSchema,
+  PresenceBatchFrameSchema,
+  UserInfoFrameSchema,
+  UserPresenceFrameSchema,
+} from './roster.ts'
 
 /** What a client may send on a user link. */
 export const UserToServerFrameSchema = z.discriminatedUnion('type', [
@@ -47,6 +53,7 @@ export const UserToServerFrameSchema = z.discriminatedUnion('type', [
   FileEndFrameSchema,
   ListFrameSchema,
   UserLookupFrameSchema,
+  LookupFrameSchema,
   HeartbeatFrameSchema,
   AckFrameSchema,
   ErrorFrameSchema,
@@ -63,6 +70,7 @@ export const ServerToServerFrameSchema = z.discriminatedUnion('type', [
   ServerProofFrameSchema,
   UserAdvertiseFrameSchema,
   UserRemoveFrameSchema,
+  PresenceBatchFrameSchema,
   DirectoryEntryFrameSchema,
   ServerDeliverFrameSchema,
   PublicChannelAddFrameSchema,
@@ -89,6 +97,9 @@ export const ServerToClientFrameSchema = z.discriminatedUnion('type', [
   FileEndFrameSchema,
   UserListFrameSchema,
   UserEntryFrameSchema,
+  UserPresenceFrameSchema,
+  PresenceBatchFrameSchema,
+  UserInfoFrameSchema,
   PublicChannelAddFrameSchema,
   PublicChannelUpdatedFrameSchema,
   CtrlCloseFrameSchema,

@@ -198,3 +198,14 @@ export {
   UserLookupFrameSchema,
   UserLookupPayloadSchema,
 } from './reliable.ts'
+export type { ListedUser, PresenceBatchPayload, UserPresencePayload } from './roster.ts'
+export {
+  CapsSchema,
+  LookupFrameSchema,
+  MAX_BATCH_USERS,
+  MAX_PAGE_USERS,
+  PRESENCE_BATCH_CAP,
+  PresenceBatchFrameSchema,
+  UserInfoFrameSchema,
+  UserPresenceFrameSchema,
+} from './roster.ts'

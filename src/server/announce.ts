@@ -1,12 +1,13 @@
 /**
  * @module What this server tells others about its own users: registration, coming online, going
  * offline, the public channel, and a resync after a link (re)forms (PROTOCOL.md §4 "Presence",
- * docs/wire.md §5). The tables it changes belong to Presence and the store.
+ * docs/wire.md §5, §9). Presence itself travels in batches (src/server/feed.ts, batch.ts). The tables it changes belong to Presence and the store.
  */
 
 import { randomBytes } from 'node:crypto'
 import { b64uEncode, encrypt, importPublicKey } from '../crypto/index.ts'
 import type { DirectoryEntry } from '../store/index.ts'
+import { batches, toPeers, toPlainPeers } from './batch.ts'
 import type { ServerContext } from './context.ts'
 import type { Link } from './link.ts'
 
@@ -20,25 +21,14 @@ export async function announceDirectoryEntry(ctx: ServerContext, e: DirectoryEnt
 }
 
 /**
- * The user's online presence as USER_ADVERTISE: key in `pubkey` and `meta.pubkey` (spec-notes
- * §5.2), the name as `meta.display_name` and as `meta.username`, which Group 43 reads.
+ * Binds a link to a user who proved their key, then tells the mesh and our clients (in the next
+ * presence batch, src/server/feed.ts) and the public channel.
  */
-function advertise(ctx: ServerContext, e: DirectoryEntry): Promise<string> {
-  return ctx.outbox.frame('USER_ADVERTISE', '*', {
-    user_id: e.userId,
-    server_id: ctx.me.serverId,
-    pubkey: e.pubkey,
-    meta: { display_name: e.username, username: e.username, pubkey: e.pubkey },
-  })
-}
-
-/** Binds a link to a user who proved their key, then tells the mesh and the public channel. */
 export async function attachUser(ctx: ServerContext, link: Link, e: DirectoryEntry): Promise<void> {
   ctx.presence.attach(e.userId, link)
   link.user?.login.bind(e.userId)
-  const text = await advertise(ctx, e)
-  ctx.peers.broadcast(text)
-  ctx.presence.toLocal(text, e.userId)
+  const user = ctx.presence.roster.get(e.userId)
+  if (user) ctx.feed.own({ online: true, user })
   await joinChannel(ctx, e)
   ctx.log.info(`user ${e.username} (${e.userId}) online`)
   ctx.changed()
@@ -46,11 +36,10 @@ export async function attachUser(ctx: ServerContext, link: Link, e: DirectoryEnt
 
 /** Unbinds a departing user and tells the mesh, unless another link already took their place. */
 export async function detachUser(ctx: ServerContext, link: Link): Promise<void> {
+  ctx.feed.leave(link)
   const userId = link.user?.login.boundUser
   if (!userId || !ctx.presence.detach(userId, link)) return
-  const remove = await ctx.outbox.frame('USER_REMOVE', '*', { user_id: userId, server_id: ctx.me.serverId })
-  ctx.peers.broadcast(remove)
-  ctx.presence.toLocal(remove)
+  ctx.feed.own({ online: false, userId, serverId: ctx.me.serverId })
   const version = ctx.store.channel.removeMember(userId)
   ctx.peers.broadcast(await ctx.outbox.frame('PUBLIC_CHANNEL_UPDATED', '*', { version, wraps: [] }))
   ctx.log.info(`user ${userId} offline`)
@@ -81,23 +70,22 @@ export async function resync(ctx: ServerContext, link: Link): Promise<void> {
   const entries = ctx.store.directory.byServer(ctx.me.serverId)
   const texts = await Promise.all(entries.map((e) => directoryFrame(ctx, e)))
   for (const t of texts) link.send(t)
-  // Re-signed with a fresh ts: the peer may still remember the old frame in its seen cache and
-  // would drop it, although it forgot our users when the link died.
-  const online = [...ctx.presence.local.keys()].flatMap((id) => ctx.store.directory.byId(id) ?? [])
-  const adverts = await Promise.all(online.map((e) => advertise(ctx, e)))
-  for (const t of adverts) link.send(t)
+  // Our servers get one PRESENCE_BATCH per 500 users, others one USER_ADVERTISE each; each
+  // frame has a fresh ts, which the peer needs: it forgot our users when the link died.
+  const online = [...ctx.presence.local.keys()].flatMap((id) => {
+    const user = ctx.presence.roster.get(id)
+    return user ? [{ online: true as const, user }] : []
+  })
+  await (batches(link) ? toPeers : toPlainPeers)(ctx, online, [link])
   await ctx.outbox.send(link, 'PUBLIC_CHANNEL_UPDATED', '*', {
     version: ctx.store.channel.version(),
     wraps: [],
   })
 }
 
-/** Marks every user of a dead server offline here and tells our users (PROTOCOL.md §4). */
-export async function dropServerUsers(ctx: ServerContext, serverId: string): Promise<void> {
+/** Marks every user of a dead server offline here; our clients hear it in the next batch. */
+export function dropServerUsers(ctx: ServerContext, serverId: string): void {
   const gone = ctx.presence.dropServer(serverId)
-  const frames = await Promise.all(
-    gone.map((u) => ctx.outbox.frame('USER_REMOVE', '', { user_id: u, server_id: serverId })),
-  )
-  for (const f of frames) ctx.presence.toLocal(f)
+  for (const userId of gone) ctx.feed.other({ online: false, userId, serverId })
   if (gone.length > 0) ctx.changed()
 }

@@ -6,6 +6,7 @@
 import type { Logger } from '../log.ts'
 import type { ClientTls } from '../net/index.ts'
 import type { Store } from '../store/index.ts'
+import type { PresenceFeed } from './feed.ts'
 import type { Identity } from './identity.ts'
 import type { Addr, Link } from './link.ts'
 import type { LogLimiter } from './loglimit.ts'
@@ -47,6 +48,8 @@ export type ServerContext = {
   readonly outbox: Outbox
   readonly peers: Peers
   readonly presence: Presence
+  /** Presence changes in batches, and which clients hear which (src/server/feed.ts). */
+  readonly feed: PresenceFeed
   readonly quota: Quota
   /** Store-and-forward for offline home users (docs/wire.md §13). */
   readonly mailbox: Mailbox

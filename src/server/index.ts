@@ -8,8 +8,10 @@ import { importPublicKey } from '../crypto/index.ts'
 import { type Logger, logger } from '../log.ts'
 import { wsUrl } from '../net/index.ts'
 import { type KeyProtection, openStore, type Store } from '../store/index.ts'
+import { sendBatch } from './batch.ts'
 import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
+import { PresenceFeed } from './feed.ts'
 import { type Identity, loadIdentity } from './identity.ts'
 import { keyFingerprint } from './keys.ts'
 import { LogLimiter } from './loglimit.ts'
@@ -70,6 +72,8 @@ function createContext(
     outbox: new Outbox(me),
     peers,
     presence: new Presence(me, store, peers),
+    // Called only once a change is queued, after `ctx` is built.
+    feed: new PresenceFeed((batch) => sendBatch(ctx, batch)),
     quota: new Quota(store, { servers: c.maxServers, usersPerServer: c.maxUsersPerServer }),
     mailbox: new Mailbox(store, {
       ttlMs: c.offlineTtlMs,
@@ -151,6 +155,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       log.info(`shutting down: closing ${ctx.peers.links.size} connections (${ctx.peers.size} servers)`)
       ctx.work.stop()
       stopTimers()
+      ctx.feed.stop()
       ctx.peers.closeAll(1001, 'server shutting down')
       await bun.stop(true)
       // Handlers already running finish against an open store (bounded, so a stuck one cannot hang us).

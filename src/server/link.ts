@@ -53,6 +53,8 @@ export type ServerRole = {
   readonly target: (Addr & { expect: string | null }) | null
   /** Set while this outbound link waits for SERVER_WELCOME. */
   onWelcome: ((ok: boolean) => void) | null
+  /** What the peer's hello or WELCOME said it speaks beyond the spec (docs/wire.md §14). */
+  caps: readonly string[]
 }
 export type Role = PendingRole | UserRole | ServerRole
 export type LinkKind = Role['kind']
@@ -150,6 +152,7 @@ export class Link {
       establishedAt: 0,
       target,
       onWelcome: null,
+      caps: [],
     }
     return this.#role
   }

@@ -9,8 +9,9 @@ import type { Store } from '../store/index.ts'
 import type { Identity } from './identity.ts'
 import type { Link } from './link.ts'
 import type { Peers } from './peers.ts'
+import { type OnlineUser, Roster } from './roster.ts'
 
-export type OnlineUser = { user_id: string; username: string; server_id: string; pubkey: string }
+export type { OnlineUser }
 
 export type Route =
   | { kind: 'local'; link: Link }
@@ -34,6 +35,8 @@ export class Presence {
   readonly #fresh = new BoundedMap<string, number>(FRESHNESS_LIMIT)
   /** user_id → username, for users advertised without a key (PROTOCOL.md §3.2). */
   readonly #keyless = new BoundedMap<string, string>(KEYLESS_LIMIT)
+  /** Everyone online with a directory entry, sorted, in memory (src/server/roster.ts). */
+  readonly #roster = new Roster()
 
   constructor(me: Identity, store: Store, peers: Peers) {
     this.#me = me
@@ -49,18 +52,25 @@ export class Presence {
     return this.#locations
   }
 
+  /** The online users with their names and keys: paging, lookups, presence batches. */
+  get roster(): Pick<Roster, 'size' | 'get' | 'find' | 'page' | 'all'> {
+    return this.#roster
+  }
+
   // --- our own users ---
 
   /** Binds `userId` to `link`; a location elsewhere is superseded. */
   attach(userId: string, link: Link): void {
     this.#local.set(userId, link)
     this.#locations.delete(userId)
+    this.#list(userId, this.#me.serverId)
   }
 
   /** Unbinds `userId` unless another link already took their place; true when it was this one. */
   detach(userId: string, link: Link): boolean {
     if (this.#local.get(userId) !== link) return false
     this.#local.delete(userId)
+    this.#roster.delete(userId)
     return true
   }
 
@@ -88,6 +98,7 @@ export class Presence {
   arrive(userId: string, serverId: string, ts: number): boolean {
     if (this.#local.has(userId) || !this.#fresher(userId, ts)) return false
     this.#locations.set(userId, serverId)
+    this.#list(userId, serverId)
     return true
   }
 
@@ -98,14 +109,25 @@ export class Presence {
   depart(userId: string, serverId: string, ts: number): boolean {
     if (this.#locations.get(userId) !== serverId || !this.#fresher(userId, ts)) return false
     this.#locations.delete(userId)
+    this.#roster.delete(userId)
     return true
   }
 
   /** A server's link died: its users are offline here. Returns who went. */
   dropServer(serverId: string): string[] {
     const gone = [...this.#locations].filter(([, s]) => s === serverId).map(([u]) => u)
-    for (const u of gone) this.#locations.delete(u)
+    for (const u of gone) {
+      this.#locations.delete(u)
+      this.#roster.delete(u)
+    }
     return gone
+  }
+
+  /** One directory read per presence change, so no list ever needs one per user. */
+  #list(userId: string, serverId: string): void {
+    const e = this.#store.directory.byId(userId)
+    if (e) this.#roster.set({ user_id: userId, username: e.username, server_id: serverId, pubkey: e.pubkey })
+    else this.#roster.delete(userId)
   }
 
   #fresher(userId: string, ts: number): boolean {
@@ -129,6 +151,13 @@ export class Presence {
 
   forgetKeyless(userId: string): void {
     this.#keyless.delete(userId)
+    this.relist(userId)
+  }
+
+  /** The directory entry of `userId` changed (learned, renamed, keyed): refresh their roster row. */
+  relist(userId: string): void {
+    const serverId = this.#local.has(userId) ? this.#me.serverId : this.#locations.get(userId)
+    if (serverId) this.#list(userId, serverId)
   }
 
   // --- queries ---
@@ -143,15 +172,8 @@ export class Presence {
     return { kind: 'unknown' }
   }
 
-  /** Every user online anywhere in the mesh, sorted by username (docs/wire.md §4). */
+  /** Every user online anywhere in the mesh, sorted by username (docs/wire.md §4). O(n). */
   online(): OnlineUser[] {
-    const out: OnlineUser[] = []
-    const add = (userId: string, serverId: string) => {
-      const e = this.#store.directory.byId(userId)
-      if (e) out.push({ user_id: userId, username: e.username, server_id: serverId, pubkey: e.pubkey })
-    }
-    for (const id of this.#local.keys()) add(id, this.#me.serverId)
-    for (const [id, serverId] of this.#locations) add(id, serverId)
-    return out.sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+    return this.#roster.all()
   }
 }

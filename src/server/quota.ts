@@ -32,6 +32,7 @@ export const GOSSIP_BUDGET = {
 const GOSSIP: ReadonlySet<string> = new Set([
   'USER_ADVERTISE',
   'USER_REMOVE',
+  'PRESENCE_BATCH',
   'DIRECTORY_ENTRY',
   'SERVER_ANNOUNCE',
   'PUBLIC_CHANNEL_ADD',

@@ -34,7 +34,7 @@ export function directoryRepo(db: Database) {
   const byName = db.prepare<Row, [string]>(
     `SELECT ${COLUMNS} FROM directory WHERE username = ? ORDER BY created, user_id`,
   )
-  const all = db.prepare<Row, []>(`SELECT ${COLUMNS} FROM directory ORDER BY username`)
+  const all = db.prepare<Row, [number]>(`SELECT ${COLUMNS} FROM directory ORDER BY username LIMIT ?`)
   const byServer = db.prepare<Row, [string]>(
     `SELECT ${COLUMNS} FROM directory WHERE server_id = ? ORDER BY username`,
   )
@@ -87,9 +87,9 @@ export function directoryRepo(db: Database) {
       return byName.all(username.toLowerCase()).map(fromRow)
     },
 
-    /** Every entry, sorted by username. */
-    all(): DirectoryEntry[] {
-      return all.all().map(fromRow)
+    /** Every entry sorted by username, or the first `limit`. */
+    all(limit = -1): DirectoryEntry[] {
+      return all.all(limit).map(fromRow)
     },
 
     /** The entries whose home is `serverId`, sorted by username. */

@@ -298,7 +298,15 @@ test('we join a foreign introducer: assigned_id null, servers listed as `clients
   const join = await introL.next('SERVER_HELLO_JOIN')
   expect(join.from).toBe(ours.serverId())
   expect(join.to).toBe(`127.0.0.1:${introL.port}`)
-  expect(join.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey, auth: 'v1' })
+  // The spec's three fields, plus what other implementations ignore: `auth` (docs/wire.md §10) and
+  // the capability list (docs/wire.md §14).
+  expect(join.payload).toEqual({
+    host: '127.0.0.1',
+    port: ours.port,
+    pubkey: ours.ctx.me.pubkey,
+    auth: 'v1',
+    caps: ['presence-batch'],
+  })
   expect(signedByUs(ours, join)).toBe(true)
 
   // assigned_id null: our id stays; the introducer's PEM key is pinned as DER SPKI.
@@ -314,7 +322,13 @@ test('we join a foreign introducer: assigned_id null, servers listed as `clients
   // The server listed under `clients` got our SERVER_HELLO_LINK; the introducer our ANNOUNCE.
   const link = await thirdL.next('SERVER_HELLO_LINK')
   expect(link).toMatchObject({ from: ours.serverId(), to: third.id })
-  expect(link.payload).toEqual({ host: '127.0.0.1', port: ours.port, pubkey: ours.ctx.me.pubkey, auth: 'v1' })
+  expect(link.payload).toEqual({
+    host: '127.0.0.1',
+    port: ours.port,
+    pubkey: ours.ctx.me.pubkey,
+    auth: 'v1',
+    caps: ['presence-batch'],
+  })
   expect(signedByUs(ours, link)).toBe(true)
   const announce = await introL.next('SERVER_ANNOUNCE')
   expect(announce.payload).toEqual({

@@ -93,6 +93,7 @@ export const USER_TO_SERVER: Record<string, Wire> = {
   FILE_END: f('FILE_END', ALICE, BOB, fileEnd, ''),
   LIST: f('LIST', ALICE, SERVER, {}),
   USER_LOOKUP: f('USER_LOOKUP', ALICE, SERVER, { user: 'bob' }),
+  LOOKUP: f('LOOKUP', ALICE, SERVER, { user: 'bob' }),
   HEARTBEAT: f('HEARTBEAT', ALICE, SERVER, {}),
   ACK: f('ACK', ALICE, SERVER, { msg_ref: 'USER_DELIVER' }),
   ERROR: f('ERROR', ALICE, SERVER, { code: 'INVALID_SIG', detail: 'content_sig failed' }),
@@ -129,6 +130,11 @@ export const SERVER_TO_SERVER: Record<string, Wire> = {
     meta: { display_name: 'alice', username: 'alice', pubkey: pub() },
   }),
   USER_REMOVE: f('USER_REMOVE', SERVER, '*', { user_id: ALICE, server_id: SERVER }),
+  PRESENCE_BATCH: f('PRESENCE_BATCH', SERVER, '*', {
+    server_id: SERVER,
+    online: [{ user_id: ALICE, username: 'alice', pubkey: pub() }],
+    offline: [BOB],
+  }),
   DIRECTORY_ENTRY: f('DIRECTORY_ENTRY', SERVER, '*', {
     user_id: ALICE,
     username: 'alice',
@@ -193,6 +199,17 @@ export const SERVER_TO_CLIENT: Record<string, Wire> = {
     server_id: SERVER2,
     pubkey: pub(40),
     online: false,
+  }),
+  USER_PRESENCE: f('USER_PRESENCE', SERVER, '*', {
+    online: [{ user_id: ALICE, username: 'alice', server_id: SERVER, pubkey: pub() }],
+    offline: [{ user_id: BOB, server_id: SERVER2 }],
+  }),
+  PRESENCE_BATCH: SERVER_TO_SERVER.PRESENCE_BATCH!,
+  USER_INFO: f('USER_INFO', SERVER, ALICE, {
+    user_id: BOB,
+    username: 'bob',
+    server_id: SERVER2,
+    pubkey: pub(40),
   }),
   PUBLIC_CHANNEL_ADD: SERVER_TO_SERVER.PUBLIC_CHANNEL_ADD!,
   PUBLIC_CHANNEL_UPDATED: SERVER_TO_SERVER.PUBLIC_CHANNEL_UPDATED!,

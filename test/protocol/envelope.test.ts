@@ -88,6 +88,7 @@ describe('Handlers', () => {
       FILE_END: (f) => note(f),
       LIST: (f) => note(f),
       USER_LOOKUP: (f) => note(f),
+      LOOKUP: (f) => note(f),
       HEARTBEAT: (f) => note(f),
       ACK: (f) => note(f),
       ERROR: (f) => note({ type: f.payload.code }),

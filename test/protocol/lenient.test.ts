@@ -114,10 +114,21 @@ describe('SERVER_WELCOME variants', () => {
 
   test('what we send is valid wire and reads back as itself', () => {
     // The introducer's key rides under both names (src/server/mesh/bootstrap.ts `onHelloJoin`).
-    const ours = { assigned_id: SERVER2, servers: [s1], clients: [user], pubkey: KEY_S1, server_pub: KEY_S1 }
+    const ours = {
+      assigned_id: SERVER2,
+      servers: [s1],
+      clients: [user],
+      pubkey: KEY_S1,
+      server_pub: KEY_S1,
+      caps: ['presence-batch'],
+    }
     expect(ServerWelcomeWireSchema.safeParse(ours).success).toBe(true)
     expect(ServerWelcomeWireSchema.safeParse({ ...ours, pubkey: undefined }).success).toBe(false)
-    expect(payloadOf(welcome(ours))).toMatchObject({ servers: [serverEntry], users: [userEntry] })
+    expect(payloadOf(welcome(ours))).toMatchObject({
+      servers: [serverEntry],
+      users: [userEntry],
+      caps: ['presence-batch'],
+    })
   })
 })
 

@@ -256,7 +256,7 @@ afterEach(() => {
 export async function rogueServer(
   target: ServerHandle,
   keyIndex = ATTACKER_KEY,
-  o: { announce?: boolean; id?: string } = {},
+  o: { announce?: boolean; id?: string; caps?: string[] } = {},
 ): Promise<Rogue> {
   const key = await testKey(keyIndex)
   const id = o.id ?? randomUUID()
@@ -274,7 +274,14 @@ export async function rogueServer(
     peer.send(fr)
     return fr
   }
-  const hello = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, ...AUTH }
+  // `caps` makes it look like one of our servers (docs/wire.md §14).
+  const hello = {
+    host: '127.0.0.1',
+    port: 9,
+    pubkey: key.publicKey.spki,
+    ...AUTH,
+    ...(o.caps && { caps: o.caps }),
+  }
   await send('SERVER_HELLO_LINK', hello, { to: target.serverId() })
   await prove(peer, key, id)
   await peer.next('SERVER_HELLO_LINK')

@@ -50,6 +50,7 @@ function bases(pub: string, ids: string[]): Record<string, Record<string, unknow
     SERVER_PROOF: { nonce: 'A'.repeat(43), server_id: s, peer_id: t, challenge: 'B'.repeat(43) },
     USER_ADVERTISE: { user_id: u, server_id: s, pubkey: pub, meta: { display_name: 'zed', pubkey: pub } },
     USER_REMOVE: { user_id: u, server_id: s },
+    PRESENCE_BATCH: { server_id: s, online: [{ user_id: u, username: 'zed', pubkey: pub }], offline: [u] },
     DIRECTORY_ENTRY: { user_id: u, username: 'zed', pubkey: pub, server_id: s, created: Date.now() },
     SERVER_DELIVER: {
       user_id: u,

@@ -11,6 +11,13 @@ import { testKey } from '../helpers/keys.ts'
 import { mesh, until } from '../helpers/servers.ts'
 import { ATTACKER_KEY, count, dm, nothing, rawUser, rogueServer } from './_attack.ts'
 
+type Listed = { user_id: string; username: string }
+/** A USER_PRESENCE that lists `id` online. */
+const lists =
+  (id: string) =>
+  (f: { payload: Record<string, unknown> }): boolean =>
+    Array.isArray(f.payload.online) && (f.payload.online as Listed[]).some((u) => u.user_id === id)
+
 const MALLORY_KEY = ATTACKER_KEY + 1
 
 /** intro (bob, watcher) and a (alice), a rogue member linked to intro; DMs prove the mesh works. */
@@ -51,9 +58,11 @@ describe('hostile members', () => {
       meta: { display_name: 'alice', username: 'alice', pubkey: pub },
     })
     await until(() => intro.ctx.presence.locations.get(mallory.id) === rogue.id, 3_000, 'mallory online')
-    const advert = await bob.peer.next('USER_ADVERTISE', 3_000)
-    expect(advert.payload.user_id).toBe(mallory.id)
-    expect((advert.payload.meta as { display_name: string }).display_name).toBe('mallory')
+    // Our users hear it in our own signed USER_PRESENCE (docs/wire.md §14), named from the directory.
+    await until(() => count(bob.peer, 'USER_PRESENCE', lists(mallory.id)) === 1, 3_000, 'presence to bob')
+    const advert = bob.peer.frames.find((f) => f.type === 'USER_PRESENCE' && lists(mallory.id)(f))!
+    const entry = (advert.payload.online as Listed[]).find((u) => u.user_id === mallory.id)
+    expect(entry?.username).toBe('mallory')
     expect(advert.from).toBe(intro.serverId())
     expect(intro.ctx.store.directory.byId(mallory.id)?.username).toBe('mallory')
     expect(intro.ctx.store.directory.byUsername('alice')?.userId).toBe(alice.id)
@@ -79,16 +88,18 @@ describe('hostile members', () => {
       pad: 'x'.repeat(200_000),
     })
     for (let i = 0; i < 100; i++) rogue.peer.send(big)
-    await until(() => count(bob.peer, 'USER_ADVERTISE', (f) => f.payload.user_id === mallory.id) === 1, 3_000)
+    await until(() => count(bob.peer, 'USER_PRESENCE', lists(mallory.id)) === 1, 3_000)
     await Bun.sleep(500)
     // One signed frame replayed a hundred times is one frame.
-    expect(count(bob.peer, 'USER_ADVERTISE', (f) => f.payload.user_id === mallory.id)).toBe(1)
+    expect(count(bob.peer, 'USER_PRESENCE', lists(mallory.id))).toBe(1)
     // The same signature under new `ts` values: the origin saying it again, on its own budget, and
     // what reaches a user is the directory's few hundred bytes, not the rogue's 200 KB.
     for (let i = 1; i <= 50; i++) rogue.peer.send({ ...big, ts: big.ts + i })
     await Bun.sleep(800)
     const adverts = bob.peer.frames.filter(
-      (f) => f.type === 'USER_ADVERTISE' && f.payload.user_id === mallory.id,
+      (f) =>
+        (f.type === 'USER_ADVERTISE' && f.payload.user_id === mallory.id) ||
+        (f.type === 'USER_PRESENCE' && lists(mallory.id)(f)),
     )
     expect(adverts.length).toBeLessThanOrEqual(51)
     for (const f of adverts) expect(JSON.stringify(f).length).toBeLessThan(4_000)

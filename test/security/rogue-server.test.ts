@@ -346,7 +346,12 @@ describe('rogue servers', () => {
   })
 
   test('a captured presence frame replayed with a forged ts cannot knock a user offline', async () => {
-    const { intro, a, rogue, bob } = await capturingScene()
+    const { intro, a, rogue: relay, bob } = await capturingScene()
+    // No server relays presence (PROTOCOL.md §4), so the attacker captures a's own USER_REMOVE on
+    // a link to a (a plain peer: our servers' PRESENCE_BATCH never goes to it), then replays it
+    // to intro on its link there.
+    const rogue = await rogueServer(a, ATTACKER_KEY + 3)
+    await until(() => a.ctx.peers.has(rogue.id), 3_000, 'the spy linked to a')
     const first = await user(a, 'alice', 0)
     const id = first.userId!
     await until(() => intro.ctx.presence.locations.has(id), 3_000, 'alice online')
@@ -359,7 +364,7 @@ describe('rogue servers', () => {
     await alice.login('alice', PASSWORD)
     await until(() => intro.ctx.presence.locations.get(id) === a.serverId(), 3_000, 'alice back')
     // `ts` is not signed: a day ahead, the old removal would also outrank every later advertise.
-    rogue.peer.send({ ...removal, ts: Date.now() + 86_400_000 })
+    relay.peer.send({ ...removal, ts: Date.now() + 86_400_000 })
     await Bun.sleep(300)
     expect(intro.ctx.presence.locations.get(id)).toBe(a.serverId())
     const got = alice.next('dm', (m) => m.text === 'still online')
@@ -381,7 +386,10 @@ describe('rogue servers', () => {
       meta: { display_name: 'ursula' },
     })
     await until(() => intro.ctx.presence.locations.get(u) === rogue.id, 3_000, 'the advertise applied')
-    await until(() => count(watcher.peer, 'USER_ADVERTISE', (f) => f.payload.user_id === u) === 1, 3_000)
+    // Local users hear it in a presence batch (docs/wire.md §14), named from the directory.
+    const listsU = (f: { payload: Record<string, unknown> }) =>
+      (f.payload.online as { user_id: string }[]).some((x) => x.user_id === u)
+    await until(() => count(watcher.peer, 'USER_PRESENCE', listsU) === 1, 3_000)
     await nothing(observer.peer, 'USER_ADVERTISE', 300, (f) => f.payload.user_id === u)
     await nothing(rogue.peer, 'USER_ADVERTISE', 100, (f) => f.payload.user_id === u)
     expect(count(observer.peer, 'SERVER_ANNOUNCE', (f) => f.from === rogue.id)).toBe(0)

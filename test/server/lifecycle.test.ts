@@ -22,7 +22,7 @@ async function signed(i: number, type: string, from: string, to: string, payload
 }
 
 test('a server that joins through us and hangs up right after SERVER_WELCOME is redialed', async () => {
-  const s = await server()
+  const s = await server({ allowLegacyPeers: true })
   const key = await testKey(40)
   // Where the joiner says it listens: our redial must arrive here.
   const home = listen(() => [])
@@ -44,7 +44,7 @@ test('a server that joins through us and hangs up right after SERVER_WELCOME is 
 
 test('a joiner that hangs up before our SERVER_WELCOME is sent is not left linked, and is redialed', async () => {
   // A long link timeout: the dead-link sweep must not be what notices it.
-  const s = await server({ linkTimeoutMs: 60_000 })
+  const s = await server({ allowLegacyPeers: true, linkTimeoutMs: 60_000 })
   const key = await testKey(40)
   const home = listen(() => [])
   const joiner = await connect(s.url)
@@ -71,7 +71,7 @@ async function keepBeating(beat: () => void, ms: number): Promise<void> {
 }
 
 test('WebSocket pings keep a server link we accepted alive, with no HEARTBEAT frames', async () => {
-  const s = await server()
+  const s = await server({ allowLegacyPeers: true })
   const key = await testKey(41)
   const peer = await connect(s.url)
   peer.send(
@@ -102,7 +102,7 @@ test('WebSocket pings keep a server link we dialed alive, with no HEARTBEAT fram
         ]
       : [],
   )
-  const s = await server({ peers: [{ port: introL.port } as ServerHandle] })
+  const s = await server({ allowLegacyPeers: true, peers: [{ port: introL.port } as ServerHandle] })
   await until(() => s.ctx.peers.has(PINGER_ID), 2_000, 'linked')
   await keepBeating(() => introL.ping(), FAST.linkTimeoutMs * 3)
   expect(s.ctx.peers.has(PINGER_ID)).toBe(true)
@@ -139,6 +139,7 @@ test('an unreachable introducer is not retried while we hold a server link, and 
     peers: [{ host: '127.0.0.1', port: intro.port }],
     keyPair: await testKey(42),
     logLevel: 'info',
+    allowLegacyPeers: true,
   })
   try {
     await until(() => intro.attempts() >= 2, 5_000, 'join attempts')
@@ -221,7 +222,7 @@ test('a lost link to a --peer introducer is redialed with SERVER_HELLO_JOIN, whi
   const INTRO_ID = '10000000-0000-4000-8000-00000000a003'
   const intro = await seedLikeIntroducer(INTRO_ID, 45)
   try {
-    const s = await server({ peers: [{ port: intro.port } as ServerHandle] })
+    const s = await server({ allowLegacyPeers: true, peers: [{ port: intro.port } as ServerHandle] })
     expect(s.ctx.peers.has(INTRO_ID)).toBe(true)
     intro.dropAll()
     await until(() => !s.ctx.peers.has(INTRO_ID), 2_000, 'the link down')
@@ -238,8 +239,8 @@ test('a restarted server already linked to the mesh redials an introducer that w
   const INTRO_ID = '10000000-0000-4000-8000-00000000a004'
   let intro = await seedLikeIntroducer(INTRO_ID, 45)
   const port = intro.port
-  const b = await server({ peers: [{ port } as ServerHandle] })
-  const x = await server({ peers: [b] })
+  const b = await server({ allowLegacyPeers: true, peers: [{ port } as ServerHandle] })
+  const x = await server({ allowLegacyPeers: true, peers: [b] })
   await until(() => b.ctx.peers.has(x.serverId()), 5_000, 'x linked with b')
   await stop(b)
   intro.stop()

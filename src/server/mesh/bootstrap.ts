@@ -11,8 +11,11 @@ import { reachableHost } from '../advertise.ts'
 import type { ServerContext } from '../context.ts'
 import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
-import { linkTo, myAddress } from './dialer.ts'
+import { linkTo, MY_CAPS, myAddress, myHello } from './dialer.ts'
 import { establishPeer } from './establish.ts'
+
+/** Directory entries a SERVER_WELCOME lists: ≈ 425 KiB, well under the 1 MiB frame cap. */
+export const WELCOME_CLIENTS_MAX = 500
 
 function pin(
   ctx: ServerContext,
@@ -64,7 +67,10 @@ export async function onHelloJoin(
       pubkey: s.pubkey,
       ...(s.tls && { tls: true }),
     }))
-  const clients = ctx.store.directory.all().map((e) => ({
+  // Capped: each entry is ≈ 850 bytes, and a WELCOME over the 1 MiB server-frame cap would make
+  // every join fail past ≈ 1,200 users (docs/scale.md). The rest arrives as each home server's
+  // DIRECTORY_ENTRY resync once the joiner links to it.
+  const clients = ctx.store.directory.all(WELCOME_CLIENTS_MAX).map((e) => ({
     user_id: e.userId,
     server_id: e.serverId,
     pubkey: e.pubkey,
@@ -76,9 +82,17 @@ export async function onHelloJoin(
     clients,
     pubkey: ctx.me.pubkey,
     server_pub: ctx.me.pubkey,
+    caps: MY_CAPS,
   })
   ctx.log.info(`welcomed server ${id} from ${hostPort(host, p.port)}${p.tls ? ' (TLS)' : ''}`)
+  heard(l, p.caps)
   await link(ctx, l, id, { host, port: p.port })
+}
+
+/** Records what the peer's signed hello or WELCOME says it speaks (read before the resync). */
+function heard(l: Link, caps: readonly string[] | undefined): void {
+  const role = l.server
+  if (role) role.caps = caps ?? []
 }
 
 function keySpki(text: string): string {
@@ -106,6 +120,7 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
     ctx.store.identity.setServerId(assigned)
     ctx.me.serverId = assigned
   }
+  heard(l, f.payload.caps)
   await link(ctx, l, f.from, introducer)
   onWelcome(true)
   for (const s of f.payload.servers) {
@@ -134,6 +149,7 @@ export async function onHelloLink(
     if (target?.expect && target.expect !== f.from) return l.close(4003, 'unexpected server at that address')
     const t = target ?? { host: p.host, port: p.port, tls: p.tls }
     if (!pin(ctx, f.from, t.host, t.port, keySpki(p.pubkey), t.tls)) return l.close(4003, 'key mismatch')
+    heard(l, p.caps)
     if (!l.peerId) await link(ctx, l, f.from, { host: t.host, port: t.port })
     return
   }
@@ -149,12 +165,13 @@ async function acceptLink(
   ctx: ServerContext,
   l: Link,
   serverId: string,
-  p: Addr & { pubkey: string; tls?: boolean | undefined },
+  p: Addr & { pubkey: string; tls?: boolean | undefined; caps?: readonly string[] | undefined },
 ) {
   const host = reachableHost(p.host, l.remote)
   if (!host) return l.close(4003, 'no reachable address')
   if (!pin(ctx, serverId, host, p.port, keySpki(p.pubkey), p.tls)) return l.close(4003, 'key mismatch')
-  await ctx.outbox.send(l, 'SERVER_HELLO_LINK', serverId, myAddress(ctx))
+  heard(l, p.caps)
+  await ctx.outbox.send(l, 'SERVER_HELLO_LINK', serverId, myHello(ctx))
   await link(ctx, l, serverId, { host, port: p.port })
 }
 

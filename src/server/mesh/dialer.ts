@@ -4,7 +4,7 @@
  */
 
 import { hostPort, openWebSocket, wsUrl } from '../../net/index.ts'
-import { LINK_AUTH } from '../../protocol/index.ts'
+import { LINK_AUTH, PRESENCE_BATCH_CAP } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import { type Addr, type Link, USER_RATE } from '../link.ts'
 
@@ -68,8 +68,11 @@ export function dial(
   return link
 }
 
+/** Beyond the spec, our servers speak batched presence with each other (docs/wire.md §14). */
+export const MY_CAPS = [PRESENCE_BATCH_CAP]
+
 /**
- * Our hello payload: `auth: "v1"` (we answer SERVER_CHALLENGE, docs/wire.md §10), and `tls: true`
+ * Our address payload: `auth: "v1"` (we answer SERVER_CHALLENGE, docs/wire.md §10), and `tls: true`
  * only under TLS.
  */
 export function myAddress(ctx: ServerContext) {
@@ -77,10 +80,15 @@ export function myAddress(ctx: ServerContext) {
   return { host, port, pubkey: ctx.me.pubkey, auth: LINK_AUTH, ...(tls && { tls: true }) }
 }
 
+/** Our hellos (JOIN, LINK) add `caps`, which other implementations ignore (docs/wire.md §14). */
+export function myHello(ctx: ServerContext) {
+  return { ...myAddress(ctx), caps: MY_CAPS }
+}
+
 /** Dials a known server with SERVER_HELLO_LINK, unless a live link or a dial is already there. */
 export function linkTo(ctx: ServerContext, serverId: string, addr: Addr): void {
   if (ctx.work.stopping || serverId === ctx.me.serverId || ctx.peers.has(serverId)) return
-  dial(ctx, addr, serverId, () => ctx.outbox.frame('SERVER_HELLO_LINK', serverId, myAddress(ctx)))
+  dial(ctx, addr, serverId, () => ctx.outbox.frame('SERVER_HELLO_LINK', serverId, myHello(ctx)))
 }
 
 /** Tries each introducer in order until one answers SERVER_WELCOME; retries all with backoff. */
@@ -93,7 +101,7 @@ export async function joinMesh(
     if (ctx.work.stopping) return false
     const ok = await new Promise<boolean>((resolve) => {
       const link = dial(ctx, addr, null, () =>
-        ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myAddress(ctx)),
+        ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myHello(ctx)),
       )
       if (!link) return resolve(false)
       const role = link.becomeServer()
@@ -168,7 +176,7 @@ export function scheduleRedial(ctx: ServerContext, serverId: string): void {
 function rejoin(ctx: ServerContext, serverId: string, addr: Addr): void {
   if (ctx.work.stopping || ctx.peers.has(serverId)) return
   const link = dial(ctx, addr, serverId, () =>
-    ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myAddress(ctx)),
+    ctx.outbox.frame('SERVER_HELLO_JOIN', hostPort(addr.host, addr.port), myHello(ctx)),
   )
   // A dial that failed at once never closes, so nothing else would schedule the next attempt.
   if (!link) return scheduleRedial(ctx, serverId)

@@ -68,6 +68,7 @@ export function onDirectoryEntry(f: MeshFrame<'DIRECTORY_ENTRY'>, call: MeshCall
     })
   )
     return
+  call.ctx.presence.relist(p.user_id)
 }
 
 /**

@@ -79,6 +79,6 @@ export async function peerClosed(ctx: ServerContext, link: Link): Promise<void> 
   if (!id || !ctx.peers.dropLive(id, link)) return
   ctx.log.warn(`link to server ${id} is down`)
   ctx.changed()
-  await dropServerUsers(ctx, id)
+  dropServerUsers(ctx, id)
   scheduleRedial(ctx, id)
 }

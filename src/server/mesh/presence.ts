@@ -1,18 +1,18 @@
 /**
- * @module USER_ADVERTISE and USER_REMOVE from other servers (PROTOCOL.md §4 "Presence"): only from
- * the origin itself (mesh/inbound.ts: `from` = the link's server), checked against the directory,
- * taken or refused by Presence, and told to our users — never relayed to other servers. A user's
- * name comes from its home server's directory entry, never from an advert's `meta.display_name`.
+ * @module USER_ADVERTISE, USER_REMOVE and our PRESENCE_BATCH from other servers (PROTOCOL.md §4
+ * "Presence", docs/wire.md §14): only from the origin itself (mesh/inbound.ts: `from` = the link's
+ * server), checked against the directory, taken or refused by Presence, then queued for our
+ * clients' next presence batch — never relayed to other servers. A user's name comes from its home
+ * server's directory entry (the roster), never from an advert's `meta.display_name`.
  */
 
 import { isUsername } from '../../protocol/index.ts'
-import type { DirectoryEntry } from '../../store/index.ts'
-import type { ServerContext } from '../context.ts'
+import type { Change } from '../feed.ts'
 import { spkiOrNull } from '../keys.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { learn } from './directory.ts'
 
-export async function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): Promise<void> {
+export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): void {
   const { ctx } = call
   const p = f.payload
   if (f.from !== p.server_id || p.server_id === ctx.me.serverId) return
@@ -37,31 +37,12 @@ export async function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall
   // an origin replaying its advert under fresh `ts` values must not flood them.
   const already = ctx.presence.locations.get(p.user_id) === p.server_id
   if (!ctx.presence.arrive(p.user_id, p.server_id, f.ts) || already) return
-  const entry = known ?? ctx.store.directory.byId(p.user_id)
-  if (entry) await tellLocal(ctx, entry)
+  // Our clients hear it in our own signed USER_PRESENCE, named from the directory (the roster); a
+  // keyless user has no roster row, so they get the origin's advert as it came.
+  const user = ctx.presence.roster.get(p.user_id)
+  if (user) ctx.feed.other({ online: true, user })
   else ctx.presence.toLocal(call.text)
   ctx.changed()
-}
-
-/**
- * Our users hear of a remote user in an advert we sign, named from the directory: a member's own
- * advert could carry any `display_name` (a rogue naming its user "alice"). The payload of one user
- * is always the same, so the Outbox signs it once.
- */
-async function tellLocal(ctx: ServerContext, e: DirectoryEntry): Promise<void> {
-  if (ctx.presence.local.size === 0) return
-  const text = await ctx.outbox.frame(
-    'USER_ADVERTISE',
-    '*',
-    {
-      user_id: e.userId,
-      server_id: e.serverId,
-      pubkey: e.pubkey,
-      meta: { display_name: e.username, username: e.username, pubkey: e.pubkey },
-    },
-    { owner: e.serverId },
-  )
-  ctx.presence.toLocal(text)
 }
 
 function nameFor(userId: string, displayName: string | null): string {
@@ -75,6 +56,52 @@ export function onRemove(f: MeshFrame<'USER_REMOVE'>, call: MeshCall): void {
   if (f.from !== p.server_id) return
   // "Remove only when the stored location still equals server_id" (PROTOCOL.md §4).
   if (!ctx.presence.depart(p.user_id, p.server_id, f.ts)) return
-  ctx.presence.toLocal(call.text)
+  ctx.feed.other({ online: false, userId: p.user_id, serverId: p.server_id })
   ctx.changed()
+}
+
+/**
+ * PRESENCE_BATCH from one of our servers (docs/wire.md §14): each entry is taken exactly as that
+ * server's USER_ADVERTISE / USER_REMOVE with the batch's `ts` would be. Only users whose
+ * DIRECTORY_ENTRY names the sender as their home, with the same name and key, come online. When
+ * every entry holds and is news, our clients who follow everyone get the frame as the origin signed
+ * it (its names are then exactly the directory's); otherwise they get what was taken, in our own
+ * next batch, named from the directory.
+ */
+export function onPresenceBatch(f: MeshFrame<'PRESENCE_BATCH'>, call: MeshCall): void {
+  const { ctx } = call
+  const origin = f.payload.server_id
+  if (f.from !== origin || origin === ctx.me.serverId) return
+  const taken: Change[] = []
+  let refused = 0
+  let stale = 0
+  for (const u of f.payload.online) {
+    const e = ctx.store.directory.byId(u.user_id)
+    if (e?.serverId !== origin || e.username !== u.username || e.pubkey !== u.pubkey) {
+      refused++
+      continue
+    }
+    const already = ctx.presence.locations.get(u.user_id) === origin
+    if (ctx.presence.arrive(u.user_id, origin, f.ts) && !already) {
+      const user = ctx.presence.roster.get(u.user_id)
+      if (user) taken.push({ online: true, user })
+      else stale++
+    } else stale++
+  }
+  for (const userId of f.payload.offline)
+    if (ctx.presence.depart(userId, origin, f.ts)) taken.push({ online: false, userId, serverId: origin })
+    else stale++
+  if (refused > 0)
+    ctx.logs.warn(
+      `batch|${origin}`,
+      `refused ${refused} users in a PRESENCE_BATCH from ${origin}: not its users as the directory has them`,
+    )
+  if (refused > 0 || stale > 0) {
+    // A replay under a fresh `ts` or a partly refused batch must not reach our clients as is.
+    for (const c of taken) ctx.feed.other(c)
+  } else {
+    for (const l of ctx.feed.everyone) l.send(call.text)
+    for (const c of taken) ctx.feed.watched(c)
+  }
+  if (taken.length > 0) ctx.changed()
 }

@@ -5,7 +5,7 @@ import { onAnnounce, onHelloJoin, onHelloLink, onWelcome } from './bootstrap.ts'
 import { onChannelAdd, onChannelUpdated, onKeyShare } from './channel.ts'
 import { onServerDeliver } from './deliver.ts'
 import { onDirectoryEntry } from './directory.ts'
-import { onAdvertise, onRemove } from './presence.ts'
+import { onAdvertise, onPresenceBatch, onRemove } from './presence.ts'
 
 /** Handlers receive frames only after `verifyServerFrame` (the `Verified` brand says so). */
 export const meshHandlers = {
@@ -15,6 +15,7 @@ export const meshHandlers = {
   SERVER_ANNOUNCE: onAnnounce,
   USER_ADVERTISE: onAdvertise,
   USER_REMOVE: onRemove,
+  PRESENCE_BATCH: onPresenceBatch,
   DIRECTORY_ENTRY: onDirectoryEntry,
   SERVER_DELIVER: onServerDeliver,
   PUBLIC_CHANNEL_ADD: onChannelAdd,

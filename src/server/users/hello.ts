@@ -4,6 +4,7 @@ import { importPublicKey, verifyPayload } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
 import { attachUser } from '../announce.ts'
 import type { UserCall, UserFrame } from './_types.ts'
+import { loginPage } from './roster.ts'
 import { replaceSession } from './sessions.ts'
 
 export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Promise<void> {
@@ -29,9 +30,11 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   // One live session per user: the newest login that proved the key replaces an older one.
   await replaceSession(ctx, entry.userId, link)
   await attachUser(ctx, link, entry)
+  // Follow before the page is taken: every change after it is in a batch this link will hear.
+  ctx.feed.follow(link, f.payload.presence ?? 'all')
   const [ack, list] = await Promise.all([
     ctx.outbox.frame('ACK', entry.userId, { msg_ref: 'USER_HELLO' }),
-    ctx.outbox.frame('USER_LIST', entry.userId, { users: ctx.presence.online() }),
+    ctx.outbox.frame('USER_LIST', entry.userId, loginPage(ctx)),
   ])
   link.send(ack)
   link.send(list)

@@ -17,6 +17,8 @@ export async function onUserLookup(f: UserFrame<'USER_LOOKUP'>, c: UserCall): Pr
   const entry = id ? ctx.store.directory.byId(id) : ctx.store.directory.byUsername(q)
   if (!entry) throw new ChatError('USER_NOT_FOUND', `no user ${q} in the directory`)
   const online = ctx.presence.route(entry.userId).kind !== 'unknown'
+  // As with LOOKUP (docs/wire.md §14): a contacts-mode client now hears when this user comes and goes.
+  ctx.feed.watch(link, entry.userId)
   await ctx.outbox.send(link, 'USER_ENTRY', me, {
     user_id: entry.userId,
     username: entry.username,

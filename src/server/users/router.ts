@@ -1,11 +1,11 @@
 /** @module The user-link handler table: one entry per frame a client may send (STYLE.md §3). */
 
-import { ChatError } from '../../errors.ts'
 import type { UserHandlers } from './_types.ts'
 import { onAuthHello, onAuthResponse, onRegister, onRekey } from './accounts.ts'
 import { onFile, onMsgDirect, onPublic } from './delivery.ts'
 import { onUserHello } from './hello.ts'
 import { onUserLookup } from './lookup.ts'
+import { onList, onLookup } from './roster.ts'
 
 export const userHandlers = {
   USER_REGISTER: onRegister,
@@ -19,11 +19,8 @@ export const userHandlers = {
   FILE_CHUNK: onFile,
   FILE_END: onFile,
   USER_LOOKUP: onUserLookup,
-  LIST: async (_f, { ctx, link, login }) => {
-    const userId = login.boundUser
-    if (!userId) throw new ChatError('AUTH_FAILED', 'log in first')
-    await ctx.outbox.send(link, 'USER_LIST', userId, { users: ctx.presence.online() })
-  },
+  LIST: onList,
+  LOOKUP: onLookup,
   // Liveness and courtesy frames need no answer; never answer an ERROR (PROTOCOL.md §4).
   HEARTBEAT: () => {},
   ACK: () => {},

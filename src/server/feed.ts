@@ -1,0 +1,167 @@
+/**
+ * @module The presence feed: presence changes waiting for their batch, and which client links are
+ * told about whom. A batch goes out at once when the feed was idle, else at most `delayMs` after
+ * the previous one (docs/scale.md), so a burst of logins costs one signature per batch, not one per
+ * login. The only writer of these tables; what a batch becomes on the wire is src/server/batch.ts.
+ */
+
+import type { Sendable } from './outbox.ts'
+import type { OnlineUser } from './roster.ts'
+
+export type Change =
+  | { readonly online: true; readonly user: OnlineUser }
+  | { readonly online: false; readonly userId: string; readonly serverId: string }
+
+/**
+ * `own`: our users' changes, for the mesh and (as the same signed PRESENCE_BATCH) for clients that
+ * follow everyone. `everyone`: other changes those clients still need a frame for. `watched`:
+ * every change, for contacts-mode clients watching that user.
+ */
+export type Batch = {
+  readonly own: readonly Change[]
+  readonly everyone: readonly Change[]
+  readonly watched: readonly Change[]
+}
+
+/** Which presence a client link is pushed (docs/wire.md §14). */
+export type FollowMode = 'all' | 'contacts'
+
+/** Longest a change waits for its batch. */
+export const BATCH_DELAY_MS = 20
+/** Users one client link may watch; past this its oldest watch is dropped. */
+const WATCH_LIMIT = 1_000
+
+export const changeUser = (c: Change) => (c.online ? c.user.user_id : c.userId)
+
+type Follower = Sendable
+/** The first page of the online list as a login receives it. */
+export type LoginPage = { users: OnlineUser[]; next?: string; total: number }
+
+export class PresenceFeed {
+  readonly #own = new Map<string, Change>()
+  readonly #everyone = new Map<string, Change>()
+  readonly #watched = new Map<string, Change>()
+  readonly #send: (b: Batch) => Promise<void>
+  readonly #delayMs: number
+  #timer: ReturnType<typeof setTimeout> | null = null
+  #last = 0
+  #chain: Promise<void> = Promise.resolve()
+  /** The login page, taken at most once per batch: every login in between gets the same payload. */
+  #page: LoginPage | null = null
+  /** Links pushed every change. */
+  readonly #followers = new Set<Follower>()
+  /** user id → links watching them; link → the users it watches (to forget it in O(its watches)). */
+  readonly #watchers = new Map<string, Set<Follower>>()
+  readonly #watching = new Map<Follower, Set<string>>()
+
+  constructor(send: (b: Batch) => Promise<void>, delayMs = BATCH_DELAY_MS) {
+    this.#send = send
+    this.#delayMs = delayMs
+  }
+
+  /** One of our users came or went: the mesh and our clients hear it in the next batch. */
+  own(c: Change): void {
+    this.#put(this.#own, c)
+    this.watched(c)
+  }
+
+  /** Another server's user came or went, not in a batch our clients got as is: they hear it next. */
+  other(c: Change): void {
+    this.#put(this.#everyone, c)
+    this.watched(c)
+  }
+
+  /** A change clients that follow everyone already got (a forwarded batch): only watchers need it. */
+  watched(c: Change): void {
+    this.#put(this.#watched, c)
+    if (this.#timer) return
+    const wait = Math.max(0, this.#last + this.#delayMs - Date.now())
+    this.#timer = setTimeout(() => void this.flush(), wait)
+  }
+
+  /** Sends what is queued now (batches stay in order); resolves when it has gone out. */
+  flush(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    this.#last = Date.now()
+    this.#page = null
+    const batch: Batch = {
+      own: [...this.#own.values()],
+      everyone: [...this.#everyone.values()],
+      watched: [...this.#watched.values()],
+    }
+    this.#own.clear()
+    this.#everyone.clear()
+    this.#watched.clear()
+    if (batch.watched.length === 0) return this.#chain
+    this.#chain = this.#chain.then(() => this.#send(batch)).catch(() => {})
+    return this.#chain
+  }
+
+  /**
+   * The snapshot a login receives, built at most once per batch, so its signature is the Outbox's
+   * memo hit for every other login of that batch. Any change after it is in the next batch.
+   */
+  loginPage(build: () => LoginPage): LoginPage {
+    this.#page ??= build()
+    return this.#page
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+
+  // --- who hears what ---
+
+  /** A logged-in client link: pushed everyone's presence, or only its contacts'. */
+  follow(link: Follower, mode: FollowMode): void {
+    if (mode === 'all') this.#followers.add(link)
+  }
+
+  /** `link` looked `userId` up: it is told when they come and go. */
+  watch(link: Follower, userId: string): void {
+    if (this.#followers.has(link)) return
+    const mine = this.#watching.get(link) ?? new Set<string>()
+    this.#watching.set(link, mine)
+    mine.delete(userId)
+    mine.add(userId)
+    if (mine.size > WATCH_LIMIT) this.#unwatch(link, mine.values().next().value as string)
+    const set = this.#watchers.get(userId) ?? new Set<Follower>()
+    set.add(link)
+    this.#watchers.set(userId, set)
+  }
+
+  /** The link logged out or closed. */
+  leave(link: Follower): void {
+    this.#followers.delete(link)
+    for (const u of this.#watching.get(link) ?? []) this.#unwatch(link, u)
+    this.#watching.delete(link)
+  }
+
+  /** Links pushed every change. */
+  get everyone(): ReadonlySet<Follower> {
+    return this.#followers
+  }
+
+  /** Contacts-mode links watching any of `changes`, each with the changes it watches. */
+  watchersOf(changes: readonly Change[]): Map<Follower, Change[]> {
+    const out = new Map<Follower, Change[]>()
+    for (const c of changes)
+      for (const link of this.#watchers.get(changeUser(c)) ?? []) out.set(link, [...(out.get(link) ?? []), c])
+    return out
+  }
+
+  #unwatch(link: Follower, userId: string): void {
+    this.#watching.get(link)?.delete(userId)
+    const set = this.#watchers.get(userId)
+    set?.delete(link)
+    if (set?.size === 0) this.#watchers.delete(userId)
+  }
+
+  #put(queue: Map<string, Change>, c: Change): void {
+    // One entry per user, the newest last: a login and logout in one batch leave only the logout.
+    queue.delete(changeUser(c))
+    queue.set(changeUser(c), c)
+  }
+}
