@@ -12,6 +12,7 @@ import { foreign, foreignDm, frame } from './_foreign.ts'
 
 // Test-key indices: 30–39 belong to this folder.
 const ALICE_KEY = 33
+/** Other implementations cannot answer SERVER_CHALLENGE: the operator allows them (PROTOCOL.md §4). */
 const PATIENT = { linkTimeoutMs: 30_000, allowLegacyPeers: true }
 
 /** Our server with alice logged in, joined by foreign server `fx` over a raw socket. */

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { parseServerArgs } from '../../src/config.ts'
 import { signPayload } from '../../src/crypto/index.ts'
 import { setLogSink } from '../../src/log.ts'
-import { type ServerHandle, startServer } from '../../src/server/index.ts'
+import { type ServerHandle, type ServerOptions, startServer } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
 import { FAST, server, tempDir, until } from '../helpers/servers.ts'
 import { listen } from '../interop/_foreign.ts'
@@ -23,7 +23,11 @@ afterEach(() => {
 })
 
 /** A server joining through `peer` (a `--peer` value), not waiting for the join: it may never succeed. */
-async function joiner(peer: string, keyIndex: number, allowLegacyPeers = false): Promise<ServerHandle> {
+async function joiner(
+  peer: string,
+  keyIndex: number,
+  extra: Partial<ServerOptions> = {},
+): Promise<ServerHandle> {
   const { peers } = parseServerArgs(['--peer', peer])
   const s = await startServer({
     host: '127.0.0.1',
@@ -34,7 +38,7 @@ async function joiner(peer: string, keyIndex: number, allowLegacyPeers = false):
     peers,
     keyPair: await testKey(keyIndex),
     logLevel: 'info',
-    allowLegacyPeers,
+    ...extra,
   })
   stops.push(s)
   return s
@@ -76,8 +80,8 @@ test('an introducer presenting another key than the pinned one is refused loudly
   // The operator pinned the real introducer's key (another test key).
   const real = (await server({ logLevel: 'info' })).url
   const pin = /#(sha256:[0-9a-f:]+)/.exec(lines.find((l) => l.includes(`--peer ${real}#`)) ?? '')?.[1]
-  // The impostor speaks like another implementation (no link challenge): the pin must still hold.
-  const s = await joiner(`ws://127.0.0.1:${impostor.port}#${pin}`, 43, true)
+  // The impostor plays another implementation, which the operator allows (--allow-legacy-peers).
+  const s = await joiner(`ws://127.0.0.1:${impostor.port}#${pin}`, 43, { allowLegacyPeers: true })
   await until(() => welcomes.length >= 1, 5_000, 'a welcome from the impostor')
   await until(
     () => lines.some((l) => l.includes('ERROR') && l.includes(`--peer pins ${pin}`)),
@@ -88,6 +92,22 @@ test('an introducer presenting another key than the pinned one is refused loudly
   expect(s.ctx.peers.size).toBe(0)
   expect(s.ctx.store.servers.get(IMPOSTOR_ID)).toBeFalsy()
   expect([...s.ctx.peers.links].every((l) => l.peerId === null)).toBe(true)
+})
+
+test('an impostor of our own implementation, proving its own key, is refused at its challenge', async () => {
+  const real = (await server({ logLevel: 'info' })).url
+  const pin = /#(sha256:[0-9a-f:]+)/.exec(lines.find((l) => l.includes(`--peer ${real}#`)) ?? '')?.[1]
+  const impostor = await server()
+  const s = await joiner(`${impostor.url}#${pin}`, 43)
+  await until(
+    () => lines.some((l) => l.includes('ERROR') && l.includes(`--peer pins ${pin}`)),
+    5_000,
+    'the refusal in the log',
+  )
+  await Bun.sleep(300)
+  expect(s.ctx.peers.size).toBe(0)
+  expect(s.ctx.store.servers.get(impostor.serverId())).toBeFalsy()
+  expect(impostor.ctx.peers.size).toBe(0)
 })
 
 test('--peer takes a pin as printed or as 64 bare hex digits, and refuses a malformed one', () => {

@@ -14,6 +14,8 @@ import { connect } from '../helpers/ws.ts'
 import { listen } from '../interop/_foreign.ts'
 
 const JOINER_ID = '10000000-0000-4000-8000-00000000a001'
+/** The raw peers here play other implementations, which cannot answer SERVER_CHALLENGE. */
+const LEGACY = { allowLegacyPeers: true }
 const PINGER_ID = '10000000-0000-4000-8000-00000000a002'
 
 async function signed(i: number, type: string, from: string, to: string, payload: Record<string, unknown>) {
@@ -22,7 +24,7 @@ async function signed(i: number, type: string, from: string, to: string, payload
 }
 
 test('a server that joins through us and hangs up right after SERVER_WELCOME is redialed', async () => {
-  const s = await server({ allowLegacyPeers: true })
+  const s = await server(LEGACY)
   const key = await testKey(40)
   // Where the joiner says it listens: our redial must arrive here.
   const home = listen(() => [])
@@ -44,7 +46,7 @@ test('a server that joins through us and hangs up right after SERVER_WELCOME is 
 
 test('a joiner that hangs up before our SERVER_WELCOME is sent is not left linked, and is redialed', async () => {
   // A long link timeout: the dead-link sweep must not be what notices it.
-  const s = await server({ allowLegacyPeers: true, linkTimeoutMs: 60_000 })
+  const s = await server({ linkTimeoutMs: 60_000, ...LEGACY })
   const key = await testKey(40)
   const home = listen(() => [])
   const joiner = await connect(s.url)
@@ -71,7 +73,7 @@ async function keepBeating(beat: () => void, ms: number): Promise<void> {
 }
 
 test('WebSocket pings keep a server link we accepted alive, with no HEARTBEAT frames', async () => {
-  const s = await server({ allowLegacyPeers: true })
+  const s = await server(LEGACY)
   const key = await testKey(41)
   const peer = await connect(s.url)
   peer.send(
@@ -102,7 +104,7 @@ test('WebSocket pings keep a server link we dialed alive, with no HEARTBEAT fram
         ]
       : [],
   )
-  const s = await server({ allowLegacyPeers: true, peers: [{ port: introL.port } as ServerHandle] })
+  const s = await server({ peers: [{ port: introL.port } as ServerHandle], ...LEGACY })
   await until(() => s.ctx.peers.has(PINGER_ID), 2_000, 'linked')
   await keepBeating(() => introL.ping(), FAST.linkTimeoutMs * 3)
   expect(s.ctx.peers.has(PINGER_ID)).toBe(true)
@@ -139,7 +141,7 @@ test('an unreachable introducer is not retried while we hold a server link, and 
     peers: [{ host: '127.0.0.1', port: intro.port }],
     keyPair: await testKey(42),
     logLevel: 'info',
-    allowLegacyPeers: true,
+    ...LEGACY,
   })
   try {
     await until(() => intro.attempts() >= 2, 5_000, 'join attempts')
@@ -222,7 +224,7 @@ test('a lost link to a --peer introducer is redialed with SERVER_HELLO_JOIN, whi
   const INTRO_ID = '10000000-0000-4000-8000-00000000a003'
   const intro = await seedLikeIntroducer(INTRO_ID, 45)
   try {
-    const s = await server({ allowLegacyPeers: true, peers: [{ port: intro.port } as ServerHandle] })
+    const s = await server({ peers: [{ port: intro.port } as ServerHandle], ...LEGACY })
     expect(s.ctx.peers.has(INTRO_ID)).toBe(true)
     intro.dropAll()
     await until(() => !s.ctx.peers.has(INTRO_ID), 2_000, 'the link down')
@@ -239,8 +241,8 @@ test('a restarted server already linked to the mesh redials an introducer that w
   const INTRO_ID = '10000000-0000-4000-8000-00000000a004'
   let intro = await seedLikeIntroducer(INTRO_ID, 45)
   const port = intro.port
-  const b = await server({ allowLegacyPeers: true, peers: [{ port } as ServerHandle] })
-  const x = await server({ allowLegacyPeers: true, peers: [b] })
+  const b = await server({ peers: [{ port } as ServerHandle], ...LEGACY })
+  const x = await server({ peers: [b] })
   await until(() => b.ctx.peers.has(x.serverId()), 5_000, 'x linked with b')
   await stop(b)
   intro.stop()

@@ -56,7 +56,13 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
   }
 
   const r = ctx.presence.route(p.user_id)
-  if (r.kind === 'unknown') return keepForHomeUser(ctx, f.ts, p)
+  if (r.kind === 'unknown') {
+    // Kept only when its content signature was checked against the sender's directory key: a
+    // member inventing senders would otherwise fill a user's mailbox past every per-sender quota.
+    if (!key)
+      return ctx.logs.warn(`unkept|${f.from}`, `not kept for ${p.user_id}: unknown sender ${p.sender}`)
+    return keepForHomeUser(ctx, f.from, f.ts, p)
+  }
   // Never passed on to a third server: every server delivers straight to the recipient's home
   // (PROTOCOL.md §4, full mesh), and a relay would let one peer spend another's link budget.
   if (r.kind === 'remote') return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not here`)
@@ -94,7 +100,7 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
  * A DM or file frame for one of our home users who is offline goes to the mailbox (docs/wire.md
  * §12): the sender's server forwarded it here because we are the recipient's home.
  */
-function keepForHomeUser(ctx: MeshCall['ctx'], ts: number, p: DeliverPayload): void {
+function keepForHomeUser(ctx: MeshCall['ctx'], origin: string, ts: number, p: DeliverPayload): void {
   const home = ctx.store.directory.byId(p.user_id)?.serverId === ctx.me.serverId
   if (!home) return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not online`)
   const k = keptOf(p)
@@ -102,7 +108,10 @@ function keepForHomeUser(ctx: MeshCall['ctx'], ts: number, p: DeliverPayload): v
   try {
     ctx.mailbox.keep(p.user_id, p.sender, ts, k)
   } catch (e) {
-    ctx.log.warn(`not kept for ${p.user_id}: ${e instanceof Error ? e.message : String(e)}`)
+    ctx.logs.warn(
+      `unkept|${origin}`,
+      `not kept for ${p.user_id}: ${e instanceof Error ? e.message : String(e)}`,
+    )
   }
 }
 

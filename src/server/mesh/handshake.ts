@@ -12,7 +12,7 @@ import { importPublicKey, verifyPayload } from '../../crypto/index.ts'
 import { LINK_AUTH, type ServerToServerFrame } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import type { Link, ServerRole } from '../link.ts'
-import { verifyServerFrame } from './verify.ts'
+import { operatorPinHolds, verifyServerFrame } from './verify.ts'
 
 /** What the caller does with the frame: it was consumed here, or it goes on through admission. */
 export type Outcome = 'consumed' | 'admit'
@@ -127,13 +127,16 @@ async function dialed(
     const p = f.payload
     if (expect && p.server_id !== expect) return refuse(ctx, link, `${p.server_id} answered for ${expect}`)
     const pinned = ctx.store.servers.get(p.server_id)
-    let spki: string
+    let key: ReturnType<typeof importPublicKey>
     try {
-      spki = importPublicKey(p.pubkey).spki
+      key = importPublicKey(p.pubkey)
     } catch {
       return refuse(ctx, link, 'challenge with an unusable key')
     }
-    if (pinned && pinned.pubkey !== spki) return refuse(ctx, link, `another key for pinned ${p.server_id}`)
+    if (pinned && pinned.pubkey !== key.spki)
+      return refuse(ctx, link, `another key for pinned ${p.server_id}`)
+    // An introducer the operator pinned (`--peer …#sha256:`) is refused before we prove anything to it.
+    if (!operatorPinHolds(ctx, link, key)) return 'consumed'
     const mine = nonce()
     role.auth = { stage: 'proving', nonce: mine, peer: p.server_id, key: p.pubkey }
     await ctx.outbox.send(link, 'SERVER_PROOF', p.server_id, {

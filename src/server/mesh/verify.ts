@@ -49,7 +49,7 @@ export function pinnedKey(ctx: ServerContext, serverId: string): PublicKey | nul
  * A link we dialed to an address the operator pinned a key for (`--peer …#sha256:`): any other key
  * answering there is refused loudly and the link closed, before anything it says is pinned.
  */
-function operatorPinHolds(ctx: ServerContext, link: Link, key: PublicKey): boolean {
+export function operatorPinHolds(ctx: ServerContext, link: Link, key: PublicKey): boolean {
   const target = link.direction === 'out' ? link.server?.target : null
   if (!target?.fingerprint) return true
   const got = keyFingerprint(key)

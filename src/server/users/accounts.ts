@@ -37,6 +37,14 @@ async function sendAuthOk(
   await c.ctx.outbox.send(c.link, 'AUTH_OK', user.userId, payload)
 }
 
+/** A new account's id and name must be free here (PROTOCOL.md §6); shared names only arise elsewhere. */
+function assertFree(ctx: UserCall['ctx'], userId: string, username: string): void {
+  if (ctx.store.users.byId(userId) || ctx.store.directory.byId(userId))
+    throw new ChatError('NAME_IN_USE', 'user id already registered')
+  if (ctx.store.directory.byUsername(username))
+    throw new ChatError('NAME_IN_USE', `username "${username}" is taken`)
+}
+
 export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Promise<void> {
   const { ctx, link } = c
   if (c.login.state.stage !== 'new')
@@ -50,15 +58,28 @@ export async function onRegister(f: UserFrame<'USER_REGISTER'>, c: UserCall): Pr
   // Proof of possession: the registration is signed by the key it registers.
   if (!f.sig || !verifyPayload(pub, c.raw, f.sig))
     throw new ChatError('INVALID_SIG', 'registration must be signed with the new key')
-  const taken = () => {
-    if (ctx.store.users.byId(f.from) || ctx.store.directory.byId(f.from))
-      throw new ChatError('NAME_IN_USE', 'user id already registered')
-    if (ctx.store.directory.byUsername(username))
-      throw new ChatError('NAME_IN_USE', `username "${username}" is taken`)
-  }
+  const taken = () => assertFree(ctx, f.from, username)
   taken()
   // Accounts are permanent and replicated mesh-wide: each address may create only so many.
   ctx.guard.register(link.remote)
+  c.login.register()
+  try {
+    await createAccount(c, f, username, pub)
+  } catch (e) {
+    c.login.reset()
+    throw e
+  }
+}
+
+async function createAccount(
+  c: UserCall,
+  f: UserFrame<'USER_REGISTER'>,
+  username: string,
+  pub: ReturnType<typeof importPublicKey>,
+): Promise<void> {
+  const { ctx, link } = c
+  const p = f.payload
+  const taken = () => assertFree(ctx, f.from, username)
   const pakePassword = await ctx.guard.hash(link.remote, () => hashVerifier(p.auth_key))
   const created = Date.now()
   ctx.store.transaction(() => {

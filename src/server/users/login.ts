@@ -6,6 +6,8 @@
 
 export type AuthStage =
   | { stage: 'new' }
+  /** A USER_REGISTER is being checked (its argon2 hash may wait in the pool behind others). */
+  | { stage: 'registering' }
   | { stage: 'challenged'; login: string; userId: string | null }
   | { stage: 'authenticated'; userId: string; nonce: string }
   | { stage: 'bound'; userId: string }
@@ -24,6 +26,11 @@ export class Login {
   /** The user bound to this link, or null before USER_HELLO succeeded. */
   get boundUser(): string | null {
     return this.#state.stage === 'bound' ? this.#state.userId : null
+  }
+
+  /** USER_REGISTER accepted for checking: the link has said hello, whatever the pool's queue. */
+  register(): void {
+    this.#state = { stage: 'registering' }
   }
 
   /** AUTH_HELLO answered: remember which account the response must open. */
