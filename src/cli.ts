@@ -21,10 +21,11 @@ async function runServer(args: string[]): Promise<number> {
     return 0
   }
   const config = parseServerArgs(args)
-  const keyPassphrase = await readKeyPassphrase(config.keyPassphraseFile)
+  const keyPassphrase = await readSecret(config.keyPassphraseFile, 'SOCP_KEY_PASSPHRASE', 'key passphrase', 8)
   if (config.exportIdentity || config.importIdentity) return identityBackup(config, keyPassphrase)
+  const joinSecret = await readSecret(config.joinSecretFile, 'SOCP_JOIN_SECRET', 'join secret', 16)
   const { startServer } = await import('./server/index.ts')
-  const server = await startServer({ ...config, keyPassphrase })
+  const server = await startServer({ ...config, keyPassphrase, joinSecret })
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)
@@ -34,14 +35,22 @@ async function runServer(args: string[]): Promise<number> {
   return 0
 }
 
-/** The operator passphrase: the first line of --key-passphrase-file, else SOCP_KEY_PASSPHRASE. */
-async function readKeyPassphrase(file: string | undefined): Promise<string | undefined> {
+/**
+ * An operator secret (the key passphrase, the join secret): the first line of its file, else its
+ * environment variable — never a flag's value, which every user of the machine can read in `ps`.
+ */
+async function readSecret(
+  file: string | undefined,
+  env: string,
+  what: string,
+  min: number,
+): Promise<string | undefined> {
   // An empty variable counts as unset (a shell's `SOCP_KEY_PASSPHRASE= socp server`).
-  const raw = file !== undefined ? await readFile(file, 'utf8') : process.env.SOCP_KEY_PASSPHRASE || undefined
+  const raw = file !== undefined ? await readFile(file, 'utf8') : process.env[env] || undefined
   if (raw === undefined) return undefined
-  const pass = raw.split(/\r?\n/)[0] ?? ''
-  if (pass.length < 8) throw new UsageError('the key passphrase must be at least 8 characters')
-  return pass
+  const line = raw.split(/\r?\n/)[0] ?? ''
+  if (line.length < min) throw new UsageError(`the ${what} must be at least ${min} characters`)
+  return line
 }
 
 /** `--export-identity FILE` / `--import-identity FILE`: one-shot, then exit (docs/security.md). */

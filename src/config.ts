@@ -45,6 +45,14 @@ export const ServerConfigSchema = z.object({
   maxUsersPerServer: Count.default(100_000),
   /** Link to servers that cannot answer SERVER_CHALLENGE (PROTOCOL.md §4); never by default. */
   allowLegacyPeers: z.boolean().default(false),
+  /**
+   * `--join-secret-file`: a closed mesh — every server link proves this shared secret (admission.ts);
+   * read by cli.ts from the file or SOCP_JOIN_SECRET.
+   */
+  joinSecret: z.string().min(16, 'the join secret must be at least 16 characters').optional(),
+  joinSecretFile: z.string().min(1).optional(),
+  /** Open mesh: servers one address (an IPv6 /64) may make us pin (`--joins-per-address`). */
+  joinsPerAddress: Count.default(16),
   /** Store-and-forward bounds (docs/wire.md §13): time-to-live, frames per recipient, per sender. */
   offlineTtlMs: Count.default(7 * 24 * 3_600_000),
   offlinePerRecipient: Count.default(10_000),
@@ -117,6 +125,10 @@ export const SERVER_USAGE = `Usage: socp server [options]
   --export-identity FILE    write the server identity, sealed under the key passphrase, to FILE
                             (a new file, mode 0600) and exit; refused without a passphrase
   --import-identity FILE    restore an exported identity into a database that has none, and exit
+  --join-secret-file FILE   a closed mesh: only servers that know the secret in FILE (first line,
+                            16+ characters; or set SOCP_JOIN_SECRET) may link, each proving it per
+                            link. Without one the mesh is open to any server that can reach it
+  --joins-per-address N     open mesh: servers one address (an IPv6 /64) may add here (default 16)
   --allow-legacy-peers      also link to servers that cannot prove their key (another
                             implementation); such links are unauthenticated: warned at start and per link
   -h, --help                show this help
@@ -152,6 +164,8 @@ export function parseServerArgs(args: string[]): ServerConfig {
       'export-identity': { type: 'string' },
       'import-identity': { type: 'string' },
       'allow-legacy-peers': { type: 'boolean', default: false },
+      'join-secret-file': { type: 'string' },
+      'joins-per-address': { type: 'string' },
     },
     strict: true,
   })
@@ -188,6 +202,8 @@ export function parseServerArgs(args: string[]): ServerConfig {
     exportIdentity: values['export-identity'],
     importIdentity: values['import-identity'],
     allowLegacyPeers: values['allow-legacy-peers'],
+    joinSecretFile: values['join-secret-file'],
+    joinsPerAddress: int('joins-per-address', values['joins-per-address'], 16),
   })
   if (values['export-identity'] && values['import-identity'])
     throw new UsageError('--export-identity and --import-identity cannot be combined')

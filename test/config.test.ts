@@ -101,3 +101,13 @@ test('--register-burst sets the per-address registration burst', () => {
   expect(parseServerArgs([]).login).toBeUndefined()
   expect(() => parseServerArgs(['--register-burst', 'many'])).toThrow(UsageError)
 })
+
+test('--joins-per-address and --join-secret-file (the secret itself is read by cli.ts)', () => {
+  const c = parseServerArgs(['--joins-per-address', '4', '--join-secret-file', '/etc/socp/join'])
+  expect(c.joinsPerAddress).toBe(4)
+  expect(c.joinSecretFile).toBe('/etc/socp/join')
+  expect(c.joinSecret).toBeUndefined()
+  expect(parseServerArgs([]).joinsPerAddress).toBe(16)
+  expect(() => parseServerArgs(['--joins-per-address', '0'])).toThrow(UsageError)
+  expect(() => parseServerArgs(['--joins-per-address', 'x'])).toThrow(UsageError)
+})

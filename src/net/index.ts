@@ -12,6 +12,7 @@ export {
   wsUrl,
 } from './addr.ts'
 export { openWebSocket } from './dial.ts'
+export { budgetKey } from './group.ts'
 export { type PeerAddr, parsePeerUrl, showFingerprint } from './pin.ts'
 export {
   type ClientTls,

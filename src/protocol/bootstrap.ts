@@ -37,7 +37,13 @@ export const ServerHelloJoinPayloadSchema = z.object({
 })
 
 /** "first frame `SERVER_HELLO_LINK` {host, port, pubkey}" (PROTOCOL.md §4). */
-export const ServerHelloLinkPayloadSchema = ServerHelloJoinPayloadSchema
+export const ServerHelloLinkPayloadSchema = ServerHelloJoinPayloadSchema.extend({
+  /**
+   * Ours (docs/wire.md §10): "I only check that you answer at this address with your key; I hang up
+   * after your SERVER_PROOF". The server answers the challenge and links nothing.
+   */
+  probe: z.literal(true).optional(),
+})
 
 /** "broadcasts `SERVER_ANNOUNCE` {host, port, pubkey}" (PROTOCOL.md §4). */
 export const ServerAnnouncePayloadSchema = ServerHelloJoinPayloadSchema

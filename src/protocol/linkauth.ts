@@ -30,6 +30,11 @@ export const ServerProofPayloadSchema = z.object({
   /** The verifier. */
   peer_id: AddressSchema,
   challenge: NonceSchema.optional(),
+  /**
+   * A closed mesh only (docs/wire.md §10): HMAC-SHA256 under the mesh's join secret over (the
+   * other side's nonce, prover, verifier), so a key of one's own is not enough to link.
+   */
+  admit: base64url(43, 43).optional(),
 })
 
 export const ServerChallengeFrameSchema = EnvelopeSchema.extend({

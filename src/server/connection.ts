@@ -135,5 +135,6 @@ export function onLinkClosed(ctx: ServerContext, link: Link): void {
   const role = link.role
   if (role.kind === 'user') done(detachUser(ctx, link))
   else if (role.kind === 'server' && role.peerId) done(peerClosed(ctx, link))
-  else if (role.kind === 'server' && role.target?.expect) scheduleRedial(ctx, role.target.expect)
+  else if (role.kind === 'server' && role.target?.expect && !role.target.probe)
+    scheduleRedial(ctx, role.target.expect)
 }

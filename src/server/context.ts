@@ -6,6 +6,7 @@
 import type { Logger } from '../log.ts'
 import type { ClientTls } from '../net/index.ts'
 import type { Store } from '../store/index.ts'
+import type { Admission } from './admission.ts'
 import type { PresenceFeed } from './feed.ts'
 import type { Identity } from './identity.ts'
 import type { Addr, Link } from './link.ts'
@@ -51,6 +52,8 @@ export type ServerContext = {
   /** Presence changes in batches, and which clients hear which (src/server/feed.ts). */
   readonly feed: PresenceFeed
   readonly quota: Quota
+  /** Which servers may join: the join secret, per-address budgets, address probes (admission.ts). */
+  readonly admission: Admission
   /** Store-and-forward for offline home users (docs/wire.md §13). */
   readonly mailbox: Mailbox
   /** Loop and replay suppression (PROTOCOL.md §4). */

@@ -14,6 +14,7 @@ export function healthReport(ctx: ServerContext) {
       port: s.port,
       tls: s.tls,
       up: ctx.peers.has(s.serverId),
+      confirmed: s.confirmed,
       last_seen: s.lastSeen,
     }))
   return {

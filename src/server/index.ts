@@ -6,8 +6,9 @@
 import { type ServerConfig, ServerConfigSchema, type ServerOptions } from '../config.ts'
 import { importPublicKey } from '../crypto/index.ts'
 import { type Logger, logger } from '../log.ts'
-import { wsUrl } from '../net/index.ts'
+import { isLoopback, wsUrl } from '../net/index.ts'
 import { type KeyProtection, openStore, type Store } from '../store/index.ts'
+import { Admission } from './admission.ts'
 import { sendBatch } from './batch.ts'
 import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
@@ -16,6 +17,7 @@ import { type Identity, loadIdentity } from './identity.ts'
 import { keyFingerprint } from './keys.ts'
 import { LogLimiter } from './loglimit.ts'
 import { Mailbox } from './mailbox.ts'
+import { confirmAddress } from './mesh/confirm.ts'
 import { joinMesh, linkTo } from './mesh/dialer.ts'
 import { type Network, prepareNetwork } from './network.ts'
 import { Outbox } from './outbox.ts'
@@ -75,6 +77,7 @@ function createContext(
     // Called only once a change is queued, after `ctx` is built.
     feed: new PresenceFeed((batch) => sendBatch(ctx, batch)),
     quota: new Quota(store, { servers: c.maxServers, usersPerServer: c.maxUsersPerServer }),
+    admission: new Admission(store, { joinSecret: c.joinSecret ?? null, joinsPerAddress: c.joinsPerAddress }),
     mailbox: new Mailbox(store, {
       ttlMs: c.offlineTtlMs,
       perRecipient: c.offlinePerRecipient,
@@ -103,10 +106,27 @@ function logKeyProtection(log: Logger, p: KeyProtection, db: string): void {
     )
 }
 
-/** Pinned servers from an earlier run are dialed directly; introducers welcome us (again). */
+/** Says at every start who may join through us (docs/security.md "Joins"). */
+function logAdmission(ctx: ServerContext, c: ServerConfig): void {
+  if (ctx.admission.closed)
+    return ctx.log.info('closed mesh: only servers that prove the join secret may link')
+  const say = isLoopback(c.host) ? ctx.log.info : ctx.log.warn
+  say(
+    `open mesh: any server that reaches this one may join (at most ${c.joinsPerAddress} per address); ` +
+      'set --join-secret-file (or SOCP_JOIN_SECRET) on every server to admit only your own',
+  )
+}
+
+/**
+ * Pinned servers from an earlier run are dialed directly — those never confirmed only with a
+ * probe, which links to them once they answer (mesh/confirm.ts); introducers welcome us (again).
+ */
 function joinAtStart(ctx: ServerContext): Promise<boolean> {
-  for (const s of ctx.store.servers.all())
-    if (!ctx.introducers.some((p) => p.host === s.host && p.port === s.port)) linkTo(ctx, s.serverId, s)
+  for (const s of ctx.store.servers.all()) {
+    if (ctx.introducers.some((p) => p.host === s.host && p.port === s.port)) continue
+    if (s.confirmed) linkTo(ctx, s.serverId, s)
+    else confirmAddress(ctx, s.serverId)
+  }
   return ctx.introducers.length > 0 ? joinMesh(ctx, ctx.introducers) : Promise.resolve(true)
 }
 
@@ -144,6 +164,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   logKeyProtection(log, store.keyProtection, config.db)
   if (config.allowLegacyPeers)
     ctx.log.warn('--allow-legacy-peers: servers that cannot prove their key may link, unauthenticated')
+  logAdmission(ctx, config)
 
   return {
     url: wsUrl(bound),

@@ -49,8 +49,11 @@ export type ServerRole = {
   /** The peer's server id once the link is established (mesh/establish.ts). */
   peerId: string | null
   establishedAt: number
-  /** For outbound links: the address dialed, and the server expected there (if known). */
-  readonly target: (Addr & { expect: string | null }) | null
+  /**
+   * For outbound links: the address dialed, and the server expected there (if known); `probe`: we
+   * only check that the server answers there with its key, then hang up (mesh/confirm.ts).
+   */
+  readonly target: (Addr & { expect: string | null; probe?: true }) | null
   /** Set while this outbound link waits for SERVER_WELCOME. */
   onWelcome: ((ok: boolean) => void) | null
   /** What the peer's hello or WELCOME said it speaks beyond the spec (docs/wire.md §14). */
@@ -163,6 +166,11 @@ export class Link {
   }
 
   /** The link proved it is `peer`: from now on it has the server frame budget. */
+  /** True on a link allowed without proof (another implementation, `--allow-legacy-peers`). */
+  get authLegacy(): boolean {
+    return this.#role.kind === 'server' && this.#role.auth.stage === 'done' && this.#role.auth.legacy
+  }
+
   authenticate(peer: string, legacy: boolean): void {
     if (this.#role.kind !== 'server') throw new TypeError('only a server link authenticates')
     this.#role.auth = { stage: 'done', peer, legacy }

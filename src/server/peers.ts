@@ -83,6 +83,10 @@ export class Peers {
     this.#addrs.set(serverId, addr)
   }
 
+  forgetAddr(serverId: string): void {
+    if (!this.#live.has(serverId)) this.#addrs.delete(serverId)
+  }
+
   /** Sends the same text on every live server link except `except` (never echo a broadcast back). */
   broadcast(text: string, except?: Link | null, skipPeer?: string): void {
     for (const [id, link] of this.#live) if (link !== except && id !== skipPeer) link.send(text)

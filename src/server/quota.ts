@@ -67,6 +67,11 @@ export class Quota {
     return true
   }
 
+  /** A pinned server was forgotten (mesh/establish.ts): its slot is free again. */
+  releaseServerSlot(): void {
+    if (this.#servers !== null && this.#servers > 0) this.#servers--
+  }
+
   /**
    * True when `serverId` may have one more user in our directory; counts it if so. Only a user's
    * home server can sign its entry, so the cap is that server's alone: reaching it refuses its own

@@ -6,6 +6,7 @@ import m0001 from '../../migrations/0001_init.sql' with { type: 'text' }
 import m0002 from '../../migrations/0002_server_tls.sql' with { type: 'text' }
 import m0003 from '../../migrations/0003_directory_shared_names.sql' with { type: 'text' }
 import m0004 from '../../migrations/0004_offline_queue.sql' with { type: 'text' }
+import m0005 from '../../migrations/0005_server_admission.sql' with { type: 'text' }
 
 /** One schema step; `version` is the number in the file name and never changes once shipped. */
 export interface Migration {
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: '0002_server_tls', sql: m0002 },
   { version: 3, name: '0003_directory_shared_names', sql: m0003 },
   { version: 4, name: '0004_offline_queue', sql: m0004 },
+  { version: 5, name: '0005_server_admission', sql: m0005 },
 ]

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { b64uEncode, checkVerifier, hashVerifier } from '../../src/crypto/index.ts'
-import { budgetKey } from '../../src/server/users/_address.ts'
+import { budgetKey } from '../../src/net/index.ts'
 import { AccountGate } from '../../src/server/users/_gate.ts'
 import { server } from '../helpers/servers.ts'
 import { user } from '../helpers/users.ts'

@@ -29,7 +29,7 @@ function inspect<T>(path: string, fn: (db: Database) => T): T {
 
 describe('migrations', () => {
   test('the embedded list carries the SQL text', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4])
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
     expect(MIGRATIONS[0]!.sql).toContain('CREATE TABLE users')
   })
 
@@ -49,6 +49,7 @@ describe('migrations', () => {
         [2, '0002_server_tls'],
         [3, '0003_directory_shared_names'],
         [4, '0004_offline_queue'],
+        [5, '0005_server_admission'],
       ])
     })
   })
@@ -92,7 +93,7 @@ describe('migrations', () => {
 
   test('migrate() reports what it ran and runs nothing the second time', () => {
     const db = openDb(':memory:')
-    expect(migrate(db, MIGRATIONS)).toEqual([1, 2, 3, 4])
+    expect(migrate(db, MIGRATIONS)).toEqual([1, 2, 3, 4, 5])
     expect(migrate(db, MIGRATIONS)).toEqual([])
     db.close()
   })
@@ -104,7 +105,7 @@ describe('migrations', () => {
       { version: 99, name: '0099_bad', sql: 'CREATE TABLE t (x INTEGER); SELECT nope FROM nowhere;' },
     ]
     expect(() => migrate(db, bad)).toThrow()
-    expect(appliedMigrations(db).map((m) => m.version)).toEqual([1, 2, 3, 4])
+    expect(appliedMigrations(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
     expect(db.query("SELECT 1 FROM sqlite_master WHERE name = 't'").get()).toBeNull()
     db.close()
   })

@@ -63,4 +63,34 @@ describe('servers', () => {
         .map((p) => p.serverId),
     ).toEqual(['srv-2', 'srv-3'])
   })
+
+  test('a pin from an incoming link is unconfirmed until confirmed; a move makes it a claim again', () => {
+    const s = open().servers
+    expect(s.pin({ ...peer, confirmed: false, admittedFrom: '10.0.0.7' })).toBe('added')
+    expect(s.get('srv-2')).toMatchObject({ confirmed: false, admittedFrom: '10.0.0.7' })
+    // The same claim again changes nothing; an address we dialed ourselves confirms it.
+    expect(s.pin({ ...peer, confirmed: false })).toBe('unchanged')
+    expect(s.get('srv-2')?.confirmed).toBe(false)
+    expect(s.pin(peer)).toBe('unchanged')
+    expect(s.get('srv-2')?.confirmed).toBe(true)
+    // A new address announced by the server is only a claim.
+    expect(s.pin({ ...peer, host: '10.0.0.9', confirmed: false })).toBe('moved')
+    expect(s.get('srv-2')).toMatchObject({ host: '10.0.0.9', confirmed: false, admittedFrom: '10.0.0.7' })
+    s.confirm('srv-2')
+    expect(s.get('srv-2')?.confirmed).toBe(true)
+  })
+
+  test('byKey finds the one server a key belongs to; countFrom counts admissions per address; forget removes', () => {
+    const s = open().servers
+    s.pin({ ...peer, admittedFrom: '10.0.0.7', confirmed: false })
+    s.pin({ ...peer, serverId: 'srv-3', pubkey: 'pub-3', admittedFrom: '10.0.0.7', confirmed: false })
+    s.pin({ ...peer, serverId: 'srv-4', pubkey: 'pub-4' })
+    expect(s.byKey('pub-3')?.serverId).toBe('srv-3')
+    expect(s.byKey('pub-none')).toBeNull()
+    expect(s.countFrom('10.0.0.7')).toBe(2)
+    expect(s.countFrom('10.0.0.8')).toBe(0)
+    s.forget('srv-3')
+    expect(s.get('srv-3')).toBeNull()
+    expect(s.countFrom('10.0.0.7')).toBe(1)
+  })
 })

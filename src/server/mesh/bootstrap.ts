@@ -11,55 +11,99 @@ import { reachableHost } from '../advertise.ts'
 import type { ServerContext } from '../context.ts'
 import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
+import { confirmAddress } from './confirm.ts'
 import { linkTo, MY_CAPS, myAddress, myHello } from './dialer.ts'
 import { establishPeer } from './establish.ts'
 
 /** Directory entries a SERVER_WELCOME lists: ≈ 425 KiB, well under the 1 MiB frame cap. */
 export const WELCOME_CLIENTS_MAX = 500
 
-function pin(
-  ctx: ServerContext,
-  serverId: string,
-  host: string,
-  port: number,
-  pubkey: string,
-  tls: boolean | undefined,
-): boolean {
-  if (!ctx.store.servers.get(serverId) && !ctx.quota.takeServerSlot()) {
-    ctx.log.warn(`refused to pin server ${serverId}: ${ctx.quota.limits.servers} servers pinned already`)
-    return false
+type Claim = { serverId: string; host: string; port: number; pubkey: string; tls: boolean | undefined }
+
+/**
+ * How we learned a claim: `dialed` (we reached that address and the key answered there, or the
+ * introducer we chose listed it) or `from` an incoming link, whose address is only a claim until
+ * confirmed (mesh/confirm.ts) and whose admission is counted for its address (admission.ts).
+ */
+type Source = { dialed: true } | { dialed: false; from: Link }
+
+/** Pins `c.pubkey` to `c.serverId` at `c.host:c.port`; false (and logged) when refused. */
+function pin(ctx: ServerContext, c: Claim, source: Source): boolean {
+  const known = ctx.store.servers.get(c.serverId)
+  if (!known) {
+    const why = source.dialed
+      ? keyHeldElsewhere(ctx, c)
+      : ctx.admission.refusal(c.serverId, c.pubkey, source.from.remote)
+    if (why) {
+      ctx.logs.warn(`admit|${c.serverId}`, `refused to pin server ${c.serverId}: ${why}`)
+      return false
+    }
+    if (!ctx.quota.takeServerSlot()) {
+      ctx.logs.warn(
+        `admit|cap`,
+        `refused to pin server ${c.serverId}: ${ctx.quota.limits.servers} servers pinned already`,
+      )
+      return false
+    }
   }
-  const r = ctx.store.servers.pin({ serverId, host, port, pubkey, tls: tls === true })
+  const r = ctx.store.servers.pin({
+    ...c,
+    tls: c.tls === true,
+    confirmed: source.dialed,
+    admittedFrom: source.dialed ? null : ctx.admission.group(source.from.remote),
+  })
   if (r === 'rekey') {
-    ctx.log.warn(`refused another key for pinned server ${serverId}`)
+    ctx.log.warn(`refused another key for pinned server ${c.serverId}`)
     return false
   }
-  ctx.peers.setAddr(serverId, { host, port })
+  ctx.peers.setAddr(c.serverId, { host: c.host, port: c.port })
   return true
+}
+
+/**
+ * An incoming link's address claim is checked by a probe; another implementation cannot answer
+ * one, and the operator let it in as it is (`--allow-legacy-peers`), address included.
+ */
+function believe(ctx: ServerContext, l: Link, serverId: string): void {
+  if (l.authLegacy) ctx.store.servers.confirm(serverId)
+  else confirmAddress(ctx, serverId)
+}
+
+function keyHeldElsewhere(ctx: ServerContext, c: Claim): string | null {
+  const holder = ctx.store.servers.byKey(c.pubkey)
+  return holder && holder.serverId !== c.serverId ? `its key is pinned to server ${holder.serverId}` : null
 }
 
 async function link(ctx: ServerContext, l: Link, serverId: string, addr: Addr): Promise<void> {
   await establishPeer(ctx, l, serverId, addr)
 }
 
-/** Introducer side: keep the joiner's id unless another key holds it, then welcome it. */
+/**
+ * Introducer side: keep the joiner's id unless another key holds it (a key pinned already keeps
+ * its id), then welcome it with the servers that answered at their addresses.
+ */
 export async function onHelloJoin(
   f: MeshFrame<'SERVER_HELLO_JOIN'>,
   { ctx, link: l }: MeshCall,
 ): Promise<void> {
   if (l.direction !== 'in' || l.peerId) return
   const p = f.payload
-  let id = f.from
+  const spki = keySpki(p.pubkey)
+  let id = ctx.store.servers.byKey(spki)?.serverId ?? f.from
   const taken =
     !isUuid(id) || id === ctx.me.serverId || (ctx.store.servers.get(id) && !samePinned(ctx, id, p.pubkey))
   if (taken) id = uuidv4()
   // A joiner that advertises its wildcard bind (another implementation) is recorded where it came from.
   const host = reachableHost(p.host, l.remote)
   if (!host) return l.close(4003, 'no reachable address')
-  if (!pin(ctx, id, host, p.port, keySpki(p.pubkey), p.tls)) return
+  if (!pin(ctx, { serverId: id, host, port: p.port, pubkey: spki, tls: p.tls }, { dialed: false, from: l }))
+    return l.close(4003, 'not admitted')
+  believe(ctx, l, id)
+  // A server that joined a moment ago is usually still being confirmed: wait for it, briefly.
+  await ctx.admission.probesSettled(ctx.timing.helloTimeoutMs / 2)
   const servers = ctx.store.servers
     .all()
-    .filter((s) => s.serverId !== id && s.serverId !== ctx.me.serverId)
+    .filter((s) => s.serverId !== id && s.serverId !== ctx.me.serverId && s.confirmed)
     .map((s) => ({
       server_id: s.serverId,
       host: s.host,
@@ -112,8 +156,8 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
   // The introducer proved a key in the handshake; its welcome must name that same server.
   const auth = role.auth
   if (auth.stage !== 'done' || auth.peer !== f.from) return onWelcome(false)
-  if (!pin(ctx, f.from, introducer.host, introducer.port, keySpki(f.payload.pubkey), role.target.tls))
-    return onWelcome(false)
+  const intro = { serverId: f.from, ...introducer, pubkey: keySpki(f.payload.pubkey), tls: role.target.tls }
+  if (!pin(ctx, intro, { dialed: true })) return onWelcome(false)
   const assigned = f.payload.assigned_id
   if (assigned && assigned !== ctx.me.serverId) {
     ctx.log.warn(`introducer assigned id ${assigned} (was ${ctx.me.serverId})`)
@@ -131,7 +175,14 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
     } catch {
       continue
     }
-    if (pin(ctx, s.server_id, s.host, s.port, spki, s.tls))
+    // Listed by the introducer we chose, which lists only servers that answered it there.
+    if (
+      pin(
+        ctx,
+        { serverId: s.server_id, host: s.host, port: s.port, pubkey: spki, tls: s.tls },
+        { dialed: true },
+      )
+    )
       linkTo(ctx, s.server_id, { host: s.host, port: s.port, tls: s.tls === true })
   }
   ctx.peers.broadcast(await ctx.outbox.frame('SERVER_ANNOUNCE', '*', myAddress(ctx)))
@@ -147,13 +198,26 @@ export async function onHelloLink(
   if (l.direction === 'out') {
     const target = l.server?.target
     if (target?.expect && target.expect !== f.from) return l.close(4003, 'unexpected server at that address')
-    const t = target ?? { host: p.host, port: p.port, tls: p.tls }
-    if (!pin(ctx, f.from, t.host, t.port, keySpki(p.pubkey), t.tls)) return l.close(4003, 'key mismatch')
+    if (!target) return l.close(4003, 'no address dialed')
+    const claim = {
+      serverId: f.from,
+      host: target.host,
+      port: target.port,
+      pubkey: keySpki(p.pubkey),
+      tls: target.tls,
+    }
+    if (!pin(ctx, claim, { dialed: true })) return l.close(4003, 'not admitted')
+    const t = target
     heard(l, p.caps)
     if (!l.peerId) await link(ctx, l, f.from, { host: t.host, port: t.port })
     return
   }
   if (l.peerId) return
+  // A probe only checks that we answer here with our key (mesh/confirm.ts); its dialer hangs up.
+  if (p.probe) {
+    l.timers.push(setTimeout(() => l.close(1000, 'probe answered'), ctx.timing.helloTimeoutMs))
+    return
+  }
   await acceptLink(ctx, l, f.from, p)
 }
 
@@ -169,7 +233,9 @@ async function acceptLink(
 ) {
   const host = reachableHost(p.host, l.remote)
   if (!host) return l.close(4003, 'no reachable address')
-  if (!pin(ctx, serverId, host, p.port, keySpki(p.pubkey), p.tls)) return l.close(4003, 'key mismatch')
+  const claim = { serverId, host, port: p.port, pubkey: keySpki(p.pubkey), tls: p.tls }
+  if (!pin(ctx, claim, { dialed: false, from: l })) return l.close(4003, 'not admitted')
+  believe(ctx, l, serverId)
   heard(l, p.caps)
   await ctx.outbox.send(l, 'SERVER_HELLO_LINK', serverId, myHello(ctx))
   await link(ctx, l, serverId, { host, port: p.port })
@@ -189,5 +255,8 @@ export async function onAnnounce(f: MeshFrame<'SERVER_ANNOUNCE'>, call: MeshCall
   if (l.peerId !== f.from) return
   // A wildcard or loopback claim is recorded at the connection's address (incoming links only).
   const host = reachableHost(p.host, l.direction === 'in' ? l.remote : null)
-  if (host) pin(ctx, f.from, host, p.port, keySpki(p.pubkey), p.tls)
+  if (!host) return
+  // A new address is a claim like any other: believed once the server answers there.
+  const claim = { serverId: f.from, host, port: p.port, pubkey: keySpki(p.pubkey), tls: p.tls }
+  if (pin(ctx, claim, { dialed: false, from: l })) believe(ctx, l, f.from)
 }

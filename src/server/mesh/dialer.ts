@@ -21,6 +21,7 @@ export function dial(
   addr: Addr,
   expect: string | null,
   hello: () => Promise<string>,
+  probe = false,
 ): Link | null {
   let ws: WebSocket
   try {
@@ -41,7 +42,7 @@ export function dial(
     },
     USER_RATE,
   )
-  link.becomeServer({ ...addr, expect })
+  link.becomeServer({ ...addr, expect, ...(probe && { probe: true as const }) })
   link.timers.push(
     setTimeout(() => {
       if (!link.authed) link.close(1008, 'no link authentication')
@@ -160,7 +161,8 @@ function backoff(ctx: ServerContext, attempt: number): number {
 export function scheduleRedial(ctx: ServerContext, serverId: string): void {
   if (ctx.work.stopping || ctx.peers.has(serverId)) return
   const pinned = ctx.store.servers.get(serverId)
-  if (!pinned) return
+  // A server that never answered at the address it claimed is not dialed there (mesh/confirm.ts).
+  if (!pinned?.confirmed) return
   const intro = ctx.introducers.find((a) => a.host === pinned.host && a.port === pinned.port)
   ctx.peers.scheduleRedial(
     serverId,

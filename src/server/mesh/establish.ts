@@ -80,5 +80,21 @@ export async function peerClosed(ctx: ServerContext, link: Link): Promise<void> 
   ctx.log.warn(`link to server ${id} is down`)
   ctx.changed()
   dropServerUsers(ctx, id)
+  forgetUnconfirmed(ctx, id)
   scheduleRedial(ctx, id)
+}
+
+/**
+ * A server that never answered at the address it claimed, and left no user in our directory, is
+ * forgotten when its link goes: a stranger's throwaway servers then hold our pins (and its
+ * address's admission budget) only while their links stay up. One with users stays pinned, so
+ * nobody else can take its id and sign for them.
+ */
+function forgetUnconfirmed(ctx: ServerContext, id: string): void {
+  const pinned = ctx.store.servers.get(id)
+  if (!pinned || pinned.confirmed || ctx.store.directory.byServer(id).length > 0) return
+  ctx.store.servers.forget(id)
+  ctx.quota.releaseServerSlot()
+  ctx.peers.forgetAddr(id)
+  ctx.log.info(`forgot server ${id}: it never answered at the address it claimed and has no users here`)
 }

@@ -12,6 +12,7 @@ import { importPublicKey, verifyPayload } from '../../crypto/index.ts'
 import { LINK_AUTH, type ServerToServerFrame } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import type { Link, ServerRole } from '../link.ts'
+import { probeAnswered } from './confirm.ts'
 import { operatorPinHolds, verifyServerFrame } from './verify.ts'
 
 /** What the caller does with the frame: it was consumed here, or it goes on through admission. */
@@ -76,6 +77,7 @@ async function accept(
     if (!v.ok) return refuse(ctx, link, v.reason)
     if (f.payload.auth !== LINK_AUTH) {
       if (!ctx.allowLegacyPeers) return refuse(ctx, link, 'no link authentication (see --allow-legacy-peers)')
+      if (ctx.admission.closed) return refuse(ctx, link, 'no link authentication, so no join secret')
       ctx.log.warn(
         `accepted server ${f.from} (${link.remote}) WITHOUT link authentication (--allow-legacy-peers)`,
       )
@@ -102,13 +104,17 @@ async function accept(
   if (f.type !== 'SERVER_PROOF') return refuse(ctx, link, `${f.type} instead of SERVER_PROOF`)
   if (!proofOk(ctx, f, raw, { nonce: auth.nonce, prover: auth.prover, key: auth.hello.key }))
     return refuse(ctx, link, `bad SERVER_PROOF for ${auth.prover}`)
+  if (!ctx.admission.macOk(f.payload.admit, auth.nonce, auth.prover, ctx.me.serverId))
+    return refuse(ctx, link, `${auth.prover} did not prove the join secret`)
   const theirs = f.payload.challenge
   if (!theirs) return refuse(ctx, link, 'SERVER_PROOF without a challenge for us')
   link.authenticate(auth.prover, false)
+  const admit = ctx.admission.mac(theirs, ctx.me.serverId, auth.prover)
   await ctx.outbox.send(link, 'SERVER_PROOF', auth.prover, {
     nonce: theirs,
     server_id: ctx.me.serverId,
     peer_id: auth.prover,
+    ...(admit && { admit }),
   })
   await auth.hello.run()
   return 'consumed'
@@ -139,11 +145,13 @@ async function dialed(
     if (!operatorPinHolds(ctx, link, key)) return 'consumed'
     const mine = nonce()
     role.auth = { stage: 'proving', nonce: mine, peer: p.server_id, key: p.pubkey }
+    const admit = ctx.admission.mac(p.nonce, ctx.me.serverId, p.server_id)
     await ctx.outbox.send(link, 'SERVER_PROOF', p.server_id, {
       nonce: p.nonce,
       server_id: ctx.me.serverId,
       peer_id: p.server_id,
       challenge: mine,
+      ...(admit && { admit }),
     })
     return 'consumed'
   }
@@ -151,7 +159,11 @@ async function dialed(
     if (f.type !== 'SERVER_PROOF') return refuse(ctx, link, `${f.type} instead of SERVER_PROOF`)
     if (!proofOk(ctx, f, raw, { nonce: auth.nonce, prover: auth.peer, key: auth.key }))
       return refuse(ctx, link, `bad SERVER_PROOF for ${auth.peer}`)
+    // Both ways: in a closed mesh a joiner does not take a stranger's word (or list) either.
+    if (!ctx.admission.macOk(f.payload.admit, auth.nonce, auth.peer, ctx.me.serverId))
+      return refuse(ctx, link, `${auth.peer} did not prove the join secret`)
     link.authenticate(auth.peer, false)
+    if (role.target?.probe) probeAnswered(ctx, link, auth.peer)
     return 'consumed'
   }
   // No challenge came: another implementation answering our hello directly.

@@ -1,5 +1,5 @@
 /**
- * @module The key a login budget is kept under for a remote address. One IPv6 host usually holds
+ * @module The key a per-address budget (logins, registrations, server joins) is kept under. One IPv6 host usually holds
  * a whole /64 (2^64 addresses), so budgets per address would be budgets per attempt there: IPv6 is
  * grouped by its /64, and IPv4-mapped IPv6 (`::ffff:1.2.3.4`) counts as the IPv4 address.
  */

@@ -1,0 +1,102 @@
+/**
+ * @module Admission: which servers may become members here (docs/security.md "Joins"). A link
+ * proves a key, and anyone can make a key, so proof of a key is not membership. Two regimes:
+ * - a closed mesh (`--join-secret-file`): every server link proves, inside its signed
+ *   SERVER_PROOF, that it knows the mesh's secret (an HMAC over the other side's fresh nonce and
+ *   both ids), both ways; a stranger with a key of its own cannot link at all;
+ * - an open mesh (the spec's default): a server that links to us is pinned only within a budget
+ *   for the address group it came from, one key is one server, and it is listed to joiners and
+ *   redialed only once it answered at the address it claimed (mesh/confirm.ts).
+ * The owner of those rules and of the probes in flight; the store keeps the pins.
+ */
+
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { budgetKey } from '../net/index.ts'
+import type { Store } from '../store/index.ts'
+
+const MAC_DOMAIN = 'socp-join-v1'
+
+export type AdmissionOptions = {
+  /** The mesh's shared secret; null for an open mesh. */
+  joinSecret: string | null
+  /** Servers one address group may make us pin in an open mesh. */
+  joinsPerAddress: number
+}
+
+export class Admission {
+  readonly #secret: Buffer | null
+  readonly joinsPerAddress: number
+  readonly #store: Store
+  /** server_id → the probe of its claimed address in flight, settling when it answered or gave up. */
+  readonly #probes = new Map<string, Promise<void>>()
+
+  constructor(store: Store, o: AdmissionOptions) {
+    this.#store = store
+    this.#secret = o.joinSecret === null ? null : Buffer.from(o.joinSecret, 'utf8')
+    this.joinsPerAddress = o.joinsPerAddress
+  }
+
+  /** True when only servers that know the join secret may link. */
+  get closed(): boolean {
+    return this.#secret !== null
+  }
+
+  /**
+   * The `admit` field of a SERVER_PROOF: proves the secret to `verifier` for this one challenge.
+   * Undefined in an open mesh (the field is then left out, as other implementations expect).
+   */
+  mac(nonce: string, prover: string, verifier: string): string | undefined {
+    if (!this.#secret) return undefined
+    return createHmac('sha256', this.#secret)
+      .update(`${MAC_DOMAIN}\n${nonce}\n${prover}\n${verifier}`)
+      .digest('base64url')
+  }
+
+  /** True when `admit` proves the secret for this challenge (always true in an open mesh). */
+  macOk(admit: string | undefined, nonce: string, prover: string, verifier: string): boolean {
+    const want = this.mac(nonce, prover, verifier)
+    if (want === undefined) return true
+    if (admit === undefined) return false
+    const a = Buffer.from(admit)
+    const b = Buffer.from(want)
+    return a.length === b.length && timingSafeEqual(a, b)
+  }
+
+  /**
+   * Why a server id not pinned here may not be pinned from an incoming link at `remote` with
+   * `spki`, or null when it may. In a closed mesh the link proved the secret already, so only the
+   * one-key-one-server rule applies; in an open mesh the address group's budget does too.
+   */
+  refusal(serverId: string, spki: string, remote: string): string | null {
+    const holder = this.#store.servers.byKey(spki)
+    if (holder && holder.serverId !== serverId) return `its key is pinned to server ${holder.serverId}`
+    if (this.closed) return null
+    const group = budgetKey(remote)
+    if (this.#store.servers.countFrom(group) >= this.joinsPerAddress)
+      return `${this.joinsPerAddress} servers were admitted from ${group} already (--joins-per-address)`
+    return null
+  }
+
+  /** The address group an incoming link is counted under. */
+  group(remote: string): string {
+    return budgetKey(remote)
+  }
+
+  /** Runs `probe` for `serverId` unless one is in flight; the promise settles when it is done. */
+  probe(serverId: string, probe: () => Promise<void>): Promise<void> {
+    const running = this.#probes.get(serverId)
+    if (running) return running
+    const p = probe().finally(() => this.#probes.delete(serverId))
+    this.#probes.set(serverId, p)
+    return p
+  }
+
+  /**
+   * Waits (at most `ms`) for the probes in flight: a WELCOME lists confirmed servers only, and a
+   * server that joined a moment ago is usually being confirmed while the next one joins.
+   */
+  async probesSettled(ms: number): Promise<void> {
+    if (this.#probes.size === 0) return
+    await Promise.race([Promise.allSettled([...this.#probes.values()]), Bun.sleep(ms)])
+  }
+}
