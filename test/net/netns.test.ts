@@ -3,6 +3,8 @@
  * each bound to the wildcard address, as an operator deploys them: the mesh forms with reachable
  * advertised addresses, and users on different hosts exchange a DM, a file and an /all — over
  * ws:// and again over wss:// with a CA the test makes; a client that does not trust it is refused.
+ * Joins across hosts (issue 10): one host's self-made servers are capped per address while another
+ * host's server joins, and a closed mesh forms with a join secret and refuses a stranger.
  * Needs root, `ip` and `openssl` (CI runs as root); says why and skips otherwise.
  */
 
@@ -17,6 +19,7 @@ import { tempDir, until } from '../helpers/servers.ts'
 import { cannotRun, createNet, type Host, type Net } from './_netns.ts'
 
 const CLI = resolve(import.meta.dir, '../../src/cli.ts')
+const STRANGER = resolve(import.meta.dir, '_stranger.ts')
 const PORT = 8765
 const why = cannotRun()
 if (why) console.warn(`test/net/netns.test.ts skipped: ${why}`)
@@ -198,5 +201,47 @@ describe.skipIf(why !== null)('three hosts on a bridge (network namespaces, 198.
     )
     expect(await stranger.end()).toBe(1)
     await chat(urls, ['--ca', ca.cert])
+  }, 90_000)
+
+  test('open mesh: servers from one host are capped by --joins-per-address; a server on another host still joins', async () => {
+    const [h1, h2, h3] = net!.hosts as [Host, Host, Host]
+    const intro = startServer(h1, ['--bind', `ws://0.0.0.0:${PORT}`, '--joins-per-address', '2'])
+    await logged(intro, /open mesh: any server that reaches this one may join \(at most 2 per address\)/)
+    // A stranger on host 2 makes three servers of its own; the third is one too many from 198.18.0.2.
+    const attacker = Bun.spawn([...inNs(h2), process.execPath, STRANGER, `ws://${h1.ip}:${PORT}`, '3'], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    try {
+      const reader = attacker.stdout.getReader()
+      const { value } = await reader.read()
+      expect(JSON.parse(Buffer.from(value!).toString('utf8'))).toEqual(['linked', 'linked', 'refused'])
+      await logged(intro, /refused to pin server .*: 2 servers were admitted from 198\.18\.0\.2 already/)
+      // Host 3 is another address: its server joins, answers the probe and is listed from then on.
+      const b = startServer(h3, ['--bind', `ws://0.0.0.0:${PORT}`, '--peer', `ws://${h1.ip}:${PORT}`])
+      await logged(b, /Known servers \(1 linked\)/, 30_000)
+      await logged(intro, /answered at 198\.18\.0\.3:8765: listed to joiners/)
+      // The stranger's servers claimed 198.18.0.2:9, where nothing answers: never confirmed.
+      await logged(intro, /did not answer at 198\.18\.0\.2:9/, 30_000)
+      const [report] = health([`http://${h1.ip}:${PORT}/health`]) as unknown as {
+        servers: { host: string; confirmed: boolean }[]
+      }[]
+      const byHost = report!.servers.map((s) => `${s.host} ${s.confirmed}`).sort()
+      expect(byHost).toEqual(['198.18.0.2 false', '198.18.0.2 false', '198.18.0.3 true'])
+    } finally {
+      attacker.kill()
+    }
+  }, 90_000)
+
+  test('closed mesh: three hosts with one join secret form the mesh; a stranger without it is refused', async () => {
+    const secret = join(work, 'join-secret')
+    writeFileSync(secret, 'the secret of this mesh, 32 ch.\n', { mode: 0o600 })
+    const urls = await meshOf3('ws', () => ['--join-secret-file', secret])
+    for (const p of procs) await logged(p, /closed mesh: only servers that prove the join secret may link/)
+    const attacker = Bun.spawnSync([...inNs(net!.hosts[1]!), process.execPath, STRANGER, urls[0]!, '1'], {
+      stdout: 'pipe',
+    })
+    expect(JSON.parse(attacker.stdout.toString())).toEqual(['refused'])
+    await logged(procs[0]!, /did not prove the join secret/)
   }, 90_000)
 })
