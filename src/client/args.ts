@@ -27,7 +27,7 @@ export const CLIENT_USAGE = `Usage: socp client [options]
 
 On a terminal the client is interactive. Otherwise it reads one command per line from stdin
 (/register <username>, /login <user>, /list, /tell <user> <msg>, /all <msg>, /file <user> <path>,
-/fingerprint <user>, /verify <user>, /trust <user>, /accept <file_id>, /decline <file_id>)
+/fingerprint <user>, /verify <user>, /trust <user>, /accept [file_id], /decline [file_id])
 and exits when stdin ends and its sends and transfers have finished.
 `
 

@@ -58,14 +58,14 @@ export const COMMANDS = {
     args: z.object({ user: UserArg }),
   },
   accept: {
-    usage: '/accept <file_id>',
-    help: 'accept a file offered by an unverified sender',
-    args: z.object({ file: UserArg }),
+    usage: '/accept [file_id]',
+    help: 'accept a file offered by an unverified sender (default: the newest offer)',
+    args: z.object({ file: UserArg.optional() }),
   },
   decline: {
-    usage: '/decline <file_id>',
-    help: 'refuse a file offered by an unverified sender',
-    args: z.object({ file: UserArg }),
+    usage: '/decline [file_id]',
+    help: 'refuse a file offered by an unverified sender (default: the newest offer)',
+    args: z.object({ file: UserArg.optional() }),
   },
   transfers: { usage: '/transfers', help: 'files being sent in the background', args: z.object({}) },
   cancel: {

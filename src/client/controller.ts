@@ -209,10 +209,12 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
       return
     }
     case 'accept':
-    case 'decline':
-      s.decideFile(cmd.file, cmd.name === 'accept')
-      io.print({ type: 'info', text: `${cmd.name === 'accept' ? 'accepted' : 'declined'} ${cmd.file}` })
+    case 'decline': {
+      const d = s.decideFile(cmd.file, cmd.name === 'accept')
+      const verb = cmd.name === 'accept' ? 'accepted' : 'declined'
+      io.print({ type: 'info', text: `${verb} ${d.name} (${d.fileId})` })
       return
+    }
     case 'help':
       io.print({ type: 'info', text: helpText(s.userId !== null) })
       return

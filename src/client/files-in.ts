@@ -219,18 +219,27 @@ export class IncomingFiles {
     })
   }
 
-  /** The user's answer to a `file-offer`; false when no such offer is waiting. */
-  decide(fileId: string, accept: boolean): boolean {
-    const t = this.#active.get(fileId.toLowerCase())
-    if (!t || t.accepted) return false
+  /**
+   * The user's answer to a `file-offer`: `fileId` may be the first characters of an id, or left
+   * out for the newest offer waiting. Returns the offer decided, or null when no single offer
+   * matches.
+   */
+  decide(fileId: string | undefined, accept: boolean): { fileId: string; name: string } | null {
+    const waiting = [...this.#active.values()].filter((t) => !t.accepted)
+    const id = fileId?.toLowerCase()
+    const matches =
+      id === undefined ? waiting.slice(-1) : waiting.filter((t) => t.start.payload.file_id.startsWith(id))
+    const t = matches.length === 1 ? matches[0]! : null
+    if (!t) return null
+    const decided = { fileId: t.start.payload.file_id, name: t.start.payload.name }
     if (!accept) {
       this.#fail(t, 'declined')
-      return true
+      return decided
     }
     t.accepted = true
     t.consent.resolve(true)
     for (const [i, ct] of t.cts) this.#decrypt(t, i, ct)
-    return true
+    return decided
   }
 
   /** Decrypts one chunk through the pacer; a short non-final chunk fails the transfer. */

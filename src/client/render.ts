@@ -115,7 +115,7 @@ export function renderText(e: ClientEvent): Rendered {
         level: 'warn',
         text:
           `[FILE OFFER] ${s(e.fileId)} ${s(e.name)} (${e.size} bytes) from ${who(e.fromName, e.unverified)}, ` +
-          `not verified: /accept ${s(e.fileId)} or /decline ${s(e.fileId)}`,
+          'not verified: /accept or /decline',
       }
     case 'file-failed':
       return {

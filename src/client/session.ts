@@ -332,10 +332,13 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   /** Accepts or declines a file offered by an unverified sender (`file-offer`). @throws BAD_REQUEST */
-  decideFile(fileId: string, accept: boolean): void {
-    if (!this.#loggedIn().inbox.files.decide(fileId, accept)) {
-      throw new ChatError('BAD_REQUEST', `no file ${fileId} is waiting for a decision`)
+  decideFile(fileId: string | undefined, accept: boolean): { fileId: string; name: string } {
+    const decided = this.#loggedIn().inbox.files.decide(fileId, accept)
+    if (!decided) {
+      const which = fileId === undefined ? 'no file' : `no single file ${fileId}`
+      throw new ChatError('BAD_REQUEST', `${which} is waiting for a decision`)
     }
+    return decided
   }
 
   /**

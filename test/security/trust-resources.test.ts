@@ -133,10 +133,13 @@ describe('issue 15 §4: file transfers cost the sender', () => {
     const again = await fileFrames(mallory, party, randomBytes(2_000), { name: 'no.bin' })
     push(again)
     await until(() => seen('file-offer').length > 1, 5_000, 'offered again')
-    alice.decideFile((seen('file-offer')[1]!.e as SessionEvents['file-offer']).fileId, false)
+    // The first characters of the id are enough, as for /cancel.
+    const second = (seen('file-offer')[1]!.e as SessionEvents['file-offer']).fileId
+    expect(alice.decideFile(second.slice(0, 8), false)).toEqual({ fileId: second, name: 'no.bin' })
     await until(() => seen('file-failed').length > 0, 5_000, 'declined')
     expect(seen('file-failed')[0]!.e).toMatchObject({ reason: 'declined' })
-    expect(() => alice.decideFile(randomUUID(), true)).toThrow(/no file .* is waiting/)
+    expect(() => alice.decideFile(randomUUID(), true)).toThrow(/no single file .* is waiting/)
+    expect(() => alice.decideFile(undefined, true)).toThrow(/no file is waiting/)
     await alice.close()
   })
 
@@ -192,7 +195,10 @@ describe('issue 15 §4: file transfers cost the sender', () => {
     expect(fileId).toBeDefined()
     await Bun.sleep(300)
     expect(cli.lines().some((l) => l.startsWith('[FILE] saved'))).toBe(false)
-    cli.send(`/accept ${fileId}`)
+    // Without an id, /accept takes the newest offer (the one just shown).
+    expect(offer).toEndWith('not verified: /accept or /decline')
+    cli.send('/accept')
+    await cli.waitFor(new RegExp(`^accepted invoice\\.pdf \\(${fileId}\\)$`))
     await cli.waitFor(new RegExp(`^\\[FILE\\] saved .*received_${fileId}$`))
     expect(await cli.end()).toBe(0)
   }, 30_000)
