@@ -25,6 +25,8 @@ export type InboxContext = {
   senderKey(userId: string, senderPub: string): Promise<TrustedSender | string>
   /** True when this content signature was shown before (the client store's replay cache). */
   replayed(contentSig: string): boolean
+  /** Tells our server the kept frames it handed over up to `upto` were handled (docs/wire.md §13). */
+  confirmKept(upto: number): void
 }
 
 /**
@@ -53,7 +55,10 @@ export const inboxHandlers = {
   AUTH_CHALLENGE: ignore,
   AUTH_OK: ignore,
   USER_ENTRY: ignore,
-  ACK: ignore,
+  // Frames are handled in order, so every kept frame before this marker has been (docs/wire.md §13).
+  ACK: (f, ctx) => {
+    if (f.payload.msg_ref === 'KEPT' && f.payload.upto !== undefined) ctx.confirmKept(f.payload.upto)
+  },
   // The server pushes the online list right after USER_HELLO's ACK; a later one answers a LIST
   // that a waiter did not take. Either way it is the current truth.
   // A page with a `next` is partial: learn it, but only a whole list says who is offline.
@@ -160,6 +165,7 @@ export function createInbox(o: {
   downloadsDir: string
   limits: Partial<FileLimits> | undefined
   acceptFiles: AcceptFiles
+  confirmKept: InboxContext['confirmKept']
 }): InboxContext {
   const { me, key, events, senderKey, store } = o
   const files = new IncomingFiles({
@@ -172,7 +178,7 @@ export function createInbox(o: {
     ...(o.limits && { limits: o.limits }),
   })
   const replayed = (sig: string) => store.replayed(replayKey(sig))
-  return { me, key, events, senderKey, files, contacts: o.contacts, replayed }
+  return { me, key, events, senderKey, files, contacts: o.contacts, replayed, confirmKept: o.confirmKept }
 }
 
 /**

@@ -412,6 +412,7 @@ export class Session extends Emitter<SessionEvents> {
       downloadsDir: this.#opts.downloadsDir ?? '.',
       limits: this.#opts.fileLimits,
       acceptFiles: this.#opts.acceptFiles ?? 'all',
+      confirmKept: (upto) => this.#confirmKept(id.userId, id.serverId, upto),
     })
     const history = new History(store.history, id.historyKey)
     const offDm = this.on('dm', (e) => {
@@ -431,6 +432,12 @@ export class Session extends Emitter<SessionEvents> {
 
   #now(): number {
     return Date.now() + (this.#auth?.id.skew ?? 0)
+  }
+
+  /** A lost confirmation only means the kept frames come again next login; the replay cache drops them. */
+  #confirmKept(from: string, to: string, upto: number): void {
+    const link = this.#conn.link
+    if (link.isOpen) link.send({ type: 'ACK', from, to, ts: this.#now(), payload: { msg_ref: 'KEPT', upto } })
   }
 
   /** Every page of the online list (docs/wire.md §4), then applied as the whole truth. */

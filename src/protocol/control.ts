@@ -9,6 +9,11 @@ export const AckPayloadSchema = z.object({
   msg_ref: z.string().max(256),
   /** Ours (docs/wire.md §11): with `msg_ref: "DELIVERY"`, the frames accepted since the last ACK. */
   acks: z.array(DeliveryAckSchema).max(MAX_ACKS_PER_FRAME).optional(),
+  /**
+   * Ours (docs/wire.md §13): with `msg_ref: "KEPT"`, from the server "kept frames up to this
+   * sequence number were handed over", from the client "…and handled here"; only then forgotten.
+   */
+  upto: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
 })
 
 /**

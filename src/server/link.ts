@@ -26,7 +26,13 @@ export type Transport = {
 /** No first frame yet (PROTOCOL.md §1: the first frame decides what a link carries, for life). */
 export type PendingRole = { readonly kind: 'pending' }
 /** A client's link: its login state machine (src/server/users/login.ts) and its pending acks. */
-export type UserRole = { readonly kind: 'user'; readonly login: Login; readonly acks: Acks }
+export type UserRole = {
+  readonly kind: 'user'
+  readonly login: Login
+  readonly acks: Acks
+  /** The last kept frame handed over on this link (docs/wire.md §13): what its client may confirm. */
+  readonly kept: { sent: number }
+}
 /**
  * Link authentication (PROTOCOL.md §4, mesh/handshake.ts). Until `done` the link is pending in all
  * but name: user budgets, the hello timeout, and nothing it says is pinned, stored, relayed or dialed.
@@ -140,7 +146,7 @@ export class Link {
 
   /** A pending link becomes a user link for life; returns its role (a server link stays one). */
   becomeUser(): UserRole | null {
-    if (this.#role.kind === 'pending') this.#role = { kind: 'user', login: new Login(), acks: new Acks() }
+    if (this.#role.kind === 'pending') this.#role = { kind: 'user', login: new Login(), acks: new Acks(), kept: { sent: 0 } }
     return this.user
   }
 

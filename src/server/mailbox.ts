@@ -45,6 +45,13 @@ const KeptSchema = z.discriminatedUnion('type', [
 ])
 export type Kept = z.infer<typeof KeptSchema>
 
+/** Where kept frames go: a user link, and how far it was sent. */
+export type HandOverLink = {
+  send(text: string): void
+  readonly closed: boolean
+  readonly user: { readonly kept: { sent: number } } | null
+}
+
 /** Frames handed over per database page (each is signed, concurrently, before the page is sent). */
 const PAGE = 128
 
@@ -81,26 +88,36 @@ export class Mailbox {
 
   /**
    * Hands everything kept for `recipient` to `link`, oldest first, each frame signed by us with the
-   * sender's original `ts` (and, for files, `from`); a page is forgotten once it was written.
+   * sender's original `ts` (and, for files, `from`), each page followed by `ACK {msg_ref: "KEPT",
+   * upto}`. Nothing is forgotten here: only the client's confirmation does that (`confirmed`), so
+   * a client that drops before handling what it was sent gets it again at its next login.
    */
-  async handOver(outbox: Outbox, link: { send(text: string): void; closed: boolean }, recipient: string) {
+  async handOver(outbox: Outbox, link: HandOverLink, recipient: string): Promise<void> {
     const q = this.#store.queue
     q.expire(Date.now())
     let after = 0
     for (;;) {
       const rows = q.page(recipient, after, PAGE)
       if (rows.length === 0 || link.closed) return
-      const texts = await Promise.all(
-        rows.map((r) => {
+      after = rows.at(-1)?.seq ?? after
+      const texts = await Promise.all([
+        ...rows.map((r) => {
           const k = KeptSchema.safeParse({ type: r.type, payload: JSON.parse(r.payload) })
           return k.success ? frameOf(outbox, recipient, r.ts, k.data) : Promise.resolve(null)
         }),
-      )
-      if (link.closed) return
+        outbox.frame('ACK', recipient, { msg_ref: 'KEPT', upto: after }),
+      ])
+      const kept = link.user?.kept
+      if (link.closed || !kept) return
       for (const t of texts) if (t !== null) link.send(t)
-      after = rows.at(-1)?.seq ?? after
-      q.delivered(recipient, after)
+      kept.sent = Math.max(kept.sent, after)
     }
+  }
+
+  /** The client handled what was handed over up to `upto` on a link that was sent that far. */
+  confirmed(recipient: string, upto: number, sentOnLink: number): void {
+    const through = Math.min(upto, sentOnLink)
+    if (through > 0) this.#store.queue.delivered(recipient, through)
   }
 }
 

@@ -5,11 +5,14 @@
  */
 
 import { describe, expect, test } from 'bun:test'
+import { randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SessionEvents } from '../../src/client/index.ts'
+import { testKey } from '../helpers/keys.ts'
 import { mesh, server, stop, tempDir, until } from '../helpers/servers.ts'
 import { connectUser, PASSWORD, user } from '../helpers/users.ts'
+import { rawLogin, signed } from '../security/_attack.ts'
 
 /** Registers `name` on `s` and logs it out again: an account that is offline. */
 async function offlineUser(s: Parameters<typeof user>[0], name: string, key: number): Promise<string> {
@@ -49,7 +52,7 @@ describe('offline delivery', () => {
     expect(dms.map((d) => d.text)).toEqual(['one', 'two', 'three'])
     expect(dms.map((d) => d.ts)).toEqual(told.map((t) => t.ts))
     expect(readFileSync((await file).path, 'utf8')).toBe('kept for later\n'.repeat(100))
-    expect(b2.ctx.store.queue.size()).toBe(0)
+    await until(() => b2.ctx.store.queue.size() === 0, 5_000, 'confirmed and forgotten')
   }, 60_000)
 
   test('on the same server, and the sender sees it was queued; a kept DM is handed over once', async () => {
@@ -63,7 +66,7 @@ describe('offline delivery', () => {
     const got = bob.next('dm', () => true, 10_000)
     await bob.login('bob', PASSWORD)
     expect((await got).text).toBe('while you were out')
-    expect(s.ctx.store.queue.size()).toBe(0)
+    await until(() => s.ctx.store.queue.size() === 0, 5_000, 'confirmed and forgotten')
   }, 30_000)
 
   test('quotas: per recipient, and the sender is refused with RATE_LIMITED', async () => {
@@ -114,4 +117,53 @@ describe('offline delivery', () => {
     await again.login('alice', PASSWORD)
     expect(await kept).toMatchObject({ fromName: 'dave', text: 'from a stranger' })
   }, 60_000)
+
+  test('a login that drops before it handled the kept frames gets them again; they go once handled', async () => {
+    const s = await server()
+    await offlineUser(s, 'bob', 1)
+    await until(() => s.ctx.presence.local.size === 0, 5_000, 'bob offline')
+    const alice = await user(s, 'alice', 0)
+    for (const text of ['first', 'second']) expect((await alice.tell('bob', text)).status).toBe('queued')
+    // A client that is handed the frames and dies before handling them (it never confirms).
+    const { peer, answer } = await rawLogin(s, 'bob', PASSWORD)
+    expect(answer.type).toBe('AUTH_OK')
+    const key = await testKey(1)
+    const hello = {
+      client: 'crashes',
+      pubkey: key.publicKey.spki,
+      enc_pubkey: key.publicKey.spki,
+      nonce: answer.payload.nonce,
+    }
+    peer.send(await signed(key, { type: 'USER_HELLO', from: answer.to, to: answer.from, payload: hello }))
+    const marker = await peer.next('ACK', 5_000).then(() => peer.next('ACK', 5_000))
+    expect(marker.payload).toMatchObject({ msg_ref: 'KEPT' })
+    expect(peer.frames.filter((f) => f.type === 'USER_DELIVER')).toHaveLength(2)
+    peer.close()
+    await until(() => s.ctx.presence.local.size === 1, 5_000, 'the crashed login gone')
+    expect(s.ctx.store.queue.size()).toBe(2)
+    // The real client gets both again, handles them, confirms: then they are forgotten.
+    const bob = await connectUser(s)
+    const dms: string[] = []
+    bob.on('dm', (d) => dms.push(d.text))
+    await bob.login('bob', PASSWORD)
+    await until(() => dms.length === 2, 10_000, 'both again')
+    expect(dms).toEqual(['first', 'second'])
+    await until(() => s.ctx.store.queue.size() === 0, 5_000, 'confirmed and forgotten')
+  }, 30_000)
+})
+
+describe('Mailbox.confirmed', () => {
+  test('forgets only up to what was sent on the confirming link, whatever the client claims', async () => {
+    const s = await server()
+    const bob = randomUUID()
+    const alice = randomUUID()
+    const body = { ciphertext: 'AA', sender: alice, sender_pub: 'AA', content_sig: 'AA' }
+    for (let i = 0; i < 3; i++)
+      s.ctx.mailbox.keep(bob, alice, Date.now(), { type: 'USER_DELIVER', payload: body })
+    const seqs = s.ctx.store.queue.page(bob, 0, 10).map((r) => r.seq)
+    s.ctx.mailbox.confirmed(bob, Number.MAX_SAFE_INTEGER, 0)
+    expect(s.ctx.store.queue.size()).toBe(3)
+    s.ctx.mailbox.confirmed(bob, Number.MAX_SAFE_INTEGER, seqs[1]!)
+    expect(s.ctx.store.queue.page(bob, 0, 10).map((r) => r.seq)).toEqual([seqs[2]!])
+  })
 })

@@ -7,6 +7,17 @@ import type { UserCall, UserFrame } from './_types.ts'
 import { loginPage } from './roster.ts'
 import { replaceSession } from './sessions.ts'
 
+/**
+ * A client's ACK: only `KEPT` means anything (docs/wire.md §13) — it handled the kept frames
+ * handed over on this link up to `upto`, which may now be forgotten. Never answered.
+ */
+export function onAck(f: UserFrame<'ACK'>, { ctx, link, login }: UserCall): void {
+  const user = login.boundUser
+  const sent = link.user?.kept.sent ?? 0
+  if (f.payload.msg_ref !== 'KEPT' || f.payload.upto === undefined || !user) return
+  ctx.mailbox.confirmed(user, f.payload.upto, sent)
+}
+
 export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Promise<void> {
   const { ctx, link, login } = c
   const auth = login.state

@@ -3,7 +3,7 @@
 import type { UserHandlers } from './_types.ts'
 import { onAuthHello, onAuthResponse, onRegister, onRekey } from './accounts.ts'
 import { onFile, onMsgDirect, onPublic } from './delivery.ts'
-import { onUserHello } from './hello.ts'
+import { onAck, onUserHello } from './hello.ts'
 import { onUserLookup } from './lookup.ts'
 import { onList, onLookup } from './roster.ts'
 
@@ -23,7 +23,7 @@ export const userHandlers = {
   LOOKUP: onLookup,
   // Liveness and courtesy frames need no answer; never answer an ERROR (PROTOCOL.md §4).
   HEARTBEAT: () => {},
-  ACK: () => {},
+  ACK: onAck,
   ERROR: () => {},
   CTRL_CLOSE: (_f, { link }) => link.close(1000, 'bye'),
 } satisfies UserHandlers
