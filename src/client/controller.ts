@@ -201,6 +201,11 @@ async function run(cmd: Command, s: Session, io: Io): Promise<Outcome | undefine
         type: 'info',
         text: `now trusting the new key of ${k.username} (${k.userId}): ${k.fingerprint}`,
       })
+      if (k.resent > 0)
+        io.print({
+          type: 'info',
+          text: `sent ${k.resent} held message${k.resent === 1 ? '' : 's'} to ${k.username}`,
+        })
       return
     }
     case 'verify': {

@@ -30,6 +30,7 @@ import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import type { AcceptFiles } from './files-in.ts'
 import { type SentFile, sendFile } from './files-out.ts'
+import { HeldMessages } from './held.ts'
 import { History, type HistoryEntry } from './history.ts'
 import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
 import { ClientLink, is } from './link.ts'
@@ -91,6 +92,8 @@ export class Session extends Emitter<SessionEvents> {
   #listing: Promise<OnlineUser[]> | null = null
   readonly #pending = new Set<Promise<unknown>>()
   readonly #transfers = new Transfers()
+  /** DMs refused for a changed key, sent after /trust. */
+  readonly #held = new HeldMessages()
   /** The user id of the current conversation (plain text goes there). */
   #current: string | null = null
 
@@ -178,7 +181,9 @@ export class Session extends Emitter<SessionEvents> {
     return this.#track(async () => {
       const { id } = this.#loggedIn()
       const bytes = messageBytes(text)
-      const to = await this.#recipient(userOrName)
+      const to = await this.#recipient(userOrName).catch((e: unknown) =>
+        this.#holdRefused(e, userOrName, text),
+      )
       const ts = this.#now()
       const payload = await sealDirect(id.key, to.pubkey, bytes, { from: id.userId, to: to.userId, ts })
       this.#loggedIn().contacts.messaged(to.userId)
@@ -269,11 +274,40 @@ export class Session extends Emitter<SessionEvents> {
     return contacts.keyInfo(userOrName)
   }
 
-  /** Accepts a changed key or id as the new pin (see Contacts.trust). @throws USER_NOT_FOUND, BAD_REQUEST */
-  async trust(userOrName: string): Promise<KeyInfo> {
+  /**
+   * Accepts a changed key or id as the new pin (see Contacts.trust), then sends the DMs that were
+   * held because of the change; `resent` counts those the server took.
+   * @throws USER_NOT_FOUND, BAD_REQUEST
+   */
+  async trust(userOrName: string): Promise<KeyInfo & { resent: number }> {
     const { contacts } = this.#loggedIn()
     if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
-    return contacts.trust(userOrName)
+    const k = contacts.trust(userOrName)
+    let resent = 0
+    for (const text of this.#held.take(k.userId)) {
+      try {
+        await this.tell(k.userId, text)
+        resent++
+      } catch (e) {
+        const err = e instanceof ChatError ? e : new ChatError('INTERNAL', String(e))
+        this.emit('error', {
+          code: err.code,
+          detail: `a held message to ${k.username} was not sent: ${err.message}`,
+        })
+      }
+    }
+    return { ...k, resent }
+  }
+
+  /** A DM refused for a changed key is held until /trust (src/client/held.ts); anything else is rethrown. */
+  #holdRefused(e: unknown, userOrName: string, text: string): never {
+    if (!(e instanceof ChatError) || e.code !== 'BAD_KEY') throw e
+    const userId = this.#loggedIn().contacts.keyInfo(userOrName).userId
+    if (!this.#held.hold(userId, text)) throw e
+    throw new ChatError(
+      'BAD_KEY',
+      `${e.message}; your message is held and sent when you /trust ${userOrName}`,
+    )
   }
 
   /** Marks a user verified after an out-of-band fingerprint check (see Contacts.verify). */
@@ -328,6 +362,7 @@ export class Session extends Emitter<SessionEvents> {
     auth.inbox.files.dispose()
     auth.off()
     this.#auth = null
+    this.#held.clear()
     this.#current = null
   }
 

@@ -146,7 +146,8 @@ export class Link {
 
   /** A pending link becomes a user link for life; returns its role (a server link stays one). */
   becomeUser(): UserRole | null {
-    if (this.#role.kind === 'pending') this.#role = { kind: 'user', login: new Login(), acks: new Acks(), kept: { sent: 0 } }
+    if (this.#role.kind === 'pending')
+      this.#role = { kind: 'user', login: new Login(), acks: new Acks(), kept: { sent: 0 } }
     return this.user
   }
 

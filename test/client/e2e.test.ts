@@ -111,15 +111,20 @@ describe('client end to end', () => {
     const w = await warned
     expect(w).toMatchObject({ userId: bob.userId!, username: 'bob' })
     expect(renderText({ type: 'key-changed', ...w })?.text).toMatch(/^\[KEY CHANGED\] bob/)
-    expect(await failure(alice.tell('bob', 'hi'))).toMatch(
-      /^BAD_KEY: the key of bob@\w+ \(.*\) changed since it was pinned/,
-    )
+    const refused = await failure(alice.tell('bob', 'hi'))
+    expect(refused).toMatch(/^BAD_KEY: the key of bob@\w+ \(.*\) changed since it was pinned/)
+    expect(refused).toEndWith('your message is held and sent when you /trust bob')
     // Bob's messages to alice are dropped too, with an error event instead of a DM.
     const dropped = alice.next('error')
     await bob.tell('alice', 'trust me')
     expect((await dropped).detail).toMatch(/changed since it was pinned/)
-    // After comparing fingerprints out of band, alice accepts the new key: bob is reachable again.
-    expect((await alice.trust('bob')).fingerprint).toBe((await bob.fingerprint()).fingerprint)
+    // After comparing fingerprints out of band, alice accepts the new key: bob is reachable again,
+    // and the message refused before goes to him now, encrypted to the key she just accepted.
+    const held = bob.next('dm')
+    const trusted = await alice.trust('bob')
+    expect(trusted.fingerprint).toBe((await bob.fingerprint()).fingerprint)
+    expect(trusted.resent).toBe(1)
+    expect((await held).text).toBe('hi')
     const again = new AccountStores(dataDir, s!.url)
     expect(again.open('alice').contact(bob.userId!)?.pubkey).toBe((await testKey(1)).publicKey.spki)
     again.close()
