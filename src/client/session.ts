@@ -9,17 +9,11 @@
  * await s.close()
  */
 
-import { fingerprint, type KeyPair, signPayload } from '../crypto/index.ts'
+import { type KeyPair, signPayload } from '../crypto/index.ts'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
 import type { ClientTls } from '../net/index.ts'
-import type {
-  ClientFrame,
-  ClientFrameType,
-  ClientPayloadOf,
-  DeliveryStatus,
-  ServerToClientFrame,
-} from '../protocol/index.ts'
+import type { ClientFrame, ClientFrameType, ClientPayloadOf, DeliveryStatus } from '../protocol/index.ts'
 import { asUuid } from '../protocol/index.ts'
 import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
@@ -30,12 +24,12 @@ import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import type { AcceptFiles } from './files-in.ts'
 import { type SentFile, sendFile } from './files-out.ts'
-import { HeldMessages } from './held.ts'
 import { History, type HistoryEntry } from './history.ts'
 import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
-import { ClientLink, is } from './link.ts'
+import { KeyTrust } from './key-trust.ts'
+import { ClientLink } from './link.ts'
+import { Lookups } from './lookups.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
-import { lookupUser } from './resume.ts'
 import { loginIn, registerIn } from './sign-in.ts'
 import { type Transfer, Transfers } from './transfers.ts'
 
@@ -89,11 +83,20 @@ export class Session extends Emitter<SessionEvents> {
   readonly #frames = new FrameQueue((f, e) =>
     log.error('failed to handle a frame', { type: f.type, error: String(e) }),
   )
-  #listing: Promise<OnlineUser[]> | null = null
+  readonly #lookups = new Lookups({
+    link: () => this.#conn.link,
+    loggedIn: () => this.#loggedIn(),
+    now: () => this.#now(),
+    send: (type, to, ts, payload) => this.#send(type, to, ts, payload),
+  })
   readonly #pending = new Set<Promise<unknown>>()
   readonly #transfers = new Transfers()
-  /** DMs refused for a changed key, sent after /trust. */
-  readonly #held = new HeldMessages()
+  readonly #trust = new KeyTrust({
+    loggedIn: () => this.#loggedIn(),
+    lookups: this.#lookups,
+    tell: (userId, text) => this.tell(userId, text),
+    error: (e) => this.emit('error', e),
+  })
   /** The user id of the current conversation (plain text goes there). */
   #current: string | null = null
 
@@ -156,21 +159,12 @@ export class Session extends Emitter<SessionEvents> {
    * tells this session when they come and go. @throws ChatError('USER_NOT_FOUND')
    */
   async lookup(userOrName: string): Promise<OnlineUser> {
-    const { id, contacts } = this.#loggedIn()
-    const answer = this.#conn.link.expect(is('USER_INFO'), { timeoutMs: 10_000 })
-    await this.#send('LOOKUP', id.serverId, this.#now(), { user: userOrName })
-    const u = (await answer).payload
-    const user = { userId: u.user_id, username: u.username, serverId: u.server_id, pubkey: u.pubkey }
-    contacts.learn(user, false)
-    return user
+    return this.#lookups.online(userOrName)
   }
 
   /** Online users across the mesh, sorted by username (LIST → USER_LIST); refreshes the directory. */
   list(): Promise<OnlineUser[]> {
-    this.#listing ??= this.#list().finally(() => {
-      this.#listing = null
-    })
-    return this.#listing
+    return this.#lookups.list()
   }
 
   /**
@@ -181,9 +175,9 @@ export class Session extends Emitter<SessionEvents> {
     return this.#track(async () => {
       const { id } = this.#loggedIn()
       const bytes = messageBytes(text)
-      const to = await this.#recipient(userOrName).catch((e: unknown) =>
-        this.#holdRefused(e, userOrName, text),
-      )
+      const to = await this.#lookups
+        .recipient(userOrName)
+        .catch((e: unknown) => this.#trust.holdRefused(e, userOrName, text))
       const ts = this.#now()
       const payload = await sealDirect(id.key, to.pubkey, bytes, { from: id.userId, to: to.userId, ts })
       this.#loggedIn().contacts.messaged(to.userId)
@@ -223,7 +217,7 @@ export class Session extends Emitter<SessionEvents> {
   ): Promise<SentFile> {
     return this.#track(async () => {
       const { id } = this.#loggedIn()
-      const to = await this.#recipient(userOrName)
+      const to = await this.#lookups.recipient(userOrName)
       this.#loggedIn().contacts.messaged(to.userId)
       let fileId = ''
       let signal: AbortSignal | undefined
@@ -265,13 +259,8 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   /** The fingerprint of a user's key (ours when no user is given), to compare out of band. */
-  async fingerprint(userOrName?: string): Promise<KeyInfo> {
-    const { id, contacts } = this.#loggedIn()
-    if (userOrName === undefined) {
-      return { userId: id.userId, username: id.username, fingerprint: fingerprint(id.key.publicKey) }
-    }
-    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
-    return contacts.keyInfo(userOrName)
+  fingerprint(userOrName?: string): Promise<KeyInfo> {
+    return this.#trust.fingerprint(userOrName)
   }
 
   /**
@@ -279,42 +268,13 @@ export class Session extends Emitter<SessionEvents> {
    * held because of the change; `resent` counts those the server took.
    * @throws USER_NOT_FOUND, BAD_REQUEST
    */
-  async trust(userOrName: string): Promise<KeyInfo & { resent: number }> {
-    const { contacts } = this.#loggedIn()
-    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
-    const k = contacts.trust(userOrName)
-    let resent = 0
-    for (const text of this.#held.take(k.userId)) {
-      try {
-        await this.tell(k.userId, text)
-        resent++
-      } catch (e) {
-        const err = e instanceof ChatError ? e : new ChatError('INTERNAL', String(e))
-        this.emit('error', {
-          code: err.code,
-          detail: `a held message to ${k.username} was not sent: ${err.message}`,
-        })
-      }
-    }
-    return { ...k, resent }
-  }
-
-  /** A DM refused for a changed key is held until /trust (src/client/held.ts); anything else is rethrown. */
-  #holdRefused(e: unknown, userOrName: string, text: string): never {
-    if (!(e instanceof ChatError) || e.code !== 'BAD_KEY') throw e
-    const userId = this.#loggedIn().contacts.keyInfo(userOrName).userId
-    if (!this.#held.hold(userId, text)) throw e
-    throw new ChatError(
-      'BAD_KEY',
-      `${e.message}; your message is held and sent when you /trust ${userOrName}`,
-    )
+  trust(userOrName: string): Promise<KeyInfo & { resent: number }> {
+    return this.#trust.trust(userOrName)
   }
 
   /** Marks a user verified after an out-of-band fingerprint check (see Contacts.verify). */
-  async verify(userOrName: string): Promise<KeyInfo> {
-    const { contacts } = this.#loggedIn()
-    if (!contacts.directory.resolve(userOrName)) await this.#lookupQuietly(userOrName)
-    return contacts.verify(userOrName)
+  verify(userOrName: string): Promise<KeyInfo> {
+    return this.#trust.verify(userOrName)
   }
 
   /**
@@ -362,7 +322,7 @@ export class Session extends Emitter<SessionEvents> {
     auth.inbox.files.dispose()
     auth.off()
     this.#auth = null
-    this.#held.clear()
+    this.#trust.clear()
     this.#current = null
   }
 
@@ -443,7 +403,7 @@ export class Session extends Emitter<SessionEvents> {
       events: this,
       contacts,
       store,
-      senderKey: (user, pub) => this.#senderKey(user, pub),
+      senderKey: (user, pub) => this.#lookups.senderKey(user, pub),
       downloadsDir: this.#opts.downloadsDir ?? '.',
       limits: this.#opts.fileLimits,
       acceptFiles: this.#opts.acceptFiles ?? 'all',
@@ -473,58 +433,6 @@ export class Session extends Emitter<SessionEvents> {
   #confirmKept(from: string, to: string, upto: number): void {
     const link = this.#conn.link
     if (link.isOpen) link.send({ type: 'ACK', from, to, ts: this.#now(), payload: { msg_ref: 'KEPT', upto } })
-  }
-
-  /** Every page of the online list (docs/wire.md §4), then applied as the whole truth. */
-  async #list(): Promise<OnlineUser[]> {
-    const { id } = this.#loggedIn()
-    const users: Extract<ServerToClientFrame, { type: 'USER_LIST' }>['payload']['users'] = []
-    let after: string | undefined
-    do {
-      const answer = this.#conn.link.expect(is('USER_LIST'), { errors: false, timeoutMs: 10_000 })
-      await this.#send('LIST', id.serverId, this.#now(), after === undefined ? {} : { after })
-      const page = (await answer).payload
-      users.push(...page.users)
-      after = page.next
-    } while (after !== undefined)
-    return this.#loggedIn().contacts.applyList(users)
-  }
-
-  /**
-   * The recipient entry: known, else looked up — online first (LOOKUP, which also makes the server
-   * tell this session when they come and go, docs/wire.md §14), else in the server's directory (an
-   * offline user's home server keeps what we send, docs/wire.md §12, §13).
-   */
-  async #recipient(userOrName: string) {
-    const { contacts } = this.#loggedIn()
-    const known = () => contacts.directory.resolve(userOrName) || contacts.known.resolve(userOrName)
-    if (!known()) await this.#lookupQuietly(userOrName)
-    if (!known()) await this.#lookup(userOrName)
-    return contacts.recipient(userOrName)
-  }
-
-  /** A sender's key: online or not, from the directory entry (looked up when unknown) and the pin. */
-  async #senderKey(userId: string, senderPub: string) {
-    const { contacts } = this.#loggedIn()
-    if (!contacts.directory.get(userId) && !contacts.known.get(userId)) {
-      await this.#lookupQuietly(userId)
-      if (!contacts.directory.get(userId)) await this.#lookup(userId).catch(() => {})
-    }
-    return contacts.senderKey(userId, senderPub)
-  }
-
-  /** USER_LOOKUP → USER_ENTRY (docs/wire.md §12): a directory entry, the user online or not. */
-  async #lookup(user: string): Promise<void> {
-    const { id, contacts } = this.#loggedIn()
-    const entry = await lookupUser(this.#conn.link, id, user, this.#now())
-    contacts.lookedUp(entry)
-  }
-
-  /** A lookup whose failure the caller reports in its own words (USER_NOT_FOUND, no key). */
-  async #lookupQuietly(userOrName: string): Promise<void> {
-    await this.lookup(userOrName).catch((e) => {
-      if (!(e instanceof ChatError)) throw e
-    })
   }
 
   /** Sends one frame; resolves with the server's verdict for acknowledged frames (docs/wire.md §11). */
