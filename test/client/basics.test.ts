@@ -8,54 +8,19 @@
 import { expect, test } from 'bun:test'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { runClient, Session } from '../../src/client/index.ts'
 import { testKey } from '../helpers/keys.ts'
 import { server, tempDir, until } from '../helpers/servers.ts'
+import { interactiveClient, registerOnScreen, terminal } from '../helpers/terminal.ts'
 import { PASSWORD, user } from '../helpers/users.ts'
-
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g
-
-function terminal() {
-  const input = new PassThrough()
-  const output = new PassThrough()
-  let text = ''
-  output.on('data', (b: Buffer) => {
-    text += b.toString('utf8').replace(ANSI, '')
-  })
-  return {
-    input,
-    output,
-    screen: () => text,
-    type: (keys: string) => input.write(keys),
-    waitFor: (re: RegExp, ms = 10_000) => until(() => re.test(text), ms, `screen to show ${re}`),
-  }
-}
 
 test('interactive basics: who is online, echo, times, plain text, /msg, Ctrl-C, /history, /logout', async () => {
   const s = await server()
   const bob = await user(s, 'bob', 1)
   const got: string[] = []
   bob.on('dm', (d) => got.push(d.text))
-  const t = terminal()
-  const exit = runClient({
-    server: s.url,
-    input: t.input,
-    output: t.output,
-    interactive: true,
-    downloads: tempDir(),
-    dataDir: join(tempDir(), 'data'),
-  })
-  await t.waitFor(/What would you like to do/)
-  t.type('\x1b[B')
-  await Bun.sleep(100)
-  t.type('\r')
-  await t.waitFor(/Choose a username/)
-  t.type('carol\r')
-  await t.waitFor(/Choose a password/)
-  t.type('velvet-otter-harbor-91\r')
-  await t.waitFor(/Type it again/)
-  t.type('velvet-otter-harbor-91\r')
+  const { t, exit } = interactiveClient(s.url)
+  await registerOnScreen(t, 'carol', 'velvet-otter-harbor-91')
   // Who is online comes by itself right after login.
   await t.waitFor(/Online users: bob, carol/, 20_000)
 
@@ -168,25 +133,8 @@ test('history survives a restart of the client, sealed: the store file holds no 
 test('a taken name asks again for the name only; a wrong password for the password only', async () => {
   const s = await server()
   await user(s, 'bob', 1)
-  const t = terminal()
-  const exit = runClient({
-    server: s.url,
-    input: t.input,
-    output: t.output,
-    interactive: true,
-    downloads: tempDir(),
-    dataDir: join(tempDir(), 'data'),
-  })
-  await t.waitFor(/What would you like to do/)
-  t.type('\x1b[B')
-  await Bun.sleep(100)
-  t.type('\r')
-  await t.waitFor(/Choose a username/)
-  t.type('bob\r')
-  await t.waitFor(/Choose a password/)
-  t.type('velvet-otter-harbor-91\r')
-  await t.waitFor(/Type it again/)
-  t.type('velvet-otter-harbor-91\r')
+  const { t, exit } = interactiveClient(s.url)
+  await registerOnScreen(t, 'bob', 'velvet-otter-harbor-91')
   await t.waitFor(/That name is taken/, 20_000)
   await Bun.sleep(300)
   t.type('dave\r')

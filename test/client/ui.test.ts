@@ -4,57 +4,15 @@
  */
 
 import { expect, test } from 'bun:test'
-import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
-import { runClient } from '../../src/client/index.ts'
-import { mesh, tempDir, until } from '../helpers/servers.ts'
+import { mesh } from '../helpers/servers.ts'
+import { interactiveClient, registerOnScreen } from '../helpers/terminal.ts'
 import { user } from '../helpers/users.ts'
-
-// CSI and OSC sequences, so assertions read the text as a user would see it.
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g
-
-function terminal() {
-  const input = new PassThrough()
-  const output = new PassThrough()
-  let raw = ''
-  let text = ''
-  output.on('data', (b: Buffer) => {
-    raw += b.toString('utf8')
-    text += b.toString('utf8').replace(ANSI, '')
-  })
-  return {
-    input,
-    output,
-    screen: () => text,
-    /** Every byte written, escape sequences included: what a terminal would act on. */
-    raw: () => raw,
-    type: (keys: string) => input.write(keys),
-    waitFor: (re: RegExp, ms = 10_000) => until(() => re.test(text), ms, `screen to show ${re}`),
-  }
-}
 
 test('interactive: register, list, an interrupting DM, tell, quit', async () => {
   const [s] = await mesh(0)
   const bob = await user(s!, 'bob', 1)
-  const t = terminal()
-  const exit = runClient({
-    server: s!.url,
-    input: t.input,
-    output: t.output,
-    interactive: true,
-    downloads: tempDir(),
-    dataDir: join(tempDir(), 'data'),
-  })
-  await t.waitFor(/What would you like to do/)
-  t.type('\x1b[B') // down to "Register a new account"
-  await Bun.sleep(100)
-  t.type('\r')
-  await t.waitFor(/Choose a username/)
-  t.type('carol\r')
-  await t.waitFor(/Choose a password/)
-  t.type('velvet-otter-harbor-91\r')
-  await t.waitFor(/Type it again/)
-  t.type('velvet-otter-harbor-91\r')
+  const { t, exit } = interactiveClient(s!.url)
+  await registerOnScreen(t, 'carol', 'velvet-otter-harbor-91')
   await t.waitFor(/\[REGISTERED\] carol [0-9a-f-]{36}/, 20_000)
 
   t.type('/list\r')
