@@ -62,6 +62,21 @@ export function isLoopback(host: string): boolean {
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h)
 }
 
+/**
+ * Link-local, multicast, broadcast and "this network" addresses: no server listens there for a
+ * mesh, and a request to one (a cloud metadata service at 169.254.169.254, say) is what a stranger
+ * would aim our dials at. A claim of one is never dialed (mesh/confirm.ts).
+ */
+export function isNeverAPeer(host: string): boolean {
+  const h = canonicalIP(unmapIPv4(host)).toLowerCase()
+  if (isIP(h) === 4) {
+    const [a = 0, b = 0] = h.split('.').map(Number)
+    return a === 0 || (a === 169 && b === 254) || a >= 224
+  }
+  if (isIP(h) === 6) return /^fe[89ab]/.test(h) || h.startsWith('ff')
+  return false
+}
+
 /** `::ffff:198.18.0.2` (how a dual-stack socket reports an IPv4 peer) → `198.18.0.2`. */
 export function unmapIPv4(host: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)

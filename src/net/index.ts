@@ -4,6 +4,7 @@ export {
   healthUrl,
   hostPort,
   isLoopback,
+  isNeverAPeer,
   isValidHost,
   isWildcard,
   parseWsUrl,

@@ -11,10 +11,23 @@
  */
 
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { BoundedMap } from '../bounded.ts'
 import { budgetKey } from '../net/index.ts'
 import type { Store } from '../store/index.ts'
+import { TokenBucket } from './ratelimit.ts'
 
 const MAC_DOMAIN = 'socp-join-v1'
+
+/**
+ * How often we dial back to confirm addresses. Each probe is a connection we open where a stranger
+ * said: per address group that made us pin servers, and per target address, so neither a
+ * stranger cycling through fresh ids nor many strangers naming one victim turn us into a dialer
+ * for hire. An honest server needs one probe per server it links to.
+ */
+export const PROBE_BUDGET = {
+  perGroup: { burst: 8, perSec: 1 / 30 },
+  perTarget: { burst: 3, perSec: 1 / 60 },
+} as const
 
 export type AdmissionOptions = {
   /** The mesh's shared secret; null for an open mesh. */
@@ -29,6 +42,8 @@ export class Admission {
   readonly #store: Store
   /** server_id → the probe of its claimed address in flight, settling when it answered or gave up. */
   readonly #probes = new Map<string, Promise<void>>()
+  readonly #groupBudget = new BoundedMap<string, TokenBucket>(4_096)
+  readonly #targetBudget = new BoundedMap<string, TokenBucket>(4_096)
 
   constructor(store: Store, o: AdmissionOptions) {
     this.#store = store
@@ -92,6 +107,21 @@ export class Admission {
   }
 
   /**
+   * Milliseconds until one more probe for a server admitted from `group` may dial `target` (0:
+   * now, and the probe is counted).
+   */
+  probeWait(group: string, target: string): number {
+    const g = bucket(this.#groupBudget, group, PROBE_BUDGET.perGroup)
+    const t = bucket(this.#targetBudget, target, PROBE_BUDGET.perTarget)
+    const wait = Math.max(g.need(), t.need())
+    if (wait === 0) {
+      g.take()
+      t.take()
+    }
+    return wait
+  }
+
+  /**
    * Waits (at most `ms`) for the probes in flight: a WELCOME lists confirmed servers only, and a
    * server that joined a moment ago is usually being confirmed while the next one joins.
    */
@@ -99,4 +129,17 @@ export class Admission {
     if (this.#probes.size === 0) return
     await Promise.race([Promise.allSettled([...this.#probes.values()]), Bun.sleep(ms)])
   }
+}
+
+function bucket(
+  map: BoundedMap<string, TokenBucket>,
+  key: string,
+  o: { burst: number; perSec: number },
+): TokenBucket {
+  let b = map.get(key)
+  if (!b) {
+    b = new TokenBucket(o.perSec, o.burst)
+    map.set(key, b)
+  }
+  return b
 }

@@ -95,8 +95,9 @@ async function handle(ctx: ServerContext, link: Link, text: string): Promise<voi
   const role = link.becomeUser()
   if (!role) return
   if (!d.ok) {
-    // Never answer an ERROR with an ERROR (PROTOCOL.md §4), even a malformed one.
-    if (d.type !== 'ERROR') await ctx.outbox.error(link, d.error.code, d.error.detail)
+    // Never answer an ERROR with an ERROR (PROTOCOL.md §4), even a malformed or truncated one.
+    if (d.type !== 'ERROR' && !SAYS_ERROR.test(text.slice(0, 512)))
+      await ctx.outbox.error(link, d.error.code, d.error.detail)
     return
   }
   await dispatchUser({ ctx, link, login: role.login, acks: role.acks, raw: d.rawPayload }, d.frame)
@@ -120,6 +121,12 @@ async function dispatchUser(call: UserCall, frame: UserToServerFrame): Promise<v
     await refuse('INTERNAL', 'internal error')
   }
 }
+
+/**
+ * A frame too broken to parse that still names itself an ERROR (`{"type":"ERROR",` cut short): a
+ * peer answering our ERRORs with broken ones must not start a loop either.
+ */
+const SAYS_ERROR = /"type"\s*:\s*"ERROR"/
 
 /** A link closed, for whatever reason: unbind its user or mourn its server. */
 export function onLinkClosed(ctx: ServerContext, link: Link): void {

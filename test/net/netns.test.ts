@@ -222,7 +222,6 @@ describe.skipIf(why !== null)('three hosts on a bridge (network namespaces, 198.
       await logged(b, /Known servers \(1 linked\)/, 30_000)
       await logged(intro, /answered at 198\.18\.0\.3:8765: listed to joiners/)
       // The stranger's servers claimed 198.18.0.2:9, where nothing answers: never confirmed.
-      await logged(intro, /did not answer at 198\.18\.0\.2:9/, 30_000)
       const [report] = health([`http://${h1.ip}:${PORT}/health`]) as unknown as {
         servers: { host: string; confirmed: boolean }[]
       }[]

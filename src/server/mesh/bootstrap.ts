@@ -15,6 +15,9 @@ import { confirmAddress } from './confirm.ts'
 import { linkTo, MY_CAPS, myAddress, myHello } from './dialer.ts'
 import { establishPeer } from './establish.ts'
 
+/** The longest a WELCOME waits for the confirmation of servers that joined a moment before. */
+const WELCOME_WAIT_MS = 1_000
+
 /** Directory entries a SERVER_WELCOME lists: ≈ 425 KiB, well under the 1 MiB frame cap. */
 export const WELCOME_CLIENTS_MAX = 500
 
@@ -99,8 +102,9 @@ export async function onHelloJoin(
   if (!pin(ctx, { serverId: id, host, port: p.port, pubkey: spki, tls: p.tls }, { dialed: false, from: l }))
     return l.close(4003, 'not admitted')
   believe(ctx, l, id)
-  // A server that joined a moment ago is usually still being confirmed: wait for it, briefly.
-  await ctx.admission.probesSettled(ctx.timing.helloTimeoutMs / 2)
+  // A server that joined a moment ago is usually still being confirmed: wait for it, briefly —
+  // a probe into a tarpit must not outlast the joiner's patience (5 s).
+  await ctx.admission.probesSettled(WELCOME_WAIT_MS)
   const servers = ctx.store.servers
     .all()
     .filter((s) => s.serverId !== id && s.serverId !== ctx.me.serverId && s.confirmed)

@@ -6,12 +6,14 @@
  * there has proved the pinned key; only then is it listed to joiners and redialed after a loss.
  */
 
-import { hostPort } from '../../net/index.ts'
+import { hostPort, isNeverAPeer } from '../../net/index.ts'
 import type { ServerContext } from '../context.ts'
 import type { Link } from '../link.ts'
 import { dial, myHello, scheduleRedial } from './dialer.ts'
 
 const ATTEMPTS = 3
+/** How long a probe may wait for its budget (admission.ts PROBE_BUDGET) before it gives up. */
+const BUDGET_WAIT_MS = 5 * 60_000
 
 /** Starts confirming `serverId`'s pinned address, unless it is confirmed or being confirmed. */
 export function confirmAddress(ctx: ServerContext, serverId: string): void {
@@ -25,8 +27,8 @@ async function confirm(ctx: ServerContext, serverId: string): Promise<void> {
   let where = ''
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt > 0) await Bun.sleep(base * 4 ** attempt)
-    const pinned = ctx.store.servers.get(serverId)
-    if (!pinned || pinned.confirmed || ctx.work.stopping) return
+    const pinned = await withinBudget(ctx, serverId)
+    if (!pinned) return
     where = hostPort(pinned.host, pinned.port)
     if (await probeOnce(ctx, serverId, pinned)) {
       ctx.log.info(`server ${serverId} answered at ${where}: listed to joiners and redialed from now on`)
@@ -40,6 +42,35 @@ async function confirm(ctx: ServerContext, serverId: string): Promise<void> {
     `server ${serverId} did not answer at ${where}, the address it claimed: linked while it stays, ` +
       'but not listed to joiners nor redialed',
   )
+}
+
+/**
+ * The pin to probe once the probe budgets allow it (admission.ts), or null: confirmed meanwhile,
+ * forgotten, shutting down, an address never dialed, or no budget within `BUDGET_WAIT_MS`.
+ */
+async function withinBudget(ctx: ServerContext, serverId: string) {
+  const end = Date.now() + BUDGET_WAIT_MS
+  for (;;) {
+    const pinned = ctx.store.servers.get(serverId)
+    if (!pinned || pinned.confirmed || ctx.work.stopping) return null
+    if (isNeverAPeer(pinned.host)) {
+      ctx.logs.warn(
+        `probe|${serverId}`,
+        `server ${serverId} claims ${pinned.host}, where no server is: not dialed`,
+      )
+      return null
+    }
+    const wait = ctx.admission.probeWait(pinned.admittedFrom ?? 'unknown', hostPort(pinned.host, pinned.port))
+    if (wait === 0) return pinned
+    if (Date.now() + wait > end) {
+      ctx.logs.warn(
+        `probe|budget`,
+        `not probing server ${serverId} at ${hostPort(pinned.host, pinned.port)}: over the probe budget`,
+      )
+      return null
+    }
+    await Bun.sleep(wait)
+  }
 }
 
 function probeOnce(

@@ -45,8 +45,10 @@ export async function establishPeer(
   role.peerId = serverId
   role.establishedAt = Date.now()
   // The socket may have closed while its hello was answered (signing takes a while): that close
-  // found no peer to mourn, so the dead link must not become live; the server is redialed instead.
+  // found no peer to mourn, so the dead link must not become live; the server is redialed instead
+  // — or, never confirmed, forgotten (a stranger hanging up mid-join must leave no pin behind).
   if (link.closed) {
+    forgetUnconfirmed(ctx, serverId)
     scheduleRedial(ctx, serverId)
     return false
   }
@@ -90,7 +92,8 @@ export async function peerClosed(ctx: ServerContext, link: Link): Promise<void> 
  * address's admission budget) only while their links stay up. One with users stays pinned, so
  * nobody else can take its id and sign for them.
  */
-function forgetUnconfirmed(ctx: ServerContext, id: string): void {
+export function forgetUnconfirmed(ctx: ServerContext, id: string): void {
+  if (ctx.peers.has(id)) return
   const pinned = ctx.store.servers.get(id)
   if (!pinned || pinned.confirmed || ctx.store.directory.byServer(id).length > 0) return
   ctx.store.servers.forget(id)

@@ -1,0 +1,141 @@
+/**
+ * @module The second red-team pass on admission (issue 10), performed on real servers: a stranger
+ * that hangs up mid-handshake must not leave pins behind, a probe that never ends must not stall
+ * honest joins, the dial-back probe must not be a dialer for hire, and a truncated ERROR gets no
+ * ERROR back.
+ */
+
+import { describe, expect, test } from 'bun:test'
+import { randomUUID } from 'node:crypto'
+import type { TCPSocketListener } from 'bun'
+import { testKey } from '../helpers/keys.ts'
+import { server, until } from '../helpers/servers.ts'
+import { user } from '../helpers/users.ts'
+import { connect } from '../helpers/ws.ts'
+import { ATTACKER_KEY, signed } from './_attack.ts'
+import { claimedAddress, stranger } from './_stranger.ts'
+
+/** A tarpit: accepts TCP connections and never says a word, so a probe there waits its whole timeout. */
+function tarpit(): { port: number; hits: () => number; stop(): void } {
+  let hits = 0
+  const held: { end(): void }[] = []
+  const l: TCPSocketListener = Bun.listen({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      open: (s) => {
+        hits++
+        held.push(s)
+      },
+      data: () => {},
+    },
+  })
+  return {
+    port: l.port,
+    hits: () => hits,
+    stop: () => {
+      for (const s of held) s.end()
+      l.stop(true)
+    },
+  }
+}
+
+const pins = (s: { ctx: { store: { servers: { all(): { serverId: string }[] } } } }) =>
+  s.ctx.store.servers.all().map((p) => p.serverId)
+
+describe('address probes under attack', () => {
+  test('a stranger that hangs up right after its proof leaves no pin, by join or by link', async () => {
+    const intro = await server()
+    const claimed = claimedAddress()
+    const key = await testKey(ATTACKER_KEY)
+    for (const join of [true, false, true, false]) {
+      await stranger(intro, key, { port: claimed.port, join, hangUpAfterProof: true, id: randomUUID() })
+    }
+    await Bun.sleep(1_500)
+    expect(pins(intro)).toEqual([])
+    // So its address's budget is whole: an honest server from it joins.
+    const b = await server({ peers: [intro] })
+    await until(() => intro.ctx.store.servers.get(b.serverId())?.confirmed === true, 5_000, 'b confirmed')
+  })
+
+  test('a linked stranger whose address is a tarpit does not stall an honest join', async () => {
+    const intro = await server({ helloTimeoutMs: 10_000 })
+    const b = await server({ peers: [intro] })
+    const pit = tarpit()
+    try {
+      const rogue = await stranger(intro, await testKey(ATTACKER_KEY), { port: pit.port })
+      expect(rogue.outcome).toBe('linked')
+      await until(() => pit.hits() >= 1, 5_000, 'the probe in the tarpit')
+      // The probe waits 10 s there; the next joiner is welcomed well within its 5 s and links to b.
+      const t0 = Date.now()
+      const c = await server({ peers: [intro] })
+      expect(Date.now() - t0).toBeLessThan(4_000)
+      await until(() => c.ctx.peers.has(b.serverId()), 5_000, 'c linked to b')
+      const alice = await user(b, 'alice', 0)
+      const carol = await user(c, 'carol', 2)
+      await until(() => c.ctx.presence.locations.has(alice.userId!), 3_000, 'alice seen from c')
+      const got = alice.next('dm', (m) => m.text === 'joined despite the tarpit')
+      await carol.tell('alice', 'joined despite the tarpit')
+      expect((await got).text).toBe('joined despite the tarpit')
+    } finally {
+      pit.stop()
+    }
+  }, 30_000)
+
+  test('strangers cycling fresh ids cannot make a server dial one address more than its probe budget', async () => {
+    const intro = await server()
+    const victim = claimedAddress()
+    const key = await testKey(ATTACKER_KEY)
+    for (let i = 0; i < 8; i++) {
+      const s = await stranger(intro, key, { port: victim.port })
+      expect(s.outcome).toBe('linked')
+      await until(() => victim.hits() >= Math.min(i + 1, 3), 3_000, 'a probe')
+      s.peer.close()
+      await until(() => pins(intro).length === 0, 3_000, 'forgotten')
+    }
+    await Bun.sleep(1_000)
+    // Eight ids, eight links, one key: three dials of the victim (the per-target burst), not eight.
+    expect(victim.hits()).toBe(3)
+  }, 30_000)
+
+  test('a claim of a link-local address (a metadata service) is never dialed', async () => {
+    const intro = await server()
+    const key = await testKey(ATTACKER_KEY)
+    // Every connection the server opens, as it opens it.
+    const dialed: string[] = []
+    const peers = intro.ctx.peers
+    const open = peers.open.bind(peers)
+    peers.open = (direction, remote, transport, rate) => {
+      if (direction === 'out') dialed.push(remote)
+      return open(direction, remote, transport, rate)
+    }
+    const s = await stranger(intro, key)
+    expect(s.outcome).toBe('linked')
+    // Its announce moves its address to 169.254.169.254: a claim, never dialed.
+    s.peer.send(
+      await signed(key, {
+        type: 'SERVER_ANNOUNCE',
+        from: s.id,
+        to: '*',
+        payload: { host: '169.254.169.254', port: 80, pubkey: key.publicKey.spki, auth: 'v1' },
+      }),
+    )
+    await until(() => intro.ctx.store.servers.get(s.id)?.host === '169.254.169.254', 3_000, 'the move')
+    await Bun.sleep(1_000)
+    expect(dialed).not.toContain('169.254.169.254:80')
+    expect(intro.ctx.store.servers.get(s.id)?.confirmed).toBe(false)
+  })
+})
+
+test('a truncated ERROR gets no ERROR back', async () => {
+  const s = await server()
+  const peer = await connect(s.url)
+  peer.sendText('{"type":"ERROR",')
+  peer.sendText('{"type" : "ERROR", "payload": {')
+  peer.sendText('{"type":"NOT_A_TYPE",')
+  const answer = await peer.next('ERROR', 3_000)
+  await Bun.sleep(300)
+  // Only the third, which does not call itself an ERROR, is answered.
+  expect(peer.frames).toHaveLength(1)
+  expect(answer.payload.code).toBe('BAD_REQUEST')
+})
