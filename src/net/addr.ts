@@ -50,15 +50,31 @@ export function healthUrl(a: WsAddr): string {
   return `${a.tls ? 'https' : 'http'}://${hostPort(a.host, a.port)}/health`
 }
 
-/** `0.0.0.0` or `::`: listens everywhere, reachable nowhere as an address. */
+/**
+ * One spelling per address, so checks and budgets see the address and not its spelling: an IPv6
+ * literal in its shortest lower-case form, an IPv4-mapped one (`::ffff:7f00:1`, `0::FFFF:127.0.0.1`)
+ * as its IPv4 address, a name lower-cased without a trailing dot.
+ */
+export function canonicalHost(host: string): string {
+  if (isIP(host) !== 6) return isIP(host) === 4 ? host : host.toLowerCase().replace(/\.$/, '')
+  const h = canonicalIP(host).toLowerCase()
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)
+  if (dotted) return dotted[1]!
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h)
+  if (!hex) return h
+  const [hi, lo] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)]
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`
+}
+
+/** `0.0.0.0` or `::` (in any spelling): listens everywhere, reachable nowhere as an address. */
 export function isWildcard(host: string): boolean {
-  const h = canonicalIP(host)
+  const h = canonicalHost(host)
   return h === '0.0.0.0' || h === '::'
 }
 
 /** 127.0.0.0/8, `::1`, an IPv4-mapped loopback, or `localhost`: only this host can reach it. */
 export function isLoopback(host: string): boolean {
-  const h = canonicalIP(unmapIPv4(host)).toLowerCase()
+  const h = canonicalHost(host)
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h)
 }
 
@@ -68,7 +84,7 @@ export function isLoopback(host: string): boolean {
  * would aim our dials at. A claim of one is never dialed (mesh/confirm.ts).
  */
 export function isNeverAPeer(host: string): boolean {
-  const h = canonicalIP(unmapIPv4(host)).toLowerCase()
+  const h = canonicalHost(host)
   if (isIP(h) === 4) {
     const [a = 0, b = 0] = h.split('.').map(Number)
     return a === 0 || (a === 169 && b === 254) || a >= 224

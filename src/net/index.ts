@@ -1,6 +1,7 @@
 /** @module Network edges shared by server and client: addresses, TLS material, outgoing sockets. */
 
 export {
+  canonicalHost,
   healthUrl,
   hostPort,
   isLoopback,

@@ -26,6 +26,12 @@ export type MailboxLimits = {
   bytesPerRecipient: number
   /** Frames one sender may have waiting here, for all recipients together. */
   perSender: number
+  /**
+   * Frames one sender may have waiting for one recipient: a tenth of the recipient's share, so a
+   * few flooding senders cannot fill a user's queue and crowd out everyone else (a 300 KB file is
+   * ≈ 690 frames).
+   */
+  perPair: number
 }
 
 export const DEFAULT_MAILBOX_LIMITS: MailboxLimits = {
@@ -33,6 +39,7 @@ export const DEFAULT_MAILBOX_LIMITS: MailboxLimits = {
   perRecipient: 10_000,
   bytesPerRecipient: 32 * 1024 * 1024,
   perSender: 5_000,
+  perPair: 1_000,
 }
 
 const WithSender = { sender: UuidSchema }
@@ -78,6 +85,8 @@ export class Mailbox {
       throw new ChatError('RATE_LIMITED', 'the offline queue of this user is full')
     if (q.fromSender(sender) >= this.limits.perSender)
       throw new ChatError('RATE_LIMITED', 'you have too many messages waiting for offline users here')
+    if (q.between(sender, recipient) >= this.limits.perPair)
+      throw new ChatError('RATE_LIMITED', 'you have too many messages waiting for this user')
     q.put({ recipient, sender, type: kept.type, ts, payload, expiresAt: now + this.limits.ttlMs })
   }
 

@@ -67,9 +67,10 @@ export class Quota {
     return true
   }
 
-  /** A pinned server was forgotten (mesh/establish.ts): its slot is free again. */
-  releaseServerSlot(): void {
+  /** A pinned server was forgotten with its users (mesh/establish.ts): its slots are free again. */
+  releaseServer(serverId: string): void {
     if (this.#servers !== null && this.#servers > 0) this.#servers--
+    this.#users.delete(serverId)
   }
 
   /**

@@ -39,6 +39,7 @@ export function directoryRepo(db: Database) {
     `SELECT ${COLUMNS} FROM directory WHERE server_id = ? ORDER BY username`,
   )
   const count = db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM directory')
+  const removeServer = db.prepare<never, [string]>('DELETE FROM directory WHERE server_id = ?')
   const write = db.prepare<
     never,
     { userId: string; username: string; pubkey: string; serverId: string; created: number }
@@ -95,6 +96,11 @@ export function directoryRepo(db: Database) {
     /** The entries whose home is `serverId`, sorted by username. */
     byServer(serverId: string): DirectoryEntry[] {
       return byServer.all(serverId).map(fromRow)
+    },
+
+    /** Removes every entry homed at `serverId` (a server we forget, mesh/establish.ts). */
+    removeServer(serverId: string): void {
+      removeServer.run(serverId)
     },
 
     /** How many entries exist. */

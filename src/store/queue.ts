@@ -44,6 +44,9 @@ export function queueRepo(db: Database) {
   const fromSender = db.prepare<{ n: number }, [string]>(
     'SELECT count(*) AS n FROM offline_queue WHERE sender = ?',
   )
+  const pair = db.prepare<{ n: number }, [string, string]>(
+    'SELECT count(*) AS n FROM offline_queue WHERE recipient = ? AND sender = ?',
+  )
   const expire = db.prepare<never, [number]>('DELETE FROM offline_queue WHERE expires_at < ?')
   const total = db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM offline_queue')
 
@@ -53,6 +56,10 @@ export function queueRepo(db: Database) {
       const bytes = Buffer.byteLength(f.payload)
       const r = insert.run(f.recipient, f.sender, f.type, f.ts, f.payload, bytes, f.expiresAt)
       return Number(r.lastInsertRowid)
+    },
+    /** Frames from `sender` waiting for `recipient`. */
+    between(sender: string, recipient: string): number {
+      return pair.get(recipient, sender)?.n ?? 0
     },
     /** Up to `limit` frames for `recipient` after `afterSeq`, oldest first. */
     page(recipient: string, afterSeq: number, limit: number): QueuedFrame[] {

@@ -40,11 +40,18 @@ export type Stranger = { id: string; peer: RawPeer; outcome: 'linked' | 'refused
 export async function stranger(
   target: ServerHandle,
   key: KeyPair,
-  o: { id?: string; port?: number; secret?: string; join?: boolean; hangUpAfterProof?: boolean } = {},
+  o: {
+    id?: string
+    host?: string
+    port?: number
+    secret?: string
+    join?: boolean
+    hangUpAfterProof?: boolean
+  } = {},
 ): Promise<Stranger> {
   const id = o.id ?? randomUUID()
   const peer = await connect(target.url)
-  const hello = { host: '127.0.0.1', port: o.port ?? 9, pubkey: key.publicKey.spki, ...AUTH }
+  const hello = { host: o.host ?? '127.0.0.1', port: o.port ?? 9, pubkey: key.publicKey.spki, ...AUTH }
   const type = o.join ? 'SERVER_HELLO_JOIN' : 'SERVER_HELLO_LINK'
   peer.send(await signed(key, { type, from: id, to: target.serverId(), payload: hello }))
   const refused = peer.closed.then(() => 'refused' as const)

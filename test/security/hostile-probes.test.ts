@@ -127,6 +127,72 @@ describe('address probes under attack', () => {
   })
 })
 
+describe('the third red-team pass', () => {
+  test('a stranger that made up users before leaving is forgotten with them; its address can add servers again', async () => {
+    const intro = await server({ joinsPerAddress: 2 })
+    const key = await testKey(ATTACKER_KEY)
+    for (let i = 0; i < 4; i++) {
+      const s = await stranger(intro, await testKey(ATTACKER_KEY + (i % 2)), { id: randomUUID() })
+      expect(s.outcome).toBe('linked')
+      const ghost = {
+        user_id: randomUUID(),
+        username: `ghost${i}`,
+        pubkey: key.publicKey.spki,
+        server_id: s.id,
+      }
+      s.peer.send(
+        await signed(await testKey(ATTACKER_KEY + (i % 2)), {
+          type: 'DIRECTORY_ENTRY',
+          from: s.id,
+          to: '*',
+          payload: { ...ghost, created: Date.now() },
+        }),
+      )
+      await until(() => intro.ctx.store.directory.byId(ghost.user_id) !== null, 3_000, 'the ghost listed')
+      s.peer.close()
+      await until(() => pins(intro).length === 0, 3_000, 'forgotten')
+      expect(intro.ctx.store.directory.byId(ghost.user_id)).toBeNull()
+    }
+    // Four strangers came and went through a budget of two: honest servers still join.
+    const b = await server({ peers: [intro] })
+    const c = await server({ peers: [intro] })
+    await until(() => c.ctx.peers.has(b.serverId()), 5_000, 'a full mesh')
+  }, 30_000)
+
+  test('an address spelled another way is the same address: hex-mapped IPv4 is never dialed, one budget per target', async () => {
+    const intro = await server()
+    const dialed: string[] = []
+    const peers = intro.ctx.peers
+    const open = peers.open.bind(peers)
+    peers.open = (direction, remote, transport, rate) => {
+      if (direction === 'out') dialed.push(remote)
+      return open(direction, remote, transport, rate)
+    }
+    const victim = claimedAddress()
+    const spellings = [
+      '::ffff:a9fe:a9fe',
+      '::ffff:e000:1',
+      '::ffff:0:1',
+      '0:0:0:0:0:ffff:7f00:1',
+      '::FFFF:7F00:1',
+      'LOCALHOST',
+      '127.0.0.1',
+      '::ffff:127.0.0.1',
+    ]
+    for (const [i, host] of spellings.entries()) {
+      const port = i < 3 ? 80 : victim.port
+      const s = await stranger(intro, await testKey(ATTACKER_KEY), { host, port })
+      expect(s.outcome).toBe('linked')
+      s.peer.close()
+      await until(() => pins(intro).length === 0, 3_000, 'forgotten')
+    }
+    await Bun.sleep(1_000)
+    expect(dialed.filter((d) => d.endsWith(':80'))).toEqual([])
+    // Five spellings of this host's loopback address: the per-target burst, three dials.
+    expect(victim.hits()).toBe(3)
+  }, 30_000)
+})
+
 test('a truncated ERROR gets no ERROR back', async () => {
   const s = await server()
   const peer = await connect(s.url)

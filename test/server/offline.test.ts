@@ -152,6 +152,22 @@ describe('offline delivery', () => {
   }, 30_000)
 })
 
+describe('Mailbox quotas per pair', () => {
+  test('one sender fills at most its share of a user’s queue: others are still kept', async () => {
+    const s = await server()
+    await offlineUser(s, 'bob', 1)
+    await until(() => s.ctx.presence.local.size === 0, 5_000, 'bob offline')
+    const bob = s.ctx.store.directory.byUsername('bob')!.userId
+    const spammer = randomUUID()
+    const body = { ciphertext: 'AA', sender: spammer, sender_pub: 'AA', content_sig: 'AA' }
+    const keep = () => s.ctx.mailbox.keep(bob, spammer, Date.now(), { type: 'USER_DELIVER', payload: body })
+    for (let i = 0; i < s.ctx.mailbox.limits.perPair; i++) keep()
+    expect(keep).toThrow(/too many messages waiting for this user/)
+    const alice = await user(s, 'alice', 0)
+    expect((await alice.tell('bob', 'still room for me')).status).toBe('queued')
+  }, 30_000)
+})
+
 describe('Mailbox.confirmed', () => {
   test('forgets only up to what was sent on the confirming link, whatever the client claims', async () => {
     const s = await server()

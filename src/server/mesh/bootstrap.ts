@@ -5,7 +5,7 @@
 
 import { v4 as uuidv4 } from 'uuid'
 import { importPublicKey } from '../../crypto/index.ts'
-import { hostPort } from '../../net/index.ts'
+import { canonicalHost, hostPort } from '../../net/index.ts'
 import { isUuid } from '../../protocol/index.ts'
 import { reachableHost } from '../advertise.ts'
 import type { ServerContext } from '../context.ts'
@@ -30,8 +30,12 @@ type Claim = { serverId: string; host: string; port: number; pubkey: string; tls
  */
 type Source = { dialed: true } | { dialed: false; from: Link }
 
-/** Pins `c.pubkey` to `c.serverId` at `c.host:c.port`; false (and logged) when refused. */
-function pin(ctx: ServerContext, c: Claim, source: Source): boolean {
+/**
+ * Pins `c.pubkey` to `c.serverId` at `c.host:c.port` (one spelling per address: budgets and
+ * checks see the address, not how it was written); false (and logged) when refused.
+ */
+function pin(ctx: ServerContext, claim: Claim, source: Source): boolean {
+  const c = { ...claim, host: canonicalHost(claim.host) }
   const known = ctx.store.servers.get(c.serverId)
   if (!known) {
     const why = source.dialed

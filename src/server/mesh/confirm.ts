@@ -6,10 +6,11 @@
  * there has proved the pinned key; only then is it listed to joiners and redialed after a loss.
  */
 
-import { hostPort, isNeverAPeer } from '../../net/index.ts'
+import { hostPort, isLoopback, isNeverAPeer } from '../../net/index.ts'
 import type { ServerContext } from '../context.ts'
 import type { Link } from '../link.ts'
 import { dial, myHello, scheduleRedial } from './dialer.ts'
+import { forgetUnconfirmed } from './establish.ts'
 
 const ATTEMPTS = 3
 /** How long a probe may wait for its budget (admission.ts PROBE_BUDGET) before it gives up. */
@@ -42,6 +43,8 @@ async function confirm(ctx: ServerContext, serverId: string): Promise<void> {
     `server ${serverId} did not answer at ${where}, the address it claimed: linked while it stays, ` +
       'but not listed to joiners nor redialed',
   )
+  // Not linked either (a pin from before a restart): nothing keeps it.
+  forgetUnconfirmed(ctx, serverId)
 }
 
 /**
@@ -60,7 +63,9 @@ async function withinBudget(ctx: ServerContext, serverId: string) {
       )
       return null
     }
-    const wait = ctx.admission.probeWait(pinned.admittedFrom ?? 'unknown', hostPort(pinned.host, pinned.port))
+    // Every loopback name is one target: `localhost` and 127.0.0.2 are the same victim.
+    const target = hostPort(isLoopback(pinned.host) ? 'loopback' : pinned.host, pinned.port)
+    const wait = ctx.admission.probeWait(pinned.admittedFrom ?? 'unknown', target)
     if (wait === 0) return pinned
     if (Date.now() + wait > end) {
       ctx.logs.warn(

@@ -87,17 +87,20 @@ export async function peerClosed(ctx: ServerContext, link: Link): Promise<void> 
 }
 
 /**
- * A server that never answered at the address it claimed, and left no user in our directory, is
- * forgotten when its link goes: a stranger's throwaway servers then hold our pins (and its
- * address's admission budget) only while their links stay up. One with users stays pinned, so
- * nobody else can take its id and sign for them.
+ * A server that never answered at the address it claimed is forgotten when it is not linked —
+ * its pin and the directory entries of its users with it: a stranger's throwaway servers then
+ * hold our pins (and its address's admission budget) only while their links stay up, whatever
+ * users they made up. An honest server we cannot reach is not a member anyway; its users come
+ * back with its next link's resync.
  */
 export function forgetUnconfirmed(ctx: ServerContext, id: string): void {
   if (ctx.peers.has(id)) return
   const pinned = ctx.store.servers.get(id)
-  if (!pinned || pinned.confirmed || ctx.store.directory.byServer(id).length > 0) return
+  if (!pinned || pinned.confirmed) return
+  const users = ctx.store.directory.byServer(id).length
+  ctx.store.directory.removeServer(id)
   ctx.store.servers.forget(id)
-  ctx.quota.releaseServerSlot()
+  ctx.quota.releaseServer(id)
   ctx.peers.forgetAddr(id)
-  ctx.log.info(`forgot server ${id}: it never answered at the address it claimed and has no users here`)
+  ctx.log.info(`forgot server ${id} and its ${users} user(s): it never answered at the address it claimed`)
 }
