@@ -14,6 +14,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { BoundedMap } from '../bounded.ts'
 import { budgetKey } from '../net/index.ts'
 import type { Store } from '../store/index.ts'
+import { serverIdFor } from './keys.ts'
 import { TokenBucket } from './ratelimit.ts'
 
 const MAC_DOMAIN = 'socp-join-v1'
@@ -79,12 +80,15 @@ export class Admission {
 
   /**
    * Why a server id not pinned here may not be pinned from an incoming link at `remote` with
-   * `spki`, or null when it may. In a closed mesh the link proved the secret already, so only the
-   * one-key-one-server rule applies; in an open mesh the address group's budget does too.
+   * `spki`, or null when it may: one key is one server, and its id is the one the key makes (so no
+   * one can link first under a joining server's id). In a closed mesh the link proved the secret
+   * already; in an open mesh the address group's budget applies too.
    */
-  refusal(serverId: string, spki: string, remote: string): string | null {
+  refusal(serverId: string, spki: string, remote: string, legacy: boolean): string | null {
     const holder = this.#store.servers.byKey(spki)
     if (holder && holder.serverId !== serverId) return `its key is pinned to server ${holder.serverId}`
+    // Another implementation chooses its id as it likes; the operator let it in as it is.
+    if (!legacy && serverId !== serverIdFor(spki)) return `${serverId} is not the id its key makes`
     if (this.closed) return null
     const group = budgetKey(remote)
     if (this.#store.servers.countFrom(group) >= this.joinsPerAddress)

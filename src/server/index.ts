@@ -14,7 +14,7 @@ import { linkEvents } from './connection.ts'
 import type { ServerContext } from './context.ts'
 import { PresenceFeed } from './feed.ts'
 import { type Identity, loadIdentity } from './identity.ts'
-import { keyFingerprint } from './keys.ts'
+import { keyFingerprint, serverIdFor } from './keys.ts'
 import { LogLimiter } from './loglimit.ts'
 import { Mailbox } from './mailbox.ts'
 import { confirmAddress } from './mesh/confirm.ts'
@@ -165,6 +165,11 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   if (config.allowLegacyPeers)
     ctx.log.warn('--allow-legacy-peers: servers that cannot prove their key may link, unauthenticated')
   logAdmission(ctx, config)
+  if (me.serverId !== serverIdFor(me.pubkey))
+    ctx.log.warn(
+      `server id ${me.serverId} is not the one this key makes (${serverIdFor(me.pubkey)}): servers that ` +
+        'do not know it yet will refuse its links; an introducer assigns the right one at the next join',
+    )
 
   return {
     url: wsUrl(bound),

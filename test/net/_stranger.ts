@@ -6,8 +6,9 @@
  * alive with heartbeats until killed.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { generateKeyPair, type KeyPair, signPayload } from '../../src/crypto/index.ts'
+import { serverIdFor } from '../../src/server/keys.ts'
 
 type Frame = { type: string; from: string; payload: Record<string, unknown> }
 
@@ -26,7 +27,8 @@ function link(
   url: string,
   key: KeyPair,
 ): Promise<{ outcome: 'linked' | 'refused'; ws: WebSocket; id: string }> {
-  const id = randomUUID()
+  // The id its key makes: a server new to a member must use it (docs/wire.md §10a).
+  const id = serverIdFor(key.publicKey.spki)
   const ws = new WebSocket(url)
   return new Promise((resolve) => {
     ws.addEventListener('close', () => resolve({ outcome: 'refused', ws, id }))

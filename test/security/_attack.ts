@@ -23,6 +23,7 @@ import {
   utf8,
 } from '../../src/crypto/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
+import { serverIdFor } from '../../src/server/keys.ts'
 import { testKey } from '../helpers/keys.ts'
 import { AUTH, prove } from '../helpers/linkauth.ts'
 import { connect, type Frame, type RawPeer } from '../helpers/ws.ts'
@@ -259,7 +260,7 @@ export async function rogueServer(
   o: { announce?: boolean; id?: string; caps?: string[] } = {},
 ): Promise<Rogue> {
   const key = await testKey(keyIndex)
-  const id = o.id ?? randomUUID()
+  const id = o.id ?? serverIdFor(key.publicKey.spki)
   const peer = await connect(target.url)
   const frame: Rogue['frame'] = (type, payload, f = {}) =>
     signed(f.signer ?? key, {

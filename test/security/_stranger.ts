@@ -4,9 +4,10 @@
  */
 
 import { afterEach } from 'bun:test'
-import { createHmac, randomBytes, randomUUID } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { type KeyPair, signPayload } from '../../src/crypto/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
+import { serverIdFor } from '../../src/server/keys.ts'
 import { AUTH } from '../helpers/linkauth.ts'
 import { connect, type RawPeer } from '../helpers/ws.ts'
 import { signed } from './_attack.ts'
@@ -49,7 +50,7 @@ export async function stranger(
     hangUpAfterProof?: boolean
   } = {},
 ): Promise<Stranger> {
-  const id = o.id ?? randomUUID()
+  const id = o.id ?? serverIdFor(key.publicKey.spki)
   const peer = await connect(target.url)
   const hello = { host: o.host ?? '127.0.0.1', port: o.port ?? 9, pubkey: key.publicKey.spki, ...AUTH }
   const type = o.join ? 'SERVER_HELLO_JOIN' : 'SERVER_HELLO_LINK'

@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import type { ServerHandle } from '../../src/server/index.ts'
+import { serverIdFor } from '../../src/server/keys.ts'
 import { testKey } from '../helpers/keys.ts'
 import { AUTH, prove } from '../helpers/linkauth.ts'
 import { server } from '../helpers/servers.ts'
@@ -138,7 +139,7 @@ describe('clients posing as servers', () => {
     const s = await server()
     const alice = await user(s, 'alice', 0)
     const k = await testKey(ATTACKER_KEY)
-    const id = randomUUID()
+    const id = serverIdFor(k.publicKey.spki)
     const c = await connect(s.url)
     c.send(
       await signed(k, {

@@ -8,6 +8,7 @@
  */
 
 import { describe, expect, test } from 'bun:test'
+import { randomUUID } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type ServerHandle, startServer } from '../../src/server/index.ts'
@@ -69,7 +70,7 @@ describe('hostile joins', () => {
     const k = await testKey(ATTACKER_KEY)
     const first = await stranger(intro, k)
     expect(first.outcome).toBe('linked')
-    const again = await stranger(intro, k)
+    const again = await stranger(intro, k, { id: randomUUID() })
     expect(again.outcome).toBe('refused')
     expect(pins(intro)).toEqual([first.id])
   })

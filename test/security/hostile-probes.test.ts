@@ -8,6 +8,7 @@
 import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import type { TCPSocketListener } from 'bun'
+import { serverIdFor } from '../../src/server/keys.ts'
 import { testKey } from '../helpers/keys.ts'
 import { server, until } from '../helpers/servers.ts'
 import { user } from '../helpers/users.ts'
@@ -132,7 +133,7 @@ describe('the third red-team pass', () => {
     const intro = await server({ joinsPerAddress: 2 })
     const key = await testKey(ATTACKER_KEY)
     for (let i = 0; i < 4; i++) {
-      const s = await stranger(intro, await testKey(ATTACKER_KEY + (i % 2)), { id: randomUUID() })
+      const s = await stranger(intro, await testKey(ATTACKER_KEY + (i % 2)))
       expect(s.outcome).toBe('linked')
       const ghost = {
         user_id: randomUUID(),
@@ -159,6 +160,30 @@ describe('the third red-team pass', () => {
     await until(() => c.ctx.peers.has(b.serverId()), 5_000, 'a full mesh')
   }, 30_000)
 
+  test('nobody can link first under a joining server’s id: a new server’s id is the one its key makes', async () => {
+    for (const joinSecret of [undefined, 'the secret of this mesh, 32 chars']) {
+      const intro = await server(joinSecret ? { joinSecret } : {})
+      const m = await server({ peers: [intro], ...(joinSecret && { joinSecret }) })
+      // The squatter knows the id the joiner will have (it is public once the joiner is) and races
+      // it to a member with a key of its own — even as a member that knows the mesh's secret.
+      const joinerKey = await testKey(ATTACKER_KEY + 3)
+      const target = serverIdFor(joinerKey.publicKey.spki)
+      const squat = await stranger(m, await testKey(ATTACKER_KEY), {
+        id: target,
+        ...(joinSecret && { secret: joinSecret }),
+      })
+      expect(squat.outcome).toBe('refused')
+      expect(pins(m)).not.toContain(target)
+      const j = await server({ peers: [intro], keyPair: joinerKey, ...(joinSecret && { joinSecret }) })
+      expect(j.serverId()).toBe(target)
+      await until(
+        () => j.ctx.peers.has(m.serverId()) && m.ctx.peers.has(target),
+        5_000,
+        'the joiner linked to m',
+      )
+    }
+  }, 30_000)
+
   test('an address spelled another way is the same address: hex-mapped IPv4 is never dialed, one budget per target', async () => {
     const intro = await server()
     const dialed: string[] = []
@@ -181,7 +206,8 @@ describe('the third red-team pass', () => {
     ]
     for (const [i, host] of spellings.entries()) {
       const port = i < 3 ? 80 : victim.port
-      const s = await stranger(intro, await testKey(ATTACKER_KEY), { host, port })
+      // A key (so an id) of its own each: one id's probes are not repeated anyway.
+      const s = await stranger(intro, await testKey(ATTACKER_KEY + i), { host, port })
       expect(s.outcome).toBe('linked')
       s.peer.close()
       await until(() => pins(intro).length === 0, 3_000, 'forgotten')

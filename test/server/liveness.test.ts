@@ -2,16 +2,17 @@
 
 import { expect, test } from 'bun:test'
 import { signPayload } from '../../src/crypto/index.ts'
+import { serverIdFor } from '../../src/server/keys.ts'
 import { testKey } from '../helpers/keys.ts'
 import { AUTH, prove } from '../helpers/linkauth.ts'
 import { FAST, server, until } from '../helpers/servers.ts'
 import { connect } from '../helpers/ws.ts'
 
-const SILENT_ID = '5e1e0000-0000-4000-8000-00000000abcd'
-
 test('a linked server that falls silent is marked down within the link timeout, and gets heartbeats before', async () => {
   const s = await server()
   const key = await testKey(30)
+  // The id its key makes: a server new to us must use it (docs/wire.md §10a).
+  const SILENT_ID = serverIdFor(key.publicKey.spki)
   const peer = await connect(s.url)
   const payload = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, ...AUTH }
   peer.send({

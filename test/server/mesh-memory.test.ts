@@ -6,6 +6,7 @@
 import { afterEach, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import type { KeyPair } from '../../src/crypto/index.ts'
+import { serverIdFor } from '../../src/server/keys.ts'
 import { RACE_WINDOW_MS } from '../../src/server/mesh/establish.ts'
 import { testKey } from '../helpers/keys.ts'
 import { AUTH, prove } from '../helpers/linkauth.ts'
@@ -31,7 +32,7 @@ afterEach(() => {
 /** A server of our own making, linked to `s` over an in-memory pair with SERVER_HELLO_LINK. */
 async function fakeServer(s: Awaited<ReturnType<typeof server>>, keyIndex: number): Promise<Fake> {
   const key = await testKey(keyIndex)
-  const id = randomUUID()
+  const id = serverIdFor(key.publicKey.spki)
   const peer = memoryPeer(s)
   const frame = (type: string, payload: object, ts?: number) =>
     signed(key, {

@@ -8,6 +8,7 @@ import { importPublicKey } from '../../crypto/index.ts'
 import { canonicalHost, hostPort } from '../../net/index.ts'
 import { isUuid } from '../../protocol/index.ts'
 import { reachableHost } from '../advertise.ts'
+import { serverIdFor } from '../keys.ts'
 import type { ServerContext } from '../context.ts'
 import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
@@ -40,7 +41,7 @@ function pin(ctx: ServerContext, claim: Claim, source: Source): boolean {
   if (!known) {
     const why = source.dialed
       ? keyHeldElsewhere(ctx, c)
-      : ctx.admission.refusal(c.serverId, c.pubkey, source.from.remote)
+      : ctx.admission.refusal(c.serverId, c.pubkey, source.from.remote, source.from.authLegacy)
     if (why) {
       ctx.logs.warn(`admit|${c.serverId}`, `refused to pin server ${c.serverId}: ${why}`)
       return false
@@ -96,7 +97,10 @@ export async function onHelloJoin(
   if (l.direction !== 'in' || l.peerId) return
   const p = f.payload
   const spki = keySpki(p.pubkey)
-  let id = ctx.store.servers.byKey(spki)?.serverId ?? f.from
+  // A key pinned already keeps its id; a new server of ours gets the id its key makes (it has it
+  // already unless it was made before ids came from keys); another implementation keeps its own.
+  const fresh = l.authLegacy ? f.from : serverIdFor(spki)
+  let id = ctx.store.servers.byKey(spki)?.serverId ?? fresh
   const taken =
     !isUuid(id) || id === ctx.me.serverId || (ctx.store.servers.get(id) && !samePinned(ctx, id, p.pubkey))
   if (taken) id = uuidv4()
