@@ -27,6 +27,15 @@ export type KdfReply =
   | { id: number; ok: true; value: string | Uint8Array | boolean }
   | { id: number; ok: false; error: string }
 
+/**
+ * The thread's script: next to this file, or — in an executable from `npm run build`, which lists
+ * it as an entry point — at its path under src/ inside the executable, beside the bundled cli.
+ */
+function workerUrl(): URL {
+  const compiled = import.meta.url.startsWith('file:///$bunfs/')
+  return new URL(compiled ? './crypto/_kdf-worker.ts' : './_kdf-worker.ts', import.meta.url)
+}
+
 type Waiter = { resolve: (v: string | Uint8Array | boolean) => void; reject: (e: Error) => void }
 /** `job`: the id of the job it runs, null when idle. */
 type Thread = { worker: Worker; job: number | null }
@@ -65,7 +74,7 @@ export class KdfThreads {
 
   #spawn(): Thread | undefined {
     if (this.#threads.length >= this.size) return undefined
-    const worker = new Worker(new URL('./_kdf-worker.ts', import.meta.url))
+    const worker = new Worker(workerUrl())
     const thread: Thread = { worker, job: null }
     worker.unref()
     worker.onmessage = (e: MessageEvent<KdfReply>) => {
