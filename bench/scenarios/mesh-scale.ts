@@ -6,8 +6,8 @@
  * until every other server, and every user on them, sees its users offline.
  */
 
-import type { ServerHandle } from '../../src/server/index.ts'
 import { addWork, describeWork, parallelMs, REGISTER_WORK, scaleWork, serialMs } from '../lib/bound.ts'
+import { online, PresenceWatch } from '../lib/presence-watch.ts'
 import { vs } from '../lib/report.ts'
 import type { Scenario } from '../lib/scenario.ts'
 import { summarize } from '../lib/stats.ts'
@@ -21,70 +21,6 @@ const GOSSIP_PER_USER = 4
 const ADVERTISE_CHAIN = { sign: 1, verify: 1 }
 /** Users who join one at a time once the mesh is full: 2 per server (1 with --quick). */
 const LATE_PER_SERVER = (quick: boolean) => (quick ? 1 : 2)
-
-const online = (s: ServerHandle) => s.ctx.presence.local.size + s.ctx.presence.locations.size
-
-/**
- * When each user comes online at its home server and when the last other server takes them, timed
- * exactly where each server's Presence table changes (its `attach` and `arrive` are wrapped: a
- * poll would only see the tables between event-loop turns, after the 400 in-process clients have
- * handled the same batch); and, polled every 2 ms, when every server first counts `total` users.
- */
-class PresenceWatch {
-  readonly attachedAt = new Map<string, number>()
-  readonly everywhereAt = new Map<string, number>()
-  allAt = 0
-  /** Users expected online everywhere; `allAt` is when every server first counts them. */
-  total: number
-  /** user id → servers other than its home that took it so far. */
-  readonly #arrived = new Map<string, Set<ServerHandle>>()
-  #stop = false
-  readonly done: Promise<void>
-
-  constructor(servers: readonly ServerHandle[], total: number, tick: () => void) {
-    this.total = total
-    for (const s of servers) {
-      const p = s.ctx.presence
-      const attach = p.attach.bind(p)
-      const arrive = p.arrive.bind(p)
-      p.attach = (userId, link) => {
-        attach(userId, link)
-        if (!this.attachedAt.has(userId)) this.attachedAt.set(userId, performance.now())
-      }
-      p.arrive = (userId, serverId, ts) => {
-        const taken = arrive(userId, serverId, ts)
-        if (taken) this.#arrival(userId, s, servers.length - 1)
-        return taken
-      }
-    }
-    this.done = (async () => {
-      while (!this.#stop) {
-        if (!this.allAt && servers.every((s) => online(s) === this.total)) this.allAt = performance.now()
-        tick()
-        await Bun.sleep(2)
-      }
-    })()
-  }
-
-  #arrival(userId: string, at: ServerHandle, others: number): void {
-    const where = this.#arrived.get(userId) ?? new Set<ServerHandle>()
-    this.#arrived.set(userId, where.add(at))
-    if (where.size === others && !this.everywhereAt.has(userId))
-      this.everywhereAt.set(userId, performance.now())
-  }
-
-  stop(): Promise<void> {
-    this.#stop = true
-    return this.done
-  }
-
-  /** Home server → every server, per user (of `only`, if given). */
-  lags(only?: ReadonlySet<string>): number[] {
-    return [...this.everywhereAt]
-      .filter(([id]) => !only || only.has(id))
-      .map(([id, t]) => t - this.attachedAt.get(id)!)
-  }
-}
 
 export const meshScale: Scenario = {
   id: 'mesh-scale',
@@ -139,7 +75,9 @@ export const meshScale: Scenario = {
       }
       await presence.stop()
       users.push(...late)
-      const oneLag = summarize(presence.lags(new Set(late.map((u) => u.userId))))
+      const lateIds = new Set(late.map((u) => u.userId))
+      const oneLag = summarize(presence.lags(lateIds))
+      const oneHop = summarize(presence.hops(lateIds))
       const all = presence.total
 
       // Kill the last server (not the introducer): its links drop as they would if the process died.
@@ -214,6 +152,16 @@ export const meshScale: Scenario = {
           },
           { floor: serialMs(ctx.costs, ADVERTISE_CHAIN) },
           { on: 'ratio', op: '<=', limit: 2 },
+        ),
+        vs(
+          {
+            scenario: 'mesh-scale',
+            metric: 'one user at a time: home server → each other server, p50',
+            value: oneHop.p50,
+            unit: 'ms',
+            note: `${oneHop.n} arrivals; p95 ${oneHop.p95.toFixed(1)} ms; the 8 servers share this process's one JS thread, so the other servers take the batch one after another`,
+          },
+          { floor: serialMs(ctx.costs, ADVERTISE_CHAIN) },
         ),
         vs(
           {
