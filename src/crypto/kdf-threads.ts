@@ -88,8 +88,10 @@ export class KdfThreads {
       this.#pump()
     }
     worker.onerror = (e) => {
-      // A thread that died takes its job with it: fail what it held, replace it on the next job.
-      this.#threads.splice(this.#threads.indexOf(thread), 1)
+      // A thread that failed takes its job with it: fail what it held, replace it on the next job.
+      worker.terminate()
+      const i = this.#threads.indexOf(thread)
+      if (i >= 0) this.#threads.splice(i, 1)
       const w = thread.job === null ? undefined : this.#waiting.get(thread.job)
       if (thread.job !== null) this.#waiting.delete(thread.job)
       thread.job = null
