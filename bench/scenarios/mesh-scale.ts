@@ -8,7 +8,6 @@
 
 import { addWork, describeWork, parallelMs, REGISTER_WORK, scaleWork, serialMs } from '../lib/bound.ts'
 import { online, PresenceWatch } from '../lib/presence-watch.ts'
-import { type RemoteUser, remoteUser } from '../lib/remote.ts'
 import { vs } from '../lib/report.ts'
 import type { Scenario } from '../lib/scenario.ts'
 import { summarize } from '../lib/stats.ts'
@@ -62,35 +61,23 @@ export const meshScale: Scenario = {
 
       // One user at a time on the full mesh: nothing else is signing, so this is the presence path
       // itself (the storm above measures it queued behind 8 registrations' KDFs and signatures).
-      // Each registers from a process of its own, so its client's work is not on the servers' thread.
-      const late: RemoteUser[] = []
-      try {
-        for (let i = 0; i < LATE_PER_SERVER(ctx.quick) * SERVERS; i++) {
-          presence.total++
-          presence.allAt = 0
-          late.push(await remoteUser(servers[i % SERVERS]!, `late${i}`, i, w.dir))
-          await until(
-            () => presence.allAt > 0,
-            10_000,
-            () => `every server to see late${i}`,
-          )
-          await Bun.sleep(50)
-        }
-      } finally {
-        await Promise.all(late.map((u) => u.leave()))
+      const late: typeof users = []
+      for (let i = 0; i < LATE_PER_SERVER(ctx.quick) * SERVERS; i++) {
+        presence.total++
+        presence.allAt = 0
+        late.push(await w.user(servers[i % SERVERS]!, `late${i}`, i))
+        await until(
+          () => presence.allAt > 0,
+          10_000,
+          () => `every server to see late${i}`,
+        )
+        await Bun.sleep(50)
       }
+      await presence.stop()
+      users.push(...late)
       const lateIds = new Set(late.map((u) => u.userId))
       const oneLag = summarize(presence.lags(lateIds))
       const oneHop = summarize(presence.hops(lateIds))
-      // They logged out: back to the registered users before the kill.
-      presence.total = total
-      presence.allAt = 0
-      await until(
-        () => presence.allAt > 0,
-        10_000,
-        () => `every server to see the ${late.length} one-at-a-time users go`,
-      )
-      await presence.stop()
       const all = presence.total
 
       // Kill the last server (not the introducer): its links drop as they would if the process died.
@@ -158,7 +145,7 @@ export const meshScale: Scenario = {
         vs(
           {
             scenario: 'mesh-scale',
-            metric: `one user at a time, ${total} + 1 online: home server → all servers, p50`,
+            metric: `one user at a time, ${total}+ online: home server → all servers, p50`,
             value: oneLag.p50,
             unit: 'ms',
             note: `${oneLag.n} users; p95 ${oneLag.p95.toFixed(1)} ms, max ${oneLag.max.toFixed(1)} ms; timed where each server's table changes; floor = ${describeWork(ADVERTISE_CHAIN)}`,
