@@ -4,17 +4,10 @@
  * into a blob key and an auth key, and the server keeps only argon2id(auth key).
  */
 
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createHmac,
-  hkdfSync,
-  randomBytes,
-  scrypt,
-} from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto'
 import { ChatError, DecryptFailed } from '../errors.ts'
 import { b64uDecode, b64uEncode, fromUtf8, utf8 } from './encoding.ts'
+import { kdfThreads } from './kdf-threads.ts'
 
 export type KdfParams = { name: 'scrypt'; salt: string; N: number; r: number; p: number }
 
@@ -101,18 +94,16 @@ export function judgeKdf(k: KdfParams, username: string, allowLegacy: boolean): 
 /** `historyKey` seals the client's message history at rest (issue 13); it never leaves the client. */
 export type DerivedKeys = { blobKey: Uint8Array; authKey: string; historyKey: Uint8Array }
 
-/** Derives the blob key, the auth key and the history key (≈ 0.1 s, on the libuv pool); never beyond the cap. */
+/** Derives the blob key, the auth key and the history key (≈ 0.1 s, on a KDF thread); never beyond the cap. */
 export async function deriveKeys(password: string, k: KdfParams): Promise<DerivedKeys> {
   assertKdfParams(k)
-  const master = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(
-      password.normalize('NFC'),
-      b64uDecode(k.salt),
-      64,
-      { N: k.N, r: k.r, p: k.p, maxmem: 256 * k.N * k.r * 2 },
-      (e, key) => (e ? reject(e) : resolve(key)),
-    ),
-  )
+  const master = await kdfThreads.run({
+    op: 'scrypt',
+    password: password.normalize('NFC'),
+    salt: b64uDecode(k.salt),
+    length: 64,
+    params: { N: k.N, r: k.r, p: k.p, maxmem: 256 * k.N * k.r * 2 },
+  })
   const expand = (info: string) => new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), info, 32))
   return {
     blobKey: expand('socp/v1/privkey-blob'),
@@ -164,15 +155,15 @@ export function openPrivateKey(store: string, blobKey: Uint8Array): Uint8Array {
 
 // --- server side: the verifier stored as `pake_password` ---
 
-/** argon2id of the auth key (Bun.password runs it off the JS thread). */
+/** argon2id of the auth key, on a KDF thread (src/crypto/kdf-threads.ts). */
 export function hashVerifier(authKey: string): Promise<string> {
-  return Bun.password.hash(authKey, { algorithm: 'argon2id', memoryCost: 19456, timeCost: 2 })
+  return kdfThreads.run({ op: 'argon2-hash', password: authKey, params: { memoryCost: 19456, timeCost: 2 } })
 }
 
 /** Checks an auth key against a stored verifier; never throws. */
 export async function checkVerifier(authKey: string, verifier: string): Promise<boolean> {
   try {
-    return await Bun.password.verify(authKey, verifier)
+    return await kdfThreads.run({ op: 'argon2-verify', password: authKey, hash: verifier })
   } catch {
     return false
   }

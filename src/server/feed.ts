@@ -46,6 +46,8 @@ export class PresenceFeed {
   #timer: ReturnType<typeof setTimeout> | null = null
   #last = 0
   #chain: Promise<void> = Promise.resolve()
+  /** Batches flushed and not yet sent. */
+  #sending = 0
   /** The login page, taken at most once per batch: every login in between gets the same payload. */
   #page: LoginPage | null = null
   /** Links pushed every change. */
@@ -59,10 +61,15 @@ export class PresenceFeed {
     this.#delayMs = delayMs
   }
 
-  /** One of our users came or went: the mesh and our clients hear it in the next batch. */
+  /**
+   * One of our users came or went: the mesh and our clients hear it in the next batch. When the
+   * feed is idle that batch starts now, so its signature is asked for before the login's other
+   * frames (the public channel's, the ACK, the online page) and does not queue behind them.
+   */
   own(c: Change): void {
     this.#put(this.#own, c)
     this.watched(c)
+    if (this.#idle()) void this.flush()
   }
 
   /** Another server's user came or went, not in a batch our clients got as is: they hear it next. */
@@ -94,8 +101,16 @@ export class PresenceFeed {
     this.#everyone.clear()
     this.#watched.clear()
     if (batch.watched.length === 0) return this.#chain
-    this.#chain = this.#chain.then(() => this.#send(batch)).catch(() => {})
+    // Nothing in flight: start at once (synchronously), else behind the batch before, in order.
+    const send = this.#sending === 0 ? this.#send(batch) : this.#chain.then(() => this.#send(batch))
+    this.#sending++
+    this.#chain = send.catch(() => {}).finally(() => this.#sending--)
     return this.#chain
+  }
+
+  /** No batch is being sent and the last went out at least `delayMs` ago. */
+  #idle(): boolean {
+    return this.#sending === 0 && Date.now() - this.#last >= this.#delayMs
   }
 
   /**

@@ -153,12 +153,16 @@ export class ClientStore {
    */
   pin(c: { userId: string; username: string; serverId: string; pubkey: string }, now = Date.now()): void {
     const name = c.username.toLowerCase()
-    if (!this.#q.contact.get(c.userId)) this.#contacts++
-    this.#q.upsert.run(c.userId, name, c.serverId, c.pubkey, now)
-    this.#q.bind.run(name, c.userId, now)
-    if (this.#contacts > this.#lim.maxContacts) {
-      this.#contacts -= this.#q.prune.run(this.#contacts - this.#lim.maxContacts).changes
-    }
+    // One commit, not one per statement: an all-mode client pins every user it first hears of.
+    this.transaction(() => {
+      const added = this.#q.contact.get(c.userId) ? 0 : 1
+      this.#q.upsert.run(c.userId, name, c.serverId, c.pubkey, now)
+      this.#q.bind.run(name, c.userId, now)
+      this.#contacts += added
+      if (this.#contacts > this.#lim.maxContacts) {
+        this.#contacts -= this.#q.prune.run(this.#contacts - this.#lim.maxContacts).changes
+      }
+    })
   }
 
   /** Updates where a pinned contact was last seen. */
