@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { decode } from '../../src/protocol/index.ts'
+import { serverIdFor } from '../../src/server/keys.ts'
 import { linkTo } from '../../src/server/mesh/dialer.ts'
 import { testKey } from '../helpers/keys.ts'
 import { AUTH, prove } from '../helpers/linkauth.ts'
@@ -127,7 +128,7 @@ describe('hostile links', () => {
   test('a stranger who owns a key can link, but only as itself: its frames from any other id are dropped', async () => {
     const { intro, works } = await scene()
     const k = await testKey(ATTACKER_KEY)
-    const id = randomUUID()
+    const id = serverIdFor(k.publicKey.spki)
     const c = await connect(intro.url)
     const hello = { host: '127.0.0.1', port: 9, pubkey: k.publicKey.spki, ...AUTH }
     c.send(await signed(k, { type: 'SERVER_HELLO_LINK', from: id, to: intro.serverId(), payload: hello }))
@@ -145,7 +146,7 @@ describe('hostile links', () => {
   test('issue 16 C: an incoming link that opens with SERVER_ANNOUNCE is bound to the announcer once proved', async () => {
     const s = await server()
     const k = await testKey(ATTACKER_KEY)
-    const id = randomUUID()
+    const id = serverIdFor(k.publicKey.spki)
     const c = await connect(s.url)
     const hello = { host: '127.0.0.1', port: 9, pubkey: k.publicKey.spki, ...AUTH }
     c.send(await signed(k, { type: 'SERVER_ANNOUNCE', from: id, to: '*', payload: hello }))
