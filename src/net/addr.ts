@@ -6,19 +6,15 @@
 
 import { isIP } from 'node:net'
 import { UsageError } from '../errors.ts'
+import { isHost } from '../protocol/envelope.ts'
 
 /** Where a server listens or is reached: `tls` is the `wss://` scheme. */
 export type WsAddr = { host: string; port: number; tls: boolean }
 
 const WS_URL = /^(wss?):\/\/([^/:\s[\]]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})\/?$/
-// RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens.
-const DNS_NAME =
-  /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/
-
-/** True for a DNS name (RFC 1123), an IPv4 address or a bracket-free IPv6 literal. */
+/** True for a DNS name (RFC 1123), an IPv4 address or a bracket-free IPv6 literal: the wire's rule. */
 export function isValidHost(host: string): boolean {
-  if (isIP(host) !== 0) return true
-  return DNS_NAME.test(host) && !/^[\d.]+$/.test(host)
+  return isHost(host)
 }
 
 /**
@@ -102,5 +98,9 @@ export function unmapIPv4(host: string): string {
 /** An IP literal in its shortest form (`0:0::1` → `::1`); anything else unchanged. */
 function canonicalIP(host: string): string {
   if (isIP(host) !== 6) return host
-  return new URL(`http://[${host}]`).hostname.slice(1, -1)
+  try {
+    return new URL(`http://[${host}]`).hostname.slice(1, -1)
+  } catch {
+    return host.toLowerCase()
+  }
 }

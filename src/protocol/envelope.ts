@@ -64,11 +64,18 @@ const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
 const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`)
 const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
 
-/** True for an RFC 1123 name, a dotted IPv4 address, or a bracket-free IPv6 literal. */
+/**
+ * True for an RFC 1123 name, a dotted IPv4 address, or a bracket-free IPv6 literal — and nothing
+ * a URL parser would read as another address: no zone id (`fe80::1%eth0` names an interface of the
+ * sender's machine), no name whose last label is a number (`0x7f.1`, `2130706433` are IPv4 to the
+ * WHATWG parser that dials them, in spellings no address check would recognise).
+ */
 export function isHost(h: string): boolean {
   if (h.length === 0 || h.length > 253) return false
-  if (h.includes(':')) return isIP(h) === 6
-  return IPV4_RE.test(h) || (HOSTNAME_RE.test(h) && !/^[\d.]+$/.test(h))
+  if (h.includes(':')) return isIP(h) === 6 && !h.includes('%')
+  if (IPV4_RE.test(h)) return true
+  const last = h.replace(/\.$/, '').split('.').at(-1) ?? ''
+  return HOSTNAME_RE.test(h) && !/^(\d+|0x[0-9a-f]*)$/i.test(last)
 }
 
 /**

@@ -11,8 +11,10 @@
  */
 
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { v4 as uuidv4 } from 'uuid'
 import { BoundedMap } from '../bounded.ts'
 import { budgetKey } from '../net/index.ts'
+import { isUuid } from '../protocol/index.ts'
 import type { Store } from '../store/index.ts'
 import { serverIdFor } from './keys.ts'
 import { TokenBucket } from './ratelimit.ts'
@@ -94,6 +96,21 @@ export class Admission {
     if (this.#store.servers.countFrom(group) >= this.joinsPerAddress)
       return `${this.joinsPerAddress} servers were admitted from ${group} already (--joins-per-address)`
     return null
+  }
+
+  /**
+   * The id a joiner gets, decided before its link counts, so the link is that server's and no
+   * other's: the id pinned to its key already; else, for a server of ours, the id its key makes;
+   * for another implementation the id it asked for — unless that is ours, not a UUID, or another
+   * key's, then a fresh one. Never the id it asked for just because it asked.
+   */
+  idForJoin(asked: string, spki: string, legacy: boolean, me: string): string {
+    const byKey = this.#store.servers.byKey(spki)?.serverId
+    if (byKey) return byKey
+    const id = legacy ? asked : serverIdFor(spki)
+    const pinned = this.#store.servers.get(id)
+    const taken = !isUuid(id) || id === me || (pinned !== null && pinned.pubkey !== spki)
+    return taken ? uuidv4() : id
   }
 
   /** The address group an incoming link is counted under. */

@@ -96,7 +96,7 @@ async function handle(ctx: ServerContext, link: Link, text: string): Promise<voi
   if (!role) return
   if (!d.ok) {
     // Never answer an ERROR with an ERROR (PROTOCOL.md §4), even a malformed or truncated one.
-    if (d.type !== 'ERROR' && !SAYS_ERROR.test(text.slice(0, 512)))
+    if (d.type !== 'ERROR' && !namesItselfError(text))
       await ctx.outbox.error(link, d.error.code, d.error.detail)
     return
   }
@@ -123,10 +123,19 @@ async function dispatchUser(call: UserCall, frame: UserToServerFrame): Promise<v
 }
 
 /**
- * A frame too broken to parse that still names itself an ERROR (`{"type":"ERROR",` cut short): a
- * peer answering our ERRORs with broken ones must not start a loop either.
+ * A frame too broken to parse that still names itself an ERROR (`{"type":"ERROR",` cut short, its
+ * type spelled with escapes, behind any amount of white space): a peer answering our ERRORs with
+ * broken ones must not start a loop either.
  */
-const SAYS_ERROR = /"type"\s*:\s*"ERROR"/
+function namesItselfError(text: string): boolean {
+  const m = /"type"\s*:\s*"((?:[^"\\]|\\.){0,64})"/.exec(text.trimStart().slice(0, 4096))
+  if (!m) return false
+  try {
+    return JSON.parse(`"${m[1]}"`) === 'ERROR'
+  } catch {
+    return false
+  }
+}
 
 /** A link closed, for whatever reason: unbind its user or mourn its server. */
 export function onLinkClosed(ctx: ServerContext, link: Link): void {

@@ -40,11 +40,21 @@ export type UserRole = {
 export type LinkAuth =
   | { readonly stage: 'new' }
   /** Acceptor: challenge sent; `hello` runs the held hello once the dialer's proof verifies. */
-  | { readonly stage: 'challenged'; readonly nonce: string; readonly prover: string; readonly hello: Held }
+  | {
+      readonly stage: 'challenged'
+      readonly nonce: string
+      /** The hello's `from`, which the proof names; `id`, whose link it becomes (a joiner's assigned id). */
+      readonly prover: string
+      readonly id: string
+      readonly hello: Held
+    }
   /** Dialer: proof sent with our own nonce; waits for the acceptor's proof under `key`. */
   | { readonly stage: 'proving'; readonly nonce: string; readonly peer: string; readonly key: string }
-  /** Authenticated as `peer` (`legacy`: another implementation, allowed by the operator). */
-  | { readonly stage: 'done'; readonly peer: string; readonly legacy: boolean }
+  /**
+   * Authenticated as `peer` (`legacy`: another implementation, allowed by the operator) with
+   * `key`, the key it proved (or, legacy, the one its hello carried).
+   */
+  | { readonly stage: 'done'; readonly peer: string; readonly legacy: boolean; readonly key: string }
 /** A verified hello held until its sender proves its key: its key, and how to carry it out. */
 export type Held = { readonly key: string; readonly run: () => Promise<void> }
 
@@ -178,9 +188,9 @@ export class Link {
     return this.#role.kind === 'server' && this.#role.auth.stage === 'done' && this.#role.auth.legacy
   }
 
-  authenticate(peer: string, legacy: boolean): void {
+  authenticate(peer: string, legacy: boolean, key: string): void {
     if (this.#role.kind !== 'server') throw new TypeError('only a server link authenticates')
-    this.#role.auth = { stage: 'done', peer, legacy }
+    this.#role.auth = { stage: 'done', peer, legacy, key }
     this.bucket = new TokenBucket(SERVER_RATE.perSec, SERVER_RATE.burst)
   }
 

@@ -8,9 +8,10 @@
 import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import type { TCPSocketListener } from 'bun'
+import { decode } from '../../src/protocol/index.ts'
 import { serverIdFor } from '../../src/server/keys.ts'
 import { testKey } from '../helpers/keys.ts'
-import { server, until } from '../helpers/servers.ts'
+import { server, stop, type TestServer, until } from '../helpers/servers.ts'
 import { user } from '../helpers/users.ts'
 import { connect } from '../helpers/ws.ts'
 import { ATTACKER_KEY, signed } from './_attack.ts'
@@ -219,11 +220,72 @@ describe('the third red-team pass', () => {
   }, 30_000)
 })
 
+describe('the fourth red-team pass', () => {
+  test('a join that asks for an offline server’s id gets its own; a replay of that server’s hello then speaks for nobody', async () => {
+    const [intro, m, v] = [await server(), null, null] as unknown as [TestServer, TestServer, TestServer]
+    const mm = await server({ peers: [intro] })
+    const victim = await server({ peers: [intro] })
+    await until(() => mm.ctx.peers.has(victim.serverId()), 5_000, 'victim linked to m')
+    void m
+    void v
+    const vid = victim.serverId()
+    // Anyone can get the victim's own SERVER_HELLO_LINK: link to it as a new server.
+    const capture = await stranger(victim, await testKey(ATTACKER_KEY + 1))
+    expect(capture.outcome).toBe('linked')
+    const hello = capture.peer.frames.find((f) => f.type === 'SERVER_HELLO_LINK' && f.from === vid)!
+    expect(hello).toBeDefined()
+    await stop(victim)
+    await until(() => !mm.ctx.peers.has(vid), 5_000, 'victim down at m')
+    // A join under the victim's id with the attacker's key is given the attacker's own id…
+    const key = await testKey(ATTACKER_KEY)
+    const join = await stranger(mm, key, { id: vid, join: true })
+    expect(join.outcome).toBe('linked')
+    const welcome = join.peer.frames.find((f) => f.type === 'SERVER_WELCOME')!
+    expect(welcome.payload.assigned_id).toBe(serverIdFor(key.publicKey.spki))
+    // …so the victim's replayed hello on that link is dropped: nothing speaks for the victim.
+    join.peer.send(hello)
+    await Bun.sleep(500)
+    expect(mm.ctx.peers.has(vid)).toBe(false)
+    expect(mm.ctx.store.servers.get(vid)?.pubkey).toBe(victim.ctx.me.pubkey)
+    // The victim comes back and is linked again: its users are reachable.
+    const back = await server({ db: victim.db, peers: [intro] })
+    await until(
+      () => mm.ctx.peers.has(vid) && back.ctx.peers.has(mm.serverId()),
+      10_000,
+      'the victim relinked',
+    )
+    const alice = await user(mm, 'alice', 0)
+    const bob = await user(back, 'bob', 1)
+    await until(() => mm.ctx.presence.locations.has(bob.userId!), 3_000, 'bob seen at m')
+    const got = bob.next('dm', (d) => d.text === 'to the real server')
+    await alice.tell('bob', 'to the real server')
+    expect((await got).text).toBe('to the real server')
+  }, 40_000)
+
+  test('numeric and hex names (0x7f.1, 0xa9fea9fe) and zone ids are no hosts: refused at decode', async () => {
+    const intro = await server()
+    const key = await testKey(ATTACKER_KEY)
+    const id = serverIdFor(key.publicKey.spki)
+    const c = await connect(intro.url)
+    for (const host of ['0x7f.1', '0xa9fea9fe', '2130706433', 'fe80::1%1', 'x.123']) {
+      const payload = { host, port: 9199, pubkey: key.publicKey.spki, auth: 'v1' }
+      const f = await signed(key, { type: 'SERVER_HELLO_LINK', from: id, to: intro.serverId(), payload })
+      expect(decode(JSON.stringify(f), 'serverToServer').ok).toBe(false)
+      c.send(f)
+    }
+    await Bun.sleep(500)
+    expect(c.frames.filter((f) => f.type === 'SERVER_CHALLENGE')).toEqual([])
+    expect(pins(intro)).toEqual([])
+  })
+})
+
 test('a truncated ERROR gets no ERROR back', async () => {
   const s = await server()
   const peer = await connect(s.url)
   peer.sendText('{"type":"ERROR",')
   peer.sendText('{"type" : "ERROR", "payload": {')
+  peer.sendText('{"type":"\\u0045RROR", "payload": {')
+  peer.sendText(`${' '.repeat(600)}{"type":"ERROR",`)
   peer.sendText('{"type":"NOT_A_TYPE",')
   const answer = await peer.next('ERROR', 3_000)
   await Bun.sleep(300)

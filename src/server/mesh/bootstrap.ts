@@ -3,13 +3,11 @@
  * SERVER_HELLO_LINK both ways, and SERVER_ANNOUNCE. Server keys are pinned to their ids.
  */
 
-import { v4 as uuidv4 } from 'uuid'
 import { importPublicKey } from '../../crypto/index.ts'
 import { canonicalHost, hostPort } from '../../net/index.ts'
 import { isUuid } from '../../protocol/index.ts'
 import { reachableHost } from '../advertise.ts'
 import type { ServerContext } from '../context.ts'
-import { serverIdFor } from '../keys.ts'
 import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { confirmAddress } from './confirm.ts'
@@ -94,16 +92,12 @@ export async function onHelloJoin(
   f: MeshFrame<'SERVER_HELLO_JOIN'>,
   { ctx, link: l }: MeshCall,
 ): Promise<void> {
-  if (l.direction !== 'in' || l.peerId) return
+  const auth = l.server?.auth
+  if (l.direction !== 'in' || l.peerId || auth?.stage !== 'done') return
   const p = f.payload
   const spki = keySpki(p.pubkey)
-  // A key pinned already keeps its id; a new server of ours gets the id its key makes (it has it
-  // already unless it was made before ids came from keys); another implementation keeps its own.
-  const fresh = l.authLegacy ? f.from : serverIdFor(spki)
-  let id = ctx.store.servers.byKey(spki)?.serverId ?? fresh
-  const taken =
-    !isUuid(id) || id === ctx.me.serverId || (ctx.store.servers.get(id) && !samePinned(ctx, id, p.pubkey))
-  if (taken) id = uuidv4()
+  // The id the link was authenticated under, decided before it counted (Admission.idForJoin).
+  const id = auth.peer
   // A joiner that advertises its wildcard bind (another implementation) is recorded where it came from.
   const host = reachableHost(p.host, l.remote)
   if (!host) return l.close(4003, 'no reachable address')
@@ -153,10 +147,6 @@ function heard(l: Link, caps: readonly string[] | undefined): void {
 
 function keySpki(text: string): string {
   return importPublicKey(text).spki
-}
-
-function samePinned(ctx: ServerContext, id: string, key: string): boolean {
-  return ctx.store.servers.get(id)?.pubkey === keySpki(key)
 }
 
 /** Joiner side: adopt the assigned id, pin the introducer, link to every listed server, announce. */

@@ -81,7 +81,7 @@ async function accept(
       ctx.log.warn(
         `accepted server ${f.from} (${link.remote}) WITHOUT link authentication (--allow-legacy-peers)`,
       )
-      link.authenticate(f.from, true)
+      link.authenticate(linkId(ctx, f, true), true, f.payload.pubkey)
       return 'admit'
     }
     const n = nonce()
@@ -89,6 +89,7 @@ async function accept(
       stage: 'challenged',
       nonce: n,
       prover: f.from,
+      id: linkId(ctx, f, false),
       hello: { key: f.payload.pubkey, run: hello },
     }
     link.send(
@@ -108,7 +109,7 @@ async function accept(
     return refuse(ctx, link, `${auth.prover} did not prove the join secret`)
   const theirs = f.payload.challenge
   if (!theirs) return refuse(ctx, link, 'SERVER_PROOF without a challenge for us')
-  link.authenticate(auth.prover, false)
+  link.authenticate(auth.id, false, auth.hello.key)
   const admit = ctx.admission.mac(theirs, ctx.me.serverId, auth.prover)
   await ctx.outbox.send(link, 'SERVER_PROOF', auth.prover, {
     nonce: theirs,
@@ -162,7 +163,7 @@ async function dialed(
     // Both ways: in a closed mesh a joiner does not take a stranger's word (or list) either.
     if (!ctx.admission.macOk(f.payload.admit, auth.nonce, auth.peer, ctx.me.serverId))
       return refuse(ctx, link, `${auth.peer} did not prove the join secret`)
-    link.authenticate(auth.peer, false)
+    link.authenticate(auth.peer, false, auth.key)
     if (role.target?.probe) probeAnswered(ctx, link, auth.peer)
     return 'consumed'
   }
@@ -180,6 +181,20 @@ async function dialed(
   ctx.log.warn(
     `linked to server ${f.from} (${link.remote}) WITHOUT link authentication (--allow-legacy-peers)`,
   )
-  link.authenticate(f.from, true)
+  link.authenticate(f.from, true, v.key.spki)
   return 'admit'
+}
+
+/**
+ * Whose link this is once the hello's sender proved its key: the sender for a link or an announce
+ * (whose id must already be its key's, admission.ts), the id it is given for a join — never simply
+ * the `from` a join asked for, which may be another server's.
+ */
+function linkId(
+  ctx: ServerContext,
+  f: Extract<ServerToServerFrame, { type: 'SERVER_HELLO_JOIN' | 'SERVER_HELLO_LINK' | 'SERVER_ANNOUNCE' }>,
+  legacy: boolean,
+): string {
+  if (f.type !== 'SERVER_HELLO_JOIN') return f.from
+  return ctx.admission.idForJoin(f.from, importPublicKey(f.payload.pubkey).spki, legacy, ctx.me.serverId)
 }

@@ -7,6 +7,7 @@
 
 import { decode, type ServerToServerFrame } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
+import { spkiOrNull } from '../keys.ts'
 import type { Link, ServerRole } from '../link.ts'
 import { seenKey } from '../seen.ts'
 import type { Verified } from '../verified.ts'
@@ -61,8 +62,13 @@ async function admit(ctx: ServerContext, link: Link, role: ServerRole, d: Decode
   // Every frame on an authenticated link comes from the server that proved itself on it: nothing
   // is relayed between servers (PROTOCOL.md §4), so a stranger's frame here is a replay.
   const origin = role.peerId ?? (role.auth.stage === 'done' ? role.auth.peer : null)
-  if (frame.from !== origin)
+  // A join asks for an id; the link is the one it was given (Admission.idForJoin), whatever it asked.
+  const joining = frame.type === 'SERVER_HELLO_JOIN' && !role.peerId && origin !== null
+  if (frame.from !== origin && !joining)
     return ctx.logs.warn(`from|${link.id}`, `dropped ${frame.type} from ${frame.from} on ${link.describe()}`)
+  // A hello on a link speaks for the key proved on it, never for another (a replayed one).
+  if (!sameKey(role, frame))
+    return ctx.logs.warn(`key|${link.id}`, `dropped ${frame.type} with another key on ${link.describe()}`)
   if (frame.type === 'SERVER_CHALLENGE' || frame.type === 'SERVER_PROOF') return
   const expected = link.direction === 'out' ? (role.target?.expect ?? null) : null
   if (!role.peerId && !SERVER_FIRST.has(frame.type) && !(frame.type === 'SERVER_WELCOME' && role.onWelcome)) {
@@ -103,6 +109,23 @@ async function admit(ctx: ServerContext, link: Link, role: ServerRole, d: Decode
   if (link.lanesFull) await done
 }
 
+/** True unless `frame` carries a key other than the one proved on its authenticated link. */
+function sameKey(role: ServerRole, frame: ServerToServerFrame): boolean {
+  if (role.auth.stage !== 'done') return true
+  const t = frame.type
+  if (
+    t !== 'SERVER_HELLO_JOIN' &&
+    t !== 'SERVER_HELLO_LINK' &&
+    t !== 'SERVER_ANNOUNCE' &&
+    t !== 'SERVER_WELCOME'
+  )
+    return true
+  const carried = frame.payload.pubkey
+  if (carried === undefined || carried === null) return true
+  const a = spkiOrNull(carried)
+  return a !== null && a === spkiOrNull(role.auth.key)
+}
+
 async function dispatch(frame: Verified<ServerToServerFrame>, call: MeshCall): Promise<void> {
   try {
     const handler = meshHandlers[frame.type] as (
@@ -111,6 +134,8 @@ async function dispatch(frame: Verified<ServerToServerFrame>, call: MeshCall): P
     ) => void | Promise<void>
     await handler(frame, call)
   } catch (err) {
+    // A link whose hello failed half-way is in no known state: it never counts (issue 10).
+    if (!call.link.peerId) call.link.close(4003, 'hello failed')
     call.ctx.log.error(
       `${frame.type} from ${call.link.describe()} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
     )
