@@ -225,7 +225,11 @@ describe('the fourth red-team pass', () => {
     const [intro, m, v] = [await server(), null, null] as unknown as [TestServer, TestServer, TestServer]
     const mm = await server({ peers: [intro] })
     const victim = await server({ peers: [intro] })
-    await until(() => mm.ctx.peers.has(victim.serverId()), 5_000, 'victim linked to m')
+    await until(
+      () => mm.ctx.store.servers.get(victim.serverId())?.confirmed === true,
+      10_000,
+      'victim linked to m and confirmed there',
+    )
     void m
     void v
     const vid = victim.serverId()
