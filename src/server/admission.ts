@@ -27,6 +27,9 @@ const MAC_DOMAIN = 'socp-join-v1'
  * stranger cycling through fresh ids nor many strangers naming one victim turn us into a dialer
  * for hire. An honest server needs one probe per server it links to.
  */
+/** A server admitted from an address stops counting against it once unseen this long. */
+export const GONE_AFTER_MS = 3_600_000
+
 export const PROBE_BUDGET = {
   perGroup: { burst: 8, perSec: 1 / 30 },
   perTarget: { burst: 3, perSec: 1 / 60 },
@@ -86,14 +89,26 @@ export class Admission {
    * one can link first under a joining server's id). In a closed mesh the link proved the secret
    * already; in an open mesh the address group's budget applies too.
    */
-  refusal(serverId: string, spki: string, remote: string, legacy: boolean): string | null {
+  refusal(
+    serverId: string,
+    spki: string,
+    remote: string,
+    legacy: boolean,
+    linked: (serverId: string) => boolean,
+  ): string | null {
     const holder = this.#store.servers.byKey(spki)
     if (holder && holder.serverId !== serverId) return `its key is pinned to server ${holder.serverId}`
     // Another implementation chooses its id as it likes; the operator let it in as it is.
     if (!legacy && serverId !== serverIdFor(spki)) return `${serverId} is not the id its key makes`
     if (this.closed) return null
     const group = budgetKey(remote)
-    if (this.#store.servers.countFrom(group) >= this.joinsPerAddress)
+    // Servers that left long ago stop counting: an address's budget is what it holds now, or
+    // someone who came, was confirmed and went would lock everyone at that address out for good.
+    const recent = Date.now() - GONE_AFTER_MS
+    const held = this.#store.servers
+      .fromGroup(group)
+      .filter((p) => linked(p.serverId) || (p.lastSeen ?? p.pinnedAt) > recent).length
+    if (held >= this.joinsPerAddress)
       return `${this.joinsPerAddress} servers were admitted from ${group} already (--joins-per-address)`
     return null
   }

@@ -61,9 +61,7 @@ export function serverRepo(db: Database) {
   const get = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM servers WHERE server_id = ?`)
   const all = db.prepare<Row, []>(`SELECT ${COLUMNS} FROM servers ORDER BY server_id`)
   const byKey = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM servers WHERE pubkey = ? LIMIT 1`)
-  const countFrom = db.prepare<{ n: number }, [string]>(
-    'SELECT count(*) AS n FROM servers WHERE admitted_from = ?',
-  )
+  const fromGroup = db.prepare<Row, [string]>(`SELECT ${COLUMNS} FROM servers WHERE admitted_from = ?`)
   const insert = db.prepare<never, PinParams>(
     `INSERT INTO servers (server_id, host, port, pubkey, tls, pinned_at, last_seen, confirmed, admitted_from)
      VALUES ($serverId, $host, $port, $pubkey, $tls, $now, NULL, $confirmed, $admittedFrom)`,
@@ -126,9 +124,9 @@ export function serverRepo(db: Database) {
       return r ? fromRow(r) : null
     },
 
-    /** How many pinned peers were first admitted from this address group. */
-    countFrom(group: string): number {
-      return countFrom.get(group)?.n ?? 0
+    /** The pinned peers first admitted from this address group. */
+    fromGroup(group: string): PinnedServer[] {
+      return fromGroup.all(group).map(fromRow)
     },
 
     /** The peer answered at its pinned address with its pinned key. */

@@ -5,6 +5,7 @@
  * ERROR back.
  */
 
+import { Database } from 'bun:sqlite'
 import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import type { TCPSocketListener } from 'bun'
@@ -244,6 +245,10 @@ describe('the fourth red-team pass', () => {
     expect(join.outcome).toBe('linked')
     const welcome = join.peer.frames.find((f) => f.type === 'SERVER_WELCOME')!
     expect(welcome.payload.assigned_id).toBe(serverIdFor(key.publicKey.spki))
+    // The server's proof names the link it gave the joiner, not the id it asked for, so a relay
+    // cannot pass it on to that server as if it were meant for it (fifth pass).
+    const proof = join.peer.frames.find((f) => f.type === 'SERVER_PROOF' && f.from === mm.serverId())!
+    expect(proof.payload.peer_id).toBe(serverIdFor(key.publicKey.spki))
     // …so the victim's replayed hello on that link is dropped: nothing speaks for the victim.
     join.peer.send(hello)
     await Bun.sleep(500)
@@ -281,6 +286,25 @@ describe('the fourth red-team pass', () => {
   })
 })
 
+test('servers an address added that left long ago stop counting against it (fifth pass)', async () => {
+  const intro = await server({ joinsPerAddress: 2 })
+  // Two servers this address made us pin once, confirmed, long gone.
+  for (const n of [1, 2])
+    intro.ctx.store.servers.pin({
+      serverId: randomUUID(),
+      host: '127.0.0.1',
+      port: 40_000 + n,
+      pubkey: `gone-${n}`,
+      confirmed: true,
+      admittedFrom: '127.0.0.1',
+    })
+  expect((await stranger(intro, await testKey(ATTACKER_KEY))).outcome).toBe('refused')
+  const db = new Database(intro.db)
+  db.run("UPDATE servers SET pinned_at = 0, last_seen = NULL WHERE pubkey LIKE 'gone-%'")
+  db.close()
+  expect((await stranger(intro, await testKey(ATTACKER_KEY))).outcome).toBe('linked')
+})
+
 test('a truncated ERROR gets no ERROR back', async () => {
   const s = await server()
   const peer = await connect(s.url)
@@ -288,6 +312,8 @@ test('a truncated ERROR gets no ERROR back', async () => {
   peer.sendText('{"type" : "ERROR", "payload": {')
   peer.sendText('{"type":"\\u0045RROR", "payload": {')
   peer.sendText(`${' '.repeat(600)}{"type":"ERROR",`)
+  peer.sendText('{"payload":{"type":"x"},"type":"ERROR","from":"a"')
+  peer.sendText('{"t\\u0079pe":"ERROR","from":"a"')
   peer.sendText('{"type":"NOT_A_TYPE",')
   const answer = await peer.next('ERROR', 3_000)
   await Bun.sleep(300)

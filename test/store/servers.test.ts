@@ -80,17 +80,17 @@ describe('servers', () => {
     expect(s.get('srv-2')?.confirmed).toBe(true)
   })
 
-  test('byKey finds the one server a key belongs to; countFrom counts admissions per address; forget removes', () => {
+  test('byKey finds the one server a key belongs to; fromGroup lists admissions per address; forget removes', () => {
     const s = open().servers
     s.pin({ ...peer, admittedFrom: '10.0.0.7', confirmed: false })
     s.pin({ ...peer, serverId: 'srv-3', pubkey: 'pub-3', admittedFrom: '10.0.0.7', confirmed: false })
     s.pin({ ...peer, serverId: 'srv-4', pubkey: 'pub-4' })
     expect(s.byKey('pub-3')?.serverId).toBe('srv-3')
     expect(s.byKey('pub-none')).toBeNull()
-    expect(s.countFrom('10.0.0.7')).toBe(2)
-    expect(s.countFrom('10.0.0.8')).toBe(0)
+    expect(s.fromGroup('10.0.0.7').map((p) => p.serverId)).toEqual(['srv-2', 'srv-3'])
+    expect(s.fromGroup('10.0.0.8')).toEqual([])
     s.forget('srv-3')
     expect(s.get('srv-3')).toBeNull()
-    expect(s.countFrom('10.0.0.7')).toBe(1)
+    expect(s.fromGroup('10.0.0.7')).toHaveLength(1)
   })
 })

@@ -4,10 +4,11 @@
  */
 
 import { importPublicKey } from '../../crypto/index.ts'
-import { canonicalHost, hostPort } from '../../net/index.ts'
+import { canonicalHost, hostPort, isNeverAPeer } from '../../net/index.ts'
 import { isUuid } from '../../protocol/index.ts'
 import { reachableHost } from '../advertise.ts'
 import type { ServerContext } from '../context.ts'
+import { serverIdFor } from '../keys.ts'
 import type { Addr, Link } from '../link.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { confirmAddress } from './confirm.ts'
@@ -39,7 +40,9 @@ function pin(ctx: ServerContext, claim: Claim, source: Source): boolean {
   if (!known) {
     const why = source.dialed
       ? keyHeldElsewhere(ctx, c)
-      : ctx.admission.refusal(c.serverId, c.pubkey, source.from.remote, source.from.authLegacy)
+      : ctx.admission.refusal(c.serverId, c.pubkey, source.from.remote, source.from.authLegacy, (id) =>
+          ctx.peers.has(id),
+        )
     if (why) {
       ctx.logs.warn(`admit|${c.serverId}`, `refused to pin server ${c.serverId}: ${why}`)
       return false
@@ -161,6 +164,12 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
   const intro = { serverId: f.from, ...introducer, pubkey: keySpki(f.payload.pubkey), tls: role.target.tls }
   if (!pin(ctx, intro, { dialed: true })) return onWelcome(false)
   const assigned = f.payload.assigned_id
+  // One of our introducers assigns only the id our key makes; any other came through a relay that
+  // joined in our name (another implementation's introducer may assign as it likes).
+  if (assigned && assigned !== ctx.me.serverId && !l.authLegacy && assigned !== serverIdFor(ctx.me.pubkey)) {
+    ctx.log.error(`refused the id ${assigned} from ${f.from}: it is not the one this server's key makes`)
+    return onWelcome(false)
+  }
   if (assigned && assigned !== ctx.me.serverId) {
     ctx.log.warn(`introducer assigned id ${assigned} (was ${ctx.me.serverId})`)
     ctx.store.identity.setServerId(assigned)
@@ -171,6 +180,8 @@ export async function onWelcome(f: MeshFrame<'SERVER_WELCOME'>, { ctx, link: l }
   onWelcome(true)
   for (const s of f.payload.servers) {
     if (s.server_id === ctx.me.serverId || s.server_id === f.from || !reachableHost(s.host, null)) continue
+    // Not even the introducer we chose makes us dial where no server is (a metadata service).
+    if (isNeverAPeer(s.host)) continue
     let spki: string
     try {
       spki = keySpki(s.pubkey)

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { importPublicKey, verifyPayload } from '../../crypto/index.ts'
 import { LINK_AUTH, type ServerToServerFrame } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
+import { serverIdFor } from '../keys.ts'
 import type { Link, ServerRole } from '../link.ts'
 import { probeAnswered } from './confirm.ts'
 import { operatorPinHolds, verifyServerFrame } from './verify.ts'
@@ -37,8 +38,11 @@ function proofOk(
   expected: { nonce: string; prover: string; key: string },
 ): boolean {
   const p = f.payload
-  if (p.nonce !== expected.nonce || p.server_id !== expected.prover || p.peer_id !== ctx.me.serverId)
-    return false
+  // The acceptor names the id our link has there: ours, or — if we were made before ids came from
+  // keys and joined — the one our key makes (Admission.idForJoin). Anything else was meant for a
+  // link someone else opened in our name (a relay between us and the server we dialed).
+  const us = p.peer_id === ctx.me.serverId || p.peer_id === serverIdFor(ctx.me.pubkey)
+  if (p.nonce !== expected.nonce || p.server_id !== expected.prover || !us) return false
   try {
     return !!f.sig && verifyPayload(importPublicKey(expected.key), raw, f.sig, true)
   } catch {
@@ -75,6 +79,10 @@ async function accept(
       return refuse(ctx, link, `${f.type} before a hello`)
     const v = verifyServerFrame(ctx, link, f, raw)
     if (!v.ok) return refuse(ctx, link, v.reason)
+    // Refused before we sign anything: a server new to us links only under the id its key makes.
+    const fresh = f.type !== 'SERVER_HELLO_JOIN' && !ctx.store.servers.get(f.from)
+    if (fresh && f.payload.auth === LINK_AUTH && f.from !== serverIdFor(v.key.spki))
+      return refuse(ctx, link, `${f.from} is not the id its key makes`)
     if (f.payload.auth !== LINK_AUTH) {
       if (!ctx.allowLegacyPeers) return refuse(ctx, link, 'no link authentication (see --allow-legacy-peers)')
       if (ctx.admission.closed) return refuse(ctx, link, 'no link authentication, so no join secret')
@@ -114,7 +122,8 @@ async function accept(
   await ctx.outbox.send(link, 'SERVER_PROOF', auth.prover, {
     nonce: theirs,
     server_id: ctx.me.serverId,
-    peer_id: auth.prover,
+    // Whose link this is here (a joiner's given id), not merely whom the dialer said it was.
+    peer_id: auth.id,
     ...(admit && { admit }),
   })
   await auth.hello.run()
