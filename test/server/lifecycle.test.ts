@@ -264,3 +264,30 @@ test('a restarted server already linked to the mesh redials an introducer that w
     intro.stop()
   }
 })
+
+test('a WELCOME never makes us dial where no server is: link-local and multicast entries are skipped (issue 10)', async () => {
+  const intro = { id: '10000000-0000-4000-8000-00000000a005', key: await testKey(46) }
+  const listed = await testKey(47)
+  const entry = (host: string, n: number) => ({
+    server_id: `10000000-0000-4000-8000-00000000b00${n}`,
+    host,
+    port: 80,
+    pubkey: listed.publicKey.spki,
+  })
+  const introL = listen(async (f) =>
+    f.type === 'SERVER_HELLO_JOIN'
+      ? [
+          await signed(46, 'SERVER_WELCOME', intro.id, f.from, {
+            assigned_id: null,
+            server_pub: intro.key.publicKey.spki,
+            servers: [entry('169.254.169.254', 1), entry('224.0.0.1', 2)],
+          }),
+        ]
+      : [],
+  )
+  const s = await server({ peers: [{ port: introL.port } as ServerHandle], ...LEGACY })
+  await until(() => s.ctx.peers.has(intro.id), 2_000, 'linked')
+  await Bun.sleep(300)
+  expect(s.ctx.store.servers.all().map((p) => p.serverId)).toEqual([intro.id])
+  expect([...s.ctx.peers.links].filter((l) => l.direction === 'out' && l.remote.endsWith(':80'))).toEqual([])
+})
