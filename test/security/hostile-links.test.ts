@@ -62,7 +62,14 @@ describe('hostile links', () => {
     const k = await testKey(ATTACKER_KEY)
     const c = await connect(intro.url)
     const hello = { host: '127.0.0.1', port: 9, pubkey: k.publicKey.spki, ...AUTH }
-    c.send(await signed(k, { type: 'SERVER_ANNOUNCE', from: randomUUID(), to: '*', payload: hello }))
+    c.send(
+      await signed(k, {
+        type: 'SERVER_ANNOUNCE',
+        from: serverIdFor(k.publicKey.spki),
+        to: '*',
+        payload: hello,
+      }),
+    )
     await c.next('SERVER_CHALLENGE')
     await Bun.sleep(1_200)
     expect(pinned()).toEqual(before)
@@ -75,7 +82,7 @@ describe('hostile links', () => {
     const k = await testKey(ATTACKER_KEY)
     const hello = await signed(k, {
       type: 'SERVER_HELLO_LINK',
-      from: randomUUID(),
+      from: serverIdFor(k.publicKey.spki),
       to: s.serverId(),
       payload: { host: '127.0.0.1', port: 9, pubkey: k.publicKey.spki, ...AUTH },
     })
@@ -86,7 +93,7 @@ describe('hostile links', () => {
     expect(s.ctx.peers.size).toBe(0)
     // Before proving, a server link has user budgets: a frame over 64 KiB closes it.
     const big = await connect(s.url)
-    big.send({ ...hello, from: randomUUID() })
+    big.send(hello)
     big.sendText(JSON.stringify({ type: 'HEARTBEAT', pad: 'x'.repeat(100_000) }))
     expect((await big.closed).code).toBe(1009)
     // A user who registers at once (no client-side scrypt, so the short hello timeout holds) gets in.
@@ -106,15 +113,20 @@ describe('hostile links', () => {
       // Each socket gets one hello; the others are replays on links that are already pending.
       c.send({ ...one, from: randomUUID(), ts: Date.now() })
     }
-    // A replayer cannot sign the nonce, whatever id it claims.
-    const sock = socks[0]!
+    // Under ids its key does not make, every one is refused before we sign or challenge anything.
+    await Promise.all(socks.map((c) => c.closed))
+    // Under the key's own id it is challenged, and a replayer cannot sign the nonce.
+    const sock = await connect(intro.url)
+    const own = serverIdFor(k.publicKey.spki)
+    sock.send({ ...one, from: own })
     const ch = await sock.next('SERVER_CHALLENGE')
     sock.send({
       ...one,
+      from: own,
       type: 'SERVER_PROOF',
       payload: {
         nonce: ch.payload.nonce,
-        server_id: one.from,
+        server_id: own,
         peer_id: intro.serverId(),
         challenge: 'A'.repeat(43),
       },
