@@ -5,14 +5,9 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto'
-import {
-  b64uEncode,
-  type KeyPair,
-  newKdfParams,
-  sealPrivateKey,
-  signPayload,
-} from '../../src/crypto/index.ts'
+import { b64uEncode, type KeyPair, signPayload } from '../../src/crypto/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
+import { cheapRegistration } from '../../test/helpers/registration.ts'
 
 type Frame = {
   type: string
@@ -152,14 +147,7 @@ export async function rawUser(server: ServerHandle, username: string, key: KeyPa
   const r = new Raw(server.url)
   await r.opened
   const id = randomUUID()
-  const kdf = newKdfParams(username)
-  const payload = {
-    username,
-    pubkey: key.publicKey.spki,
-    privkey_store: sealPrivateKey(key.pkcs8, randomBytes(32), kdf),
-    kdf,
-    auth_key: b64uEncode(randomBytes(32)),
-  }
+  const payload = cheapRegistration(username, key)
   r.send(await signed(key, { type: 'USER_REGISTER', from: id, to: '', payload }))
   const ok = await r.next('AUTH_OK')
   const helloPayload = {

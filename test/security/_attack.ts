@@ -4,7 +4,7 @@
  */
 
 import { afterEach, expect } from 'bun:test'
-import { constants, createPrivateKey, sign as nodeSign, randomBytes, randomUUID } from 'node:crypto'
+import { constants, createPrivateKey, sign as nodeSign, randomUUID } from 'node:crypto'
 import {
   b64uEncode,
   chunkDigest,
@@ -15,9 +15,7 @@ import {
   fileStartPreimage,
   type KdfParams,
   type KeyPair,
-  newKdfParams,
   publicPreimage,
-  sealPrivateKey,
   signContent,
   signPayload,
   utf8,
@@ -26,6 +24,7 @@ import type { ServerHandle } from '../../src/server/index.ts'
 import { serverIdFor } from '../../src/server/keys.ts'
 import { testKey } from '../helpers/keys.ts'
 import { AUTH, prove } from '../helpers/linkauth.ts'
+import { cheapRegistration } from '../helpers/registration.ts'
 import { connect, type Frame, type RawPeer } from '../helpers/ws.ts'
 
 /** Attacker keys live at 20–29 of the shared pool (users 0–19, servers 50+). */
@@ -80,15 +79,7 @@ export async function rawUser(server: ServerHandle, username: string, keyIndex: 
   const key = await testKey(keyIndex)
   const peer = await connect(server.url)
   const id = randomUUID()
-  const kdf = newKdfParams(username)
-  // The blob is opaque to the server; a random blob key keeps this fast (no scrypt).
-  const payload = {
-    username,
-    pubkey: key.publicKey.spki,
-    privkey_store: sealPrivateKey(key.pkcs8, randomBytes(32), kdf),
-    kdf,
-    auth_key: b64uEncode(randomBytes(32)),
-  }
+  const payload = cheapRegistration(username, key)
   peer.send(await signed(key, { type: 'USER_REGISTER', from: id, to: '', payload }))
   const ok = await peer.next('AUTH_OK')
   const hello = await signed(key, {

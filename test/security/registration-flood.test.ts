@@ -5,9 +5,9 @@
  */
 
 import { describe, expect, test } from 'bun:test'
-import { randomBytes, randomUUID } from 'node:crypto'
-import { b64uEncode, newKdfParams, sealPrivateKey } from '../../src/crypto/index.ts'
+import { randomUUID } from 'node:crypto'
 import { testKey } from '../helpers/keys.ts'
+import { cheapRegistration } from '../helpers/registration.ts'
 import { server, until } from '../helpers/servers.ts'
 import { connect, type RawPeer } from '../helpers/ws.ts'
 import { ATTACKER_KEY, count, dm, rawUser, signed } from './_attack.ts'
@@ -15,14 +15,7 @@ import { ATTACKER_KEY, count, dm, rawUser, signed } from './_attack.ts'
 /** Sends one signed USER_REGISTER for a fresh id and name; resolves with the answer's type and code. */
 async function register(peer: RawPeer, username: string): Promise<string> {
   const key = await testKey(ATTACKER_KEY)
-  const kdf = newKdfParams(username)
-  const payload = {
-    username,
-    pubkey: key.publicKey.spki,
-    privkey_store: sealPrivateKey(key.pkcs8, randomBytes(32), kdf),
-    kdf,
-    auth_key: b64uEncode(randomBytes(32)),
-  }
+  const payload = cheapRegistration(username, key)
   const before = peer.frames.length
   const answered = () => peer.frames.slice(before).find((f) => f.type === 'AUTH_OK' || f.type === 'ERROR')
   peer.send(await signed(key, { type: 'USER_REGISTER', from: randomUUID(), to: '', payload }))
