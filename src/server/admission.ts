@@ -96,8 +96,8 @@ export class Admission {
     legacy: boolean,
     linked: (serverId: string) => boolean,
   ): string | null {
-    const holder = this.#store.servers.byKey(spki)
-    if (holder && holder.serverId !== serverId) return `its key is pinned to server ${holder.serverId}`
+    const keyWhy = this.keyHeldElsewhere(serverId, spki)
+    if (keyWhy) return keyWhy
     // Another implementation chooses its id as it likes; the operator let it in as it is.
     if (!legacy && serverId !== serverIdFor(spki)) return `${serverId} is not the id its key makes`
     if (this.closed) return null
@@ -126,6 +126,12 @@ export class Admission {
     const pinned = this.#store.servers.get(id)
     const taken = !isUuid(id) || id === me || (pinned !== null && pinned.pubkey !== spki)
     return taken ? uuidv4() : id
+  }
+
+  /** Why `spki` may not be pinned to `serverId`: one key is one server. Null when it may. */
+  keyHeldElsewhere(serverId: string, spki: string): string | null {
+    const holder = this.#store.servers.byKey(spki)
+    return holder && holder.serverId !== serverId ? `its key is pinned to server ${holder.serverId}` : null
   }
 
   /** The address group an incoming link is counted under. */

@@ -94,3 +94,15 @@ const timers: ReturnType<typeof setInterval>[] = []
 afterEach(() => {
   for (const t of timers.splice(0)) clearInterval(t)
 })
+
+/** Every address `server` dials from now on (`host:port`), as it opens each connection. */
+export function recordDials(server: ServerHandle): string[] {
+  const dialed: string[] = []
+  const peers = server.ctx.peers
+  const open = peers.open.bind(peers)
+  peers.open = (direction, remote, transport, rate) => {
+    if (direction === 'out') dialed.push(remote)
+    return open(direction, remote, transport, rate)
+  }
+  return dialed
+}

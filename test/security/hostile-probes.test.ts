@@ -16,7 +16,7 @@ import { server, stop, until } from '../helpers/servers.ts'
 import { user } from '../helpers/users.ts'
 import { connect } from '../helpers/ws.ts'
 import { ATTACKER_KEY, signed } from './_attack.ts'
-import { claimedAddress, stranger } from './_stranger.ts'
+import { claimedAddress, recordDials, stranger } from './_stranger.ts'
 
 /** A tarpit: accepts TCP connections and never says a word, so a probe there waits its whole timeout. */
 function tarpit(): { port: number; hits: () => number; stop(): void } {
@@ -104,14 +104,7 @@ describe('address probes under attack', () => {
   test('a claim of a link-local address (a metadata service) is never dialed', async () => {
     const intro = await server()
     const key = await testKey(ATTACKER_KEY)
-    // Every connection the server opens, as it opens it.
-    const dialed: string[] = []
-    const peers = intro.ctx.peers
-    const open = peers.open.bind(peers)
-    peers.open = (direction, remote, transport, rate) => {
-      if (direction === 'out') dialed.push(remote)
-      return open(direction, remote, transport, rate)
-    }
+    const dialed = recordDials(intro)
     const s = await stranger(intro, key)
     expect(s.outcome).toBe('linked')
     // Its announce moves its address to 169.254.169.254: a claim, never dialed.
@@ -188,13 +181,7 @@ describe('the third red-team pass', () => {
 
   test('an address spelled another way is the same address: hex-mapped IPv4 is never dialed, one budget per target', async () => {
     const intro = await server()
-    const dialed: string[] = []
-    const peers = intro.ctx.peers
-    const open = peers.open.bind(peers)
-    peers.open = (direction, remote, transport, rate) => {
-      if (direction === 'out') dialed.push(remote)
-      return open(direction, remote, transport, rate)
-    }
+    const dialed = recordDials(intro)
     const victim = claimedAddress()
     const spellings = [
       '::ffff:a9fe:a9fe',

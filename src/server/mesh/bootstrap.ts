@@ -39,7 +39,7 @@ function pin(ctx: ServerContext, claim: Claim, source: Source): boolean {
   const known = ctx.store.servers.get(c.serverId)
   if (!known) {
     const why = source.dialed
-      ? keyHeldElsewhere(ctx, c)
+      ? ctx.admission.keyHeldElsewhere(c.serverId, c.pubkey)
       : ctx.admission.refusal(c.serverId, c.pubkey, source.from.remote, source.from.authLegacy, (id) =>
           ctx.peers.has(id),
         )
@@ -76,11 +76,6 @@ function pin(ctx: ServerContext, claim: Claim, source: Source): boolean {
 function believe(ctx: ServerContext, l: Link, serverId: string): void {
   if (l.authLegacy) ctx.store.servers.confirm(serverId)
   else confirmAddress(ctx, serverId)
-}
-
-function keyHeldElsewhere(ctx: ServerContext, c: Claim): string | null {
-  const holder = ctx.store.servers.byKey(c.pubkey)
-  return holder && holder.serverId !== c.serverId ? `its key is pinned to server ${holder.serverId}` : null
 }
 
 async function link(ctx: ServerContext, l: Link, serverId: string, addr: Addr): Promise<void> {

@@ -89,7 +89,7 @@ async function accept(
       ctx.log.warn(
         `accepted server ${f.from} (${link.remote}) WITHOUT link authentication (--allow-legacy-peers)`,
       )
-      link.authenticate(linkId(ctx, f, true), true, f.payload.pubkey)
+      link.authenticate(linkId(ctx, f, v.key.spki, true), true, f.payload.pubkey)
       return 'admit'
     }
     const n = nonce()
@@ -97,7 +97,7 @@ async function accept(
       stage: 'challenged',
       nonce: n,
       prover: f.from,
-      id: linkId(ctx, f, false),
+      id: linkId(ctx, f, v.key.spki, false),
       hello: { key: f.payload.pubkey, run: hello },
     }
     link.send(
@@ -202,8 +202,9 @@ async function dialed(
 function linkId(
   ctx: ServerContext,
   f: Extract<ServerToServerFrame, { type: 'SERVER_HELLO_JOIN' | 'SERVER_HELLO_LINK' | 'SERVER_ANNOUNCE' }>,
+  spki: string,
   legacy: boolean,
 ): string {
   if (f.type !== 'SERVER_HELLO_JOIN') return f.from
-  return ctx.admission.idForJoin(f.from, importPublicKey(f.payload.pubkey).spki, legacy, ctx.me.serverId)
+  return ctx.admission.idForJoin(f.from, spki, legacy, ctx.me.serverId)
 }
