@@ -10,8 +10,11 @@ export type SealedEntry = { id: number; peer: string; ts: number; sealed: Uint8A
 /** Entries kept per account; beyond it the oldest are dropped. */
 export const MAX_HISTORY = 2_000
 
-/** Builds the history repository over an open client store database. */
-export function historyRepo(db: Database, max = MAX_HISTORY) {
+/**
+ * Builds the history repository over an open client store database; `beforeWrite` runs before
+ * each write (the store writes its waiting sightings there, so the file keeps their order).
+ */
+export function historyRepo(db: Database, beforeWrite: () => void = () => {}, max = MAX_HISTORY) {
   const insert = db.prepare<never, [string, number, Uint8Array]>(
     'INSERT INTO history (peer, ts, sealed) VALUES (?, ?, ?)',
   )
@@ -26,6 +29,7 @@ export function historyRepo(db: Database, max = MAX_HISTORY) {
   )
   return {
     add(peer: string, ts: number, sealed: Uint8Array): void {
+      beforeWrite()
       insert.run(peer, ts, sealed)
       prune.run(max)
     },

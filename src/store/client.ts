@@ -1,11 +1,15 @@
 /**
  * @module The per-account client store: pins, name → id bindings and the replay cache in one
  * SQLite file the user alone can read (issue 15). Written row by row inside transactions, never
- * rewritten whole; bounded, pruning first the contacts never messaged nor verified.
+ * rewritten whole; bounded, pruning first the contacts never messaged nor verified. Sightings (a
+ * first key pinned, a known one seen again) are written together, within a second
+ * (src/store/sightings.ts); every other write is on disk when it returns, and writes the
+ * sightings before it, so the file always holds a prefix of what was done.
  */
 
 import type { Database } from 'bun:sqlite'
 import { type HistoryRepo, historyRepo } from './client-history.ts'
+import { type FirstSighting, Sightings } from './sightings.ts'
 
 /** A pinned contact. `verifiedAt` is set by /verify; `lastMessaged` by any exchange. */
 export type Contact = {
@@ -62,11 +66,17 @@ export class ClientStore {
   /** Contacts held, counted once at open and kept up to date, so pinning stays O(1). */
   #contacts: number
   #replay: number
+  readonly #sightings: Sightings
 
   constructor(db: Database, limits: ClientStoreLimits) {
     this.#db = db
     this.#lim = limits
-    this.history = historyRepo(db)
+    this.history = historyRepo(db, () => this.#sightings.settle())
+    this.#sightings = new Sightings({
+      pin: (p, at) => this.#pin(p, at),
+      seen: (userId, serverId, at) => this.#q.seen.run(userId, serverId, at),
+      transaction: (fn) => this.#db.transaction(fn)(),
+    })
     this.#q = {
       account: db.prepare<{ user_id: string; username: string; kdf_migrated: number }, []>(
         'SELECT user_id, username, kdf_migrated FROM account WHERE id = 1',
@@ -81,6 +91,7 @@ export class ClientStore {
         `SELECT c.* FROM names n JOIN contacts c ON c.user_id = n.user_id WHERE n.username = ?
          ORDER BY c.first_seen, c.user_id`,
       ),
+      bound: db.prepare<{ one: number }, [string]>('SELECT 1 AS one FROM names WHERE username = ? LIMIT 1'),
       upsert: db.prepare<never, [string, string, string, string, number]>(
         `INSERT INTO contacts (user_id, username, server_id, pubkey, first_seen, last_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)
@@ -127,61 +138,84 @@ export class ClientStore {
 
   /** Records the account at its first login or registration. */
   setAccount(userId: string, username: string, now = Date.now()): void {
+    this.#sightings.settle()
     this.#q.setAccount.run(userId, username, now)
   }
 
   /** From now on a server-chosen KDF salt is refused for this account. */
   markKdfMigrated(): void {
+    this.#sightings.settle()
     this.#q.migrated.run()
   }
 
   // --- contacts and names ---
 
   contact(userId: string): Contact | null {
+    const p = this.#sightings.pinOf(userId)
+    if (p) return { ...p, firstSeen: p.at, lastSeen: p.seenAt, verifiedAt: null, lastMessaged: null }
     const r = this.#q.contact.get(userId)
-    return r ? toContact(r) : null
+    if (!r) return null
+    const seen = this.#sightings.seenOf(userId)
+    return seen ? { ...toContact(r), serverId: seen.serverId, lastSeen: seen.seenAt } : toContact(r)
+  }
+
+  /** True when some id is bound to `username` (any case): far cheaper than `byName`. */
+  nameBound(username: string): boolean {
+    const name = username.toLowerCase()
+    return this.#sightings.pinsNamed(name).length > 0 || this.#q.bound.get(name) !== null
   }
 
   /** Every contact bound to `username` (lower-case), oldest binding first. */
   byName(username: string): Contact[] {
-    return this.#q.byName.all(username.toLowerCase()).map(toContact)
+    const name = username.toLowerCase()
+    const waiting = this.#sightings.pinsNamed(name).flatMap((p) => this.contact(p.userId) ?? [])
+    return [...this.#q.byName.all(name).map(toContact), ...waiting]
   }
 
   /**
-   * Pins `pubkey` for `userId` and binds `username` to it (a first sighting, or /trust, which also
-   * clears a previous verification). Prunes when over the bound.
+   * Pins `pubkey` for `userId` and binds `username` to it (/trust, /verify, our own key), on disk
+   * when it returns; clears a previous verification. Prunes when over the bound.
    */
-  pin(c: { userId: string; username: string; serverId: string; pubkey: string }, now = Date.now()): void {
-    const name = c.username.toLowerCase()
-    // One commit, not one per statement: an all-mode client pins every user it first hears of.
-    this.transaction(() => {
-      const added = this.#q.contact.get(c.userId) ? 0 : 1
-      this.#q.upsert.run(c.userId, name, c.serverId, c.pubkey, now)
-      this.#q.bind.run(name, c.userId, now)
-      this.#contacts += added
-      if (this.#contacts > this.#lim.maxContacts) {
-        this.#contacts -= this.#q.prune.run(this.#contacts - this.#lim.maxContacts).changes
-      }
-    })
+  pin(c: FirstSighting, now = Date.now()): void {
+    this.#sightings.settle()
+    this.#db.transaction(() => this.#pin(c, now))()
   }
 
-  /** Updates where a pinned contact was last seen. */
+  /** A first sighting: pinned as `pin` does, written with the other sightings (within a second). */
+  sighted(c: FirstSighting, now = Date.now()): void {
+    this.#sightings.pin(c, now)
+  }
+
+  /** A pinned contact seen again, at `serverId`: written with the other sightings. */
   seen(userId: string, serverId: string, now = Date.now()): void {
-    this.#q.seen.run(userId, serverId, now)
+    this.#sightings.seen(userId, serverId, now)
+  }
+
+  #pin(c: FirstSighting, now: number): void {
+    const name = c.username.toLowerCase()
+    const added = this.#q.contact.get(c.userId) ? 0 : 1
+    this.#q.upsert.run(c.userId, name, c.serverId, c.pubkey, now)
+    this.#q.bind.run(name, c.userId, now)
+    this.#contacts += added
+    if (this.#contacts > this.#lim.maxContacts) {
+      this.#contacts -= this.#q.prune.run(this.#contacts - this.#lim.maxContacts).changes
+    }
   }
 
   /** Marks a contact verified (`at`) or unverified (`null`). */
   setVerified(userId: string, at: number | null): void {
+    this.#sightings.settle()
     this.#q.verify.run(at, userId)
   }
 
   /** Records an exchange with a contact: it is no longer a pruning candidate. */
   messaged(userId: string, now = Date.now()): void {
+    this.#sightings.settle()
     this.#q.messaged.run(now, userId)
   }
 
   contactCount(): number {
-    return this.#contacts
+    return this.#contacts + this.#sightings.pins
   }
 
   // --- replay cache ---
@@ -189,6 +223,7 @@ export class ClientStore {
   /** True when `key` (a digest of decoded signature bytes) was recorded before; records it otherwise. */
   replayed(key: Uint8Array, now = Date.now()): boolean {
     if (this.#q.replayHas.get(key)) return true
+    this.#sightings.settle()
     this.#q.replayAdd.run(key, now)
     if (++this.#replay > this.#lim.maxReplay) {
       this.#replay -= this.#q.replayPrune.run(this.#replay - this.#lim.maxReplay).changes
@@ -198,10 +233,12 @@ export class ClientStore {
 
   /** Runs `fn` in one transaction: a USER_LIST of thousands of users is one commit. */
   transaction<T>(fn: () => T): T {
+    this.#sightings.settle()
     return this.#db.transaction(fn)()
   }
 
   close(): void {
+    this.#sightings.settle()
     this.#db.close()
   }
 }

@@ -80,6 +80,47 @@ describe('client store', () => {
     expect(s.byName('u3')).toEqual([]) // its name binding went with it
   })
 
+  test('sightings: read at once, written within a second, before any other write, and at close', async () => {
+    const path = join(tempDir(), 'srv_1', 'alice.sqlite')
+    const s = openClientStore(path)
+    const disk = new Database(path, { readonly: true })
+    const onDisk = (userId: string) =>
+      disk
+        .query<{ server_id: string; last_seen: number; last_messaged: number | null }, [string]>(
+          'SELECT server_id, last_seen, last_messaged FROM contacts WHERE user_id = ?',
+        )
+        .get(userId)
+    const SRV2 = 'abcdef01-9999-4999-8999-999999999999'
+
+    s.sighted({ userId: id(2), username: 'Bob', serverId: SRV, pubkey: 'k2' }, 10)
+    expect(s.contact(id(2))).toMatchObject({ username: 'bob', pubkey: 'k2', firstSeen: 10, verifiedAt: null })
+    expect(s.byName('BOB').map((c) => c.userId)).toEqual([id(2)])
+    expect(s.contactCount()).toBe(1)
+    expect(onDisk(id(2))).toBeNull() // not yet written: no commit per sighting
+    s.seen(id(2), SRV2, 20)
+    expect(s.contact(id(2))).toMatchObject({ serverId: SRV2, lastSeen: 20 })
+
+    // Any other write puts the sightings before it on disk first.
+    s.messaged(id(2), 30)
+    expect(onDisk(id(2))).toEqual({ server_id: SRV2, last_seen: 20, last_messaged: 30 })
+
+    // A pinned contact seen again is also written later, and read at once.
+    s.seen(id(2), SRV, 40)
+    expect(s.contact(id(2))).toMatchObject({ serverId: SRV, lastSeen: 40, lastMessaged: 30 })
+    expect(onDisk(id(2))?.last_seen).toBe(20)
+    await Bun.sleep(1_200)
+    expect(onDisk(id(2))).toEqual({ server_id: SRV, last_seen: 40, last_messaged: 30 })
+
+    // Sightings still waiting at close are written by it.
+    s.sighted({ userId: id(3), username: 'carol', serverId: SRV, pubkey: 'k3' }, 50)
+    s.close()
+    disk.close()
+    const again = openClientStore(path)
+    expect(again.contact(id(3))).toMatchObject({ pubkey: 'k3', firstSeen: 50 })
+    expect(again.byName('carol').map((c) => c.userId)).toEqual([id(3)])
+    again.close()
+  })
+
   test('replay cache: keyed by bytes, bounded, newest kept', () => {
     const s = openClientStore(':memory:', { maxReplay: 3 })
     const k = (n: number) => new Uint8Array([n])
