@@ -24,6 +24,9 @@ export type KeyInfo = {
   pinned?: string
   verified?: boolean
 }
+/** What the pins say of a key: refuse it (`keyChanged`), or take it, verified or not. */
+type Trust = { keyChanged: boolean; verified: boolean }
+
 /** A sender we can believe: its key, its name, and a short fingerprint while it is unverified. */
 export type TrustedSender = { key: PublicKey; name: string; unverified?: string }
 
@@ -61,8 +64,8 @@ export class Contacts {
         return
       }
     }
-    const keyChanged = pubkey !== null && u.userId !== this.me && this.#refused(u, pubkey)
-    const verified = !keyChanged && (this.#store.contact(u.userId)?.verifiedAt ?? null) !== null
+    const { keyChanged, verified } =
+      pubkey !== null && u.userId !== this.me ? this.#check(u, pubkey) : this.#unchecked(u.userId)
     const fresh = this.directory.set({ ...u, pubkey, keyChanged, verified })
     this.known.delete(u.userId)
     if (fresh && announce && u.userId !== this.me) {
@@ -95,7 +98,7 @@ export class Contacts {
       return 'the frame carries an unusable key'
     }
     if (e.pubkey === null) {
-      if (this.#refused(e, claimed)) {
+      if (this.#check(e, claimed).keyChanged) {
         e.keyChanged = true
         return `the key of ${e.username} changed since it was pinned`
       }
@@ -137,8 +140,7 @@ export class Contacts {
     } catch {
       return undefined
     }
-    const keyChanged = u.userId !== this.me && this.#refused(u, pubkey)
-    const verified = !keyChanged && (this.#store.contact(u.userId)?.verifiedAt ?? null) !== null
+    const { keyChanged, verified } = u.userId !== this.me ? this.#check(u, pubkey) : this.#unchecked(u.userId)
     const e = { userId: u.userId, username: u.username, serverId: u.serverId, pubkey, keyChanged, verified }
     this.known.set(e)
     return e
@@ -231,32 +233,40 @@ export class Contacts {
     return this.#store.contact(e.userId)?.pubkey ?? this.#store.byName(e.username)[0]?.pubkey
   }
 
-  /** Checks a key against the pins and name bindings; pins a first sighting. True = refuse. */
-  #refused(u: { userId: string; username: string; serverId: string }, key: PublicKey): boolean {
+  /**
+   * Checks a key against the pins and name bindings, and pins a first sighting. `keyChanged`:
+   * refuse it; `verified`: its pin was verified out of band. One lookup for a pinned user, two
+   * for a first sighting: every all-mode client does this for every login in the mesh.
+   */
+  #check(u: { userId: string; username: string; serverId: string }, key: PublicKey): Trust {
     const pin = this.#store.contact(u.userId)
     if (pin) {
       if (pin.pubkey === key.spki) {
         this.#store.seen(u.userId, u.serverId)
-        return false
+        return { keyChanged: false, verified: pin.verifiedAt !== null }
       }
       this.#warn(u, key, pin.pubkey, pin.verifiedAt !== null, null)
-      return true
+      return { keyChanged: true, verified: false }
     }
     // A name already bound to other ids: a new id under it is a key change, never a first sighting.
-    const bound = this.#store.byName(u.username)
-    if (bound.length > 0) {
-      const first = bound[0]!
+    if (this.#store.nameBound(u.username)) {
+      const bound = this.#store.byName(u.username)
       this.#warn(
         u,
         key,
-        first.pubkey,
+        bound[0]!.pubkey,
         bound.some((c) => c.verifiedAt !== null),
-        first.userId,
+        bound[0]!.userId,
       )
-      return true
+      return { keyChanged: true, verified: false }
     }
-    this.#store.pin({ userId: u.userId, username: u.username, serverId: u.serverId, pubkey: key.spki })
-    return false
+    this.#store.sighted({ userId: u.userId, username: u.username, serverId: u.serverId, pubkey: key.spki })
+    return { keyChanged: false, verified: false }
+  }
+
+  /** Our own entry, or one without a key: nothing to check, only whether its pin was verified. */
+  #unchecked(userId: string): Trust {
+    return { keyChanged: false, verified: (this.#store.contact(userId)?.verifiedAt ?? null) !== null }
   }
 
   #warn(

@@ -3,6 +3,7 @@
  * different key, or a new id under a bound name, warned about once and refused both ways.
  */
 
+import { Database } from 'bun:sqlite'
 import { afterEach, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -105,6 +106,32 @@ describe('Contacts: a key change is warned about once and refused both ways', ()
       name: 'bob',
       unverified: expect.any(String),
     })
+  })
+
+  test('a first sighting not yet written binds its key and name all the same', async () => {
+    const [k1, k2] = await Promise.all([testKey(0), testKey(1)])
+    const events = new Emitter<SessionEvents>()
+    const warnings: SessionEvents['key-changed'][] = []
+    events.on('key-changed', (e) => warnings.push(e))
+    const path = tempStore()
+    const { c, store } = contacts(path, events)
+    c.learn({ userId: BOB, username: 'bob', serverId: SRV, pubkey: k1.publicKey.spki }, false)
+    // Nothing else was written, so bob's pin waits in memory (src/store/sightings.ts) …
+    const disk = new Database(path, { readonly: true })
+    expect(disk.query('SELECT user_id FROM contacts').all()).toEqual([])
+    // … and still decides: another key for his id, and another id under his name, are refused.
+    c.learn({ userId: BOB, username: 'bob', serverId: SRV, pubkey: k2.publicKey.spki }, false)
+    c.learn({ userId: FAKE, username: 'Bob', serverId: SRV2, pubkey: k2.publicKey.spki }, false)
+    expect(warnings.map((w) => [w.userId, w.old, w.new, w.pinnedId])).toEqual([
+      [BOB, fingerprint(k1.publicKey), fingerprint(k2.publicKey), undefined],
+      [FAKE, fingerprint(k1.publicKey), fingerprint(k2.publicKey), BOB],
+    ])
+    expect(() => c.recipient(BOB)).toThrow(/changed since it was pinned/)
+    store.close()
+    expect(disk.query('SELECT user_id, pubkey FROM contacts').all()).toEqual([
+      { user_id: BOB, pubkey: k1.publicKey.spki },
+    ])
+    disk.close()
   })
 
   test('a sender_pub that differs from the directory key is refused', async () => {
