@@ -98,15 +98,23 @@ function quote(s: string, asciiOnly: boolean): string {
   return `${out}"`
 }
 
-/** Python sorts keys by code point; JS `sort()` compares UTF-16 units, which differs above U+FFFF. */
-function byCodePoint(a: string, b: string): number {
-  const ca = Array.from(a)
-  const cb = Array.from(b)
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
-    const d = (ca[i] as string).codePointAt(0)! - (cb[i] as string).codePointAt(0)!
-    if (d !== 0) return d
+/**
+ * Python sorts keys by code point; JS `<` compares UTF-16 units, which differs only where one
+ * string has a surrogate (a code point above U+FFFF) and the other a unit from U+E000 up.
+ * Compared unit by unit, without building arrays: it runs for every key pair of every payload.
+ */
+export function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    const xs = x >= 0xd800 && x <= 0xdfff
+    const ys = y >= 0xd800 && y <= 0xdfff
+    if (xs !== ys && (xs ? y : x) >= 0xe000) return xs ? 1 : -1
+    return x - y
   }
-  return ca.length - cb.length
+  return a.length - b.length
 }
 
 /**
