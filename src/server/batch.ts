@@ -27,7 +27,7 @@ export async function sendBatch(ctx: ServerContext, batch: Batch): Promise<void>
   const links = [...ctx.peers.entries()].map(([, l]) => l)
   await Promise.all([
     // The same signed frames serve our servers and our clients who follow everyone.
-    toPeers(ctx, batch.own, [...links.filter(batches), ...ctx.feed.everyone]),
+    toPeers(ctx, batch.own, links.filter(batches), true),
     toPlainPeers(
       ctx,
       batch.own,
@@ -38,13 +38,17 @@ export async function sendBatch(ctx: ServerContext, batch: Batch): Promise<void>
   ])
 }
 
-/** One PRESENCE_BATCH per ≤ 500 of our users, signed once, to each of `links`. */
+/**
+ * One PRESENCE_BATCH per ≤ 500 of our users, signed once, to each of `links` and, with
+ * `followers`, to our clients who follow everyone (after the servers).
+ */
 export async function toPeers(
   ctx: ServerContext,
   changes: readonly Change[],
   links: Sendable[],
+  followers = false,
 ): Promise<void> {
-  if (links.length === 0 || changes.length === 0) return
+  if (changes.length === 0 || (links.length === 0 && (!followers || ctx.feed.everyone.size === 0))) return
   for (const part of chunks(changes, MAX_BATCH_USERS)) {
     const text = await ctx.outbox.frame('PRESENCE_BATCH', '*', {
       server_id: ctx.me.serverId,
@@ -54,6 +58,7 @@ export async function toPeers(
       offline: part.filter((c) => !c.online).map(changeUser),
     })
     for (const l of links) l.send(text)
+    if (followers) ctx.feed.toEveryone(text)
   }
 }
 
@@ -89,12 +94,9 @@ function presencePayload(changes: readonly Change[]) {
 
 /** USER_PRESENCE to the clients that follow everyone, for changes they got no batch of. */
 async function toFollowers(ctx: ServerContext, changes: readonly Change[]): Promise<void> {
-  const everyone = [...ctx.feed.everyone]
-  if (everyone.length === 0 || changes.length === 0) return
-  for (const part of chunks(changes, MAX_PAGE_USERS)) {
-    const text = await ctx.outbox.frame('USER_PRESENCE', '*', presencePayload(part))
-    for (const l of everyone) l.send(text)
-  }
+  if (ctx.feed.everyone.size === 0 || changes.length === 0) return
+  for (const part of chunks(changes, MAX_PAGE_USERS))
+    ctx.feed.toEveryone(await ctx.outbox.frame('USER_PRESENCE', '*', presencePayload(part)))
 }
 
 /**

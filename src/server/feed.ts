@@ -7,6 +7,7 @@
 
 import type { Sendable } from './outbox.ts'
 import type { OnlineUser } from './roster.ts'
+import { Spread } from './spread.ts'
 
 export type Change =
   | { readonly online: true; readonly user: OnlineUser }
@@ -55,6 +56,8 @@ export class PresenceFeed {
   /** user id → links watching them; link → the users it watches (to forget it in O(its watches)). */
   readonly #watchers = new Map<string, Set<Follower>>()
   readonly #watching = new Map<Follower, Set<string>>()
+  /** Writes to the links that follow everyone, a slice per event-loop turn. */
+  readonly #spread = new Spread()
 
   constructor(send: (b: Batch) => Promise<void>, delayMs = BATCH_DELAY_MS) {
     this.#send = send
@@ -157,6 +160,15 @@ export class PresenceFeed {
   /** Links pushed every change. */
   get everyone(): ReadonlySet<Follower> {
     return this.#followers
+  }
+
+  /**
+   * A presence frame for every link that follows everyone now, in order after those before it,
+   * written a slice per event-loop turn (src/server/spread.ts): the tables it reports have
+   * changed already, and other links' frames are not held up behind thousands of writes.
+   */
+  toEveryone(text: string): void {
+    this.#spread.send(this.#followers, text)
   }
 
   /** Contacts-mode links watching any of `changes`, each with the changes it watches. */

@@ -100,7 +100,7 @@ export function onPresenceBatch(f: MeshFrame<'PRESENCE_BATCH'>, call: MeshCall):
     // A replay under a fresh `ts` or a partly refused batch must not reach our clients as is.
     for (const c of taken) ctx.feed.other(c)
   } else {
-    for (const l of ctx.feed.everyone) l.send(call.text)
+    ctx.feed.toEveryone(call.text)
     for (const c of taken) ctx.feed.watched(c)
   }
   if (taken.length > 0) ctx.changed()
