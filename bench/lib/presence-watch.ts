@@ -3,6 +3,7 @@
  * user comes online at home and when each other server takes them, timed where the tables change.
  */
 
+import type { Session } from '../../src/client/session.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
 
 export const online = (s: ServerHandle) => s.ctx.presence.local.size + s.ctx.presence.locations.size
@@ -25,6 +26,9 @@ export class PresenceWatch {
   readonly #hops: [string, number][] = []
   #stop = false
   readonly done: Promise<void>
+  /** user id → clients that showed them online so far; when all had, for `clientLags`. */
+  readonly #shown = new Map<string, number>()
+  readonly #shownAll = new Map<string, number>()
 
   constructor(servers: readonly ServerHandle[], total: number, tick: () => void) {
     this.total = total
@@ -59,6 +63,27 @@ export class PresenceWatch {
     this.#arrived.set(userId, where.add(at))
     if (where.size === others && !this.everywhereAt.has(userId))
       this.everywhereAt.set(userId, performance.now())
+  }
+
+  /**
+   * Counts, for each user, the `sessions` that show them online (their `presence` event: the
+   * frame taken and the key pinned), to time home server → every one of those clients.
+   */
+  watchClients(sessions: readonly Session[]): void {
+    for (const session of sessions)
+      session.on('presence', (p) => {
+        if (!p.online) return
+        const n = (this.#shown.get(p.userId) ?? 0) + 1
+        this.#shown.set(p.userId, n)
+        if (n === sessions.length) this.#shownAll.set(p.userId, performance.now())
+      })
+  }
+
+  /** Home server → every watched client, per user (of `only`, if given). */
+  clientLags(only?: ReadonlySet<string>): number[] {
+    return [...this.#shownAll]
+      .filter(([id]) => !only || only.has(id))
+      .map(([id, t]) => t - this.attachedAt.get(id)!)
   }
 
   stop(): Promise<void> {

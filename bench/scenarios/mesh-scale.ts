@@ -62,6 +62,7 @@ export const meshScale: Scenario = {
       // One user at a time on the full mesh: nothing else is signing, so this is the presence path
       // itself (the storm above measures it queued behind 8 registrations' KDFs and signatures).
       const late: typeof users = []
+      presence.watchClients(users.map((u) => u.session))
       for (let i = 0; i < LATE_PER_SERVER(ctx.quick) * SERVERS; i++) {
         presence.total++
         presence.allAt = 0
@@ -78,6 +79,7 @@ export const meshScale: Scenario = {
       const lateIds = new Set(late.map((u) => u.userId))
       const oneLag = summarize(presence.lags(lateIds))
       const oneHop = summarize(presence.hops(lateIds))
+      const oneClients = summarize(presence.clientLags(lateIds))
       const all = presence.total
 
       // Kill the last server (not the introducer): its links drop as they would if the process died.
@@ -160,6 +162,16 @@ export const meshScale: Scenario = {
             value: oneHop.p50,
             unit: 'ms',
             note: `${oneHop.n} arrivals; p95 ${oneHop.p95.toFixed(1)} ms; the 8 servers share this process's one JS thread, so the other servers take the batch one after another`,
+          },
+          { floor: serialMs(ctx.costs, ADVERTISE_CHAIN) },
+        ),
+        vs(
+          {
+            scenario: 'mesh-scale',
+            metric: `one user at a time: home server → all ${total} clients, p50`,
+            value: oneClients.p50,
+            unit: 'ms',
+            note: `${oneClients.n} users; p95 ${oneClients.p95.toFixed(1)} ms; every client follows everyone: it shows the user once its server passed the batch on and it pinned the key; the ${total} clients share the servers' one JS thread`,
           },
           { floor: serialMs(ctx.costs, ADVERTISE_CHAIN) },
         ),
