@@ -9,6 +9,7 @@
 
 import type { Database } from 'bun:sqlite'
 import { type HistoryRepo, historyRepo } from './client-history.ts'
+import { ContactIndex } from './contact-index.ts'
 import { type FirstSighting, Sightings } from './sightings.ts'
 
 /** A pinned contact. `verifiedAt` is set by /verify; `lastMessaged` by any exchange. */
@@ -67,15 +68,23 @@ export class ClientStore {
   #contacts: number
   #replay: number
   readonly #sightings: Sightings
+  readonly #index: ContactIndex
 
   constructor(db: Database, limits: ClientStoreLimits) {
     this.#db = db
     this.#lim = limits
     this.history = historyRepo(db, () => this.#sightings.settle())
     this.#sightings = new Sightings({
-      pin: (p, at) => this.#pin(p, at),
+      pin: (p, at) => this.#pin(p, at, false),
       seen: (userId, serverId, at) => this.#q.seen.run(userId, serverId, at),
       transaction: (fn) => this.#db.transaction(fn)(),
+    })
+    this.#index = new ContactIndex({
+      load: () => ({
+        ids: this.#q.allIds.all().map((r) => r.user_id),
+        names: this.#q.allNames.all().map((r) => r.username),
+      }),
+      version: () => this.#q.dataVersion.get()?.data_version ?? 0,
     })
     this.#q = {
       account: db.prepare<{ user_id: string; username: string; kdf_migrated: number }, []>(
@@ -92,6 +101,13 @@ export class ClientStore {
          ORDER BY c.first_seen, c.user_id`,
       ),
       bound: db.prepare<{ one: number }, [string]>('SELECT 1 AS one FROM names WHERE username = ? LIMIT 1'),
+      allIds: db.prepare<{ user_id: string }, []>('SELECT user_id FROM contacts'),
+      allNames: db.prepare<{ username: string }, []>('SELECT DISTINCT username FROM names'),
+      dataVersion: db.prepare<{ data_version: number }, []>('PRAGMA data_version'),
+      insert: db.prepare<never, [string, string, string, string, number]>(
+        `INSERT INTO contacts (user_id, username, server_id, pubkey, first_seen, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (user_id) DO NOTHING`,
+      ),
       upsert: db.prepare<never, [string, string, string, string, number]>(
         `INSERT INTO contacts (user_id, username, server_id, pubkey, first_seen, last_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)
@@ -111,9 +127,10 @@ export class ClientStore {
         'UPDATE contacts SET last_messaged = ? WHERE user_id = ?',
       ),
       count: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM contacts'),
-      prune: db.prepare<never, [number]>(
+      prune: db.prepare<{ user_id: string; username: string }, [number]>(
         `DELETE FROM contacts WHERE user_id IN (SELECT user_id FROM contacts
-           WHERE last_messaged IS NULL AND verified_at IS NULL ORDER BY last_seen, user_id LIMIT ?)`,
+           WHERE last_messaged IS NULL AND verified_at IS NULL ORDER BY last_seen, user_id LIMIT ?)
+         RETURNING user_id, username`,
       ),
       replayHas: db.prepare<{ one: number }, [Uint8Array]>('SELECT 1 AS one FROM replay WHERE sig_hash = ?'),
       replayAdd: db.prepare<never, [Uint8Array, number]>(
@@ -153,16 +170,16 @@ export class ClientStore {
   contact(userId: string): Contact | null {
     const p = this.#sightings.pinOf(userId)
     if (p) return { ...p, firstSeen: p.at, lastSeen: p.seenAt, verifiedAt: null, lastMessaged: null }
-    const r = this.#q.contact.get(userId)
+    const r = this.#index.pinned(userId) ? this.#q.contact.get(userId) : null
     if (!r) return null
     const seen = this.#sightings.seenOf(userId)
     return seen ? { ...toContact(r), serverId: seen.serverId, lastSeen: seen.seenAt } : toContact(r)
   }
 
-  /** True when some id is bound to `username` (any case): far cheaper than `byName`. */
+  /** True when some id is bound to `username` (any case): answered from memory. */
   nameBound(username: string): boolean {
     const name = username.toLowerCase()
-    return this.#sightings.pinsNamed(name).length > 0 || this.#q.bound.get(name) !== null
+    return this.#sightings.pinsNamed(name).length > 0 || this.#index.bound(name)
   }
 
   /** Every contact bound to `username` (lower-case), oldest binding first. */
@@ -178,10 +195,13 @@ export class ClientStore {
    */
   pin(c: FirstSighting, now = Date.now()): void {
     this.#sightings.settle()
-    this.#db.transaction(() => this.#pin(c, now))()
+    this.#db.transaction(() => this.#pin(c, now, true))()
   }
 
-  /** A first sighting: pinned as `pin` does, written with the other sightings (within a second). */
+  /**
+   * A first sighting: pinned as `pin` does, written with the other sightings (within a second);
+   * a pin another process wrote for the id meanwhile is kept, never replaced.
+   */
   sighted(c: FirstSighting, now = Date.now()): void {
     this.#sightings.pin(c, now)
   }
@@ -191,14 +211,25 @@ export class ClientStore {
     this.#sightings.seen(userId, serverId, now)
   }
 
-  #pin(c: FirstSighting, now: number): void {
+  #pin(c: FirstSighting, now: number, replace: boolean): void {
     const name = c.username.toLowerCase()
-    const added = this.#q.contact.get(c.userId) ? 0 : 1
-    this.#q.upsert.run(c.userId, name, c.serverId, c.pubkey, now)
+    const args = [c.userId, name, c.serverId, c.pubkey, now] as const
+    let added: number
+    if (replace) {
+      added = this.#q.contact.get(c.userId) ? 0 : 1
+      this.#q.upsert.run(...args)
+    } else {
+      added = this.#q.insert.run(...args).changes
+      // Another process pinned this id meanwhile: its pin stands.
+      if (added === 0) return
+    }
     this.#q.bind.run(name, c.userId, now)
+    this.#index.added(c.userId, name)
     this.#contacts += added
     if (this.#contacts > this.#lim.maxContacts) {
-      this.#contacts -= this.#q.prune.run(this.#contacts - this.#lim.maxContacts).changes
+      const gone = this.#q.prune.all(this.#contacts - this.#lim.maxContacts)
+      this.#contacts -= gone.length
+      for (const g of gone) this.#index.removed(g.user_id, g.username, this.#q.bound.get(g.username) !== null)
     }
   }
 

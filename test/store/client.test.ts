@@ -78,6 +78,8 @@ describe('client store', () => {
     expect(s.contact(id(3))).toBeNull()
     expect(s.contact(id(99))).not.toBeNull()
     expect(s.byName('u3')).toEqual([]) // its name binding went with it
+    expect(s.nameBound('u3')).toBe(false)
+    expect(s.nameBound('U99')).toBe(true)
   })
 
   test('sightings: read at once, written within a second, before any other write, and at close', async () => {
@@ -119,6 +121,25 @@ describe('client store', () => {
     expect(again.contact(id(3))).toMatchObject({ pubkey: 'k3', firstSeen: 50 })
     expect(again.byName('carol').map((c) => c.userId)).toEqual([id(3)])
     again.close()
+  })
+
+  test('a second process on the same file: its pins are seen at once, and never replaced by a sighting', () => {
+    const path = join(tempDir(), 'srv_1', 'alice.sqlite')
+    const a = openClientStore(path)
+    const b = openClientStore(path)
+    // `a` has read its index of pins and names (nothing yet) before `b` writes.
+    expect(a.contact(id(2))).toBeNull()
+    expect(a.nameBound('bob')).toBe(false)
+    b.pin({ userId: id(2), username: 'bob', serverId: SRV, pubkey: 'kb' })
+    expect(a.contact(id(2))?.pubkey).toBe('kb')
+    expect(a.nameBound('BOB')).toBe(true)
+
+    // A first sighting in `a` still waiting when `b` pins the same id: `b`'s pin stands.
+    a.sighted({ userId: id(3), username: 'carol', serverId: SRV, pubkey: 'ka' })
+    b.pin({ userId: id(3), username: 'carol', serverId: SRV, pubkey: 'kc' })
+    a.close()
+    expect(b.contact(id(3))?.pubkey).toBe('kc')
+    b.close()
   })
 
   test('replay cache: keyed by bytes, bounded, newest kept', () => {
