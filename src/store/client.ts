@@ -9,7 +9,6 @@
 
 import type { Database } from 'bun:sqlite'
 import { type HistoryRepo, historyRepo } from './client-history.ts'
-import { ContactIndex } from './contact-index.ts'
 import { type FirstSighting, Sightings } from './sightings.ts'
 
 /** A pinned contact. `verifiedAt` is set by /verify; `lastMessaged` by any exchange. */
@@ -68,7 +67,6 @@ export class ClientStore {
   #contacts: number
   #replay: number
   readonly #sightings: Sightings
-  readonly #index: ContactIndex
 
   constructor(db: Database, limits: ClientStoreLimits) {
     this.#db = db
@@ -78,13 +76,6 @@ export class ClientStore {
       pin: (p, at) => this.#pin(p, at, false),
       seen: (userId, serverId, at) => this.#q.seen.run(userId, serverId, at),
       transaction: (fn) => this.#db.transaction(fn)(),
-    })
-    this.#index = new ContactIndex({
-      load: () => ({
-        ids: this.#q.allIds.all().map((r) => r.user_id),
-        names: this.#q.allNames.all().map((r) => r.username),
-      }),
-      version: () => this.#q.dataVersion.get()?.data_version ?? 0,
     })
     this.#q = {
       account: db.prepare<{ user_id: string; username: string; kdf_migrated: number }, []>(
@@ -101,9 +92,6 @@ export class ClientStore {
          ORDER BY c.first_seen, c.user_id`,
       ),
       bound: db.prepare<{ one: number }, [string]>('SELECT 1 AS one FROM names WHERE username = ? LIMIT 1'),
-      allIds: db.prepare<{ user_id: string }, []>('SELECT user_id FROM contacts'),
-      allNames: db.prepare<{ username: string }, []>('SELECT DISTINCT username FROM names'),
-      dataVersion: db.prepare<{ data_version: number }, []>('PRAGMA data_version'),
       insert: db.prepare<never, [string, string, string, string, number]>(
         `INSERT INTO contacts (user_id, username, server_id, pubkey, first_seen, last_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (user_id) DO NOTHING`,
@@ -127,10 +115,9 @@ export class ClientStore {
         'UPDATE contacts SET last_messaged = ? WHERE user_id = ?',
       ),
       count: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM contacts'),
-      prune: db.prepare<{ user_id: string; username: string }, [number]>(
+      prune: db.prepare<never, [number]>(
         `DELETE FROM contacts WHERE user_id IN (SELECT user_id FROM contacts
-           WHERE last_messaged IS NULL AND verified_at IS NULL ORDER BY last_seen, user_id LIMIT ?)
-         RETURNING user_id, username`,
+           WHERE last_messaged IS NULL AND verified_at IS NULL ORDER BY last_seen, user_id LIMIT ?)`,
       ),
       replayHas: db.prepare<{ one: number }, [Uint8Array]>('SELECT 1 AS one FROM replay WHERE sig_hash = ?'),
       replayAdd: db.prepare<never, [Uint8Array, number]>(
@@ -170,16 +157,16 @@ export class ClientStore {
   contact(userId: string): Contact | null {
     const p = this.#sightings.pinOf(userId)
     if (p) return { ...p, firstSeen: p.at, lastSeen: p.seenAt, verifiedAt: null, lastMessaged: null }
-    const r = this.#index.pinned(userId) ? this.#q.contact.get(userId) : null
+    const r = this.#q.contact.get(userId)
     if (!r) return null
     const seen = this.#sightings.seenOf(userId)
     return seen ? { ...toContact(r), serverId: seen.serverId, lastSeen: seen.seenAt } : toContact(r)
   }
 
-  /** True when some id is bound to `username` (any case): answered from memory. */
+  /** True when some id is bound to `username` (any case): far cheaper than `byName`. */
   nameBound(username: string): boolean {
     const name = username.toLowerCase()
-    return this.#sightings.pinsNamed(name).length > 0 || this.#index.bound(name)
+    return this.#sightings.pinsNamed(name).length > 0 || this.#q.bound.get(name) !== null
   }
 
   /** Every contact bound to `username` (lower-case), oldest binding first. */
@@ -224,12 +211,9 @@ export class ClientStore {
       if (added === 0) return
     }
     this.#q.bind.run(name, c.userId, now)
-    this.#index.added(c.userId, name)
     this.#contacts += added
     if (this.#contacts > this.#lim.maxContacts) {
-      const gone = this.#q.prune.all(this.#contacts - this.#lim.maxContacts)
-      this.#contacts -= gone.length
-      for (const g of gone) this.#index.removed(g.user_id, g.username, this.#q.bound.get(g.username) !== null)
+      this.#contacts -= this.#q.prune.run(this.#contacts - this.#lim.maxContacts).changes
     }
   }
 

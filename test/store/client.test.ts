@@ -127,7 +127,6 @@ describe('client store', () => {
     const path = join(tempDir(), 'srv_1', 'alice.sqlite')
     const a = openClientStore(path)
     const b = openClientStore(path)
-    // `a` has read its index of pins and names (nothing yet) before `b` writes.
     expect(a.contact(id(2))).toBeNull()
     expect(a.nameBound('bob')).toBe(false)
     b.pin({ userId: id(2), username: 'bob', serverId: SRV, pubkey: 'kb' })
