@@ -140,7 +140,7 @@ export const meshScale: Scenario = {
             metric: `${total} users online: CPU used ÷ cores`,
             value: cpuUsedMs / ctx.costs.cores / 1000,
             unit: 's',
-            note: `${(cpuUsedMs / 1000).toFixed(0)} s of CPU in this process (8 servers and ${total} clients), over ${ctx.costs.cores} cores`,
+            note: `${(cpuUsedMs / 1000).toFixed(0)} s of CPU in this process (8 servers and ${total} clients; ${(cpu.system / 1e6).toFixed(0)} s in the kernel), over ${ctx.costs.cores} cores`,
           },
           { floor: parallelMs(ctx.costs, regWork) / 1000 },
         ),
