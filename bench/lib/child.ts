@@ -13,7 +13,16 @@ export type ChildServer = { url: string; port: number; pid: number; stop(): Prom
 
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc, clock ticks of 10 ms). */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return statCpuMs(`/proc/${pid}/stat`)
+}
+
+/** CPU time this process's JavaScript thread has used so far, in ms: its work without its helpers'. */
+export function jsThreadCpuMs(): number {
+  return statCpuMs(`/proc/self/task/${process.pid}/stat`)
+}
+
+function statCpuMs(path: string): number {
+  const stat = readFileSync(path, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
