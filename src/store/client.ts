@@ -9,6 +9,7 @@
 
 import type { Database } from 'bun:sqlite'
 import { type HistoryRepo, historyRepo } from './client-history.ts'
+import { type ReplayRepo, replayRepo } from './client-replay.ts'
 import { type FirstSighting, Sightings } from './sightings.ts'
 
 /** A pinned contact. `verifiedAt` is set by /verify; `lastMessaged` by any exchange. */
@@ -65,13 +66,14 @@ export class ClientStore {
   readonly #q
   /** Contacts held, counted once at open and kept up to date, so pinning stays O(1). */
   #contacts: number
-  #replay: number
+  readonly #replay: ReplayRepo
   readonly #sightings: Sightings
 
   constructor(db: Database, limits: ClientStoreLimits) {
     this.#db = db
     this.#lim = limits
     this.history = historyRepo(db, () => this.#sightings.settle())
+    this.#replay = replayRepo(db, limits.maxReplay, () => this.#sightings.settle())
     this.#sightings = new Sightings({
       pin: (p, at) => this.#pin(p, at, false),
       seen: (userId, serverId, at) => this.#q.seen.run(userId, serverId, at),
@@ -119,17 +121,8 @@ export class ClientStore {
         `DELETE FROM contacts WHERE user_id IN (SELECT user_id FROM contacts
            WHERE last_messaged IS NULL AND verified_at IS NULL ORDER BY last_seen, user_id LIMIT ?)`,
       ),
-      replayHas: db.prepare<{ one: number }, [Uint8Array]>('SELECT 1 AS one FROM replay WHERE sig_hash = ?'),
-      replayAdd: db.prepare<never, [Uint8Array, number]>(
-        'INSERT INTO replay (sig_hash, seen_at) VALUES (?, ?)',
-      ),
-      replayCount: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM replay'),
-      replayPrune: db.prepare<never, [number]>(
-        'DELETE FROM replay WHERE sig_hash IN (SELECT sig_hash FROM replay ORDER BY seen_at LIMIT ?)',
-      ),
     }
     this.#contacts = this.#q.count.get()?.n ?? 0
-    this.#replay = this.#q.replayCount.get()?.n ?? 0
   }
 
   // --- account ---
@@ -233,17 +226,11 @@ export class ClientStore {
     return this.#contacts + this.#sightings.pins
   }
 
-  // --- replay cache ---
+  // --- replay cache (src/store/client-replay.ts) ---
 
   /** True when `key` (a digest of decoded signature bytes) was recorded before; records it otherwise. */
   replayed(key: Uint8Array, now = Date.now()): boolean {
-    if (this.#q.replayHas.get(key)) return true
-    this.#sightings.settle()
-    this.#q.replayAdd.run(key, now)
-    if (++this.#replay > this.#lim.maxReplay) {
-      this.#replay -= this.#q.replayPrune.run(this.#replay - this.#lim.maxReplay).changes
-    }
-    return false
+    return this.#replay.replayed(key, now)
   }
 
   /** Runs `fn` in one transaction: a USER_LIST of thousands of users is one commit. */
