@@ -51,6 +51,7 @@ export class Contacts {
     this.#store = store
     this.#events = events
     this.me = me
+    store.onContradicted((userIds) => this.#recheck(userIds))
   }
 
   /** Records an advertised or listed user; a key that is not RSA-4096 drops the entry. */
@@ -223,7 +224,13 @@ export class Contacts {
     if (!this.#store.contact(e.userId)) {
       this.#store.pin({ userId: e.userId, username: e.username, serverId: e.serverId, pubkey: e.pubkey.spki })
     }
-    this.#store.setVerified(e.userId, Date.now())
+    // Writes the waiting sightings first: a pin another process of this account wrote for this
+    // id meanwhile, with another key, is found here and must not be marked verified.
+    if (!this.#store.setVerified(e.userId, e.pubkey.spki, Date.now()))
+      throw new ChatError(
+        'BAD_KEY',
+        `the key of ${e.username} changed: another client of this account pinned another one (compare /fingerprint ${e.userId}, then /trust it)`,
+      )
     this.directory.set({ ...e, verified: true })
     return { userId: e.userId, username: e.username, fingerprint: fingerprint(e.pubkey), verified: true }
   }
@@ -262,6 +269,20 @@ export class Contacts {
     }
     this.#store.sighted({ userId: u.userId, username: u.username, serverId: u.serverId, pubkey: key.spki })
     return { keyChanged: false, verified: false }
+  }
+
+  /**
+   * First pins the store could not write because another process of this account pinned the id,
+   * or bound the name, meanwhile: their keys are checked again against what it wrote.
+   */
+  #recheck(userIds: readonly string[]): void {
+    for (const userId of userIds) {
+      const e = this.directory.get(userId) ?? this.known.get(userId)
+      if (!e?.pubkey || e.userId === this.me) continue
+      const t = this.#check(e, e.pubkey)
+      e.keyChanged = t.keyChanged
+      e.verified = t.verified
+    }
   }
 
   /** Our own entry, or one without a key: nothing to check, only whether its pin was verified. */

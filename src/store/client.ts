@@ -77,7 +77,15 @@ export class ClientStore {
     this.#sightings = new Sightings({
       pin: (p, at) => this.#pin(p, at, false),
       seen: (userId, serverId, at) => this.#q.seen.run(userId, serverId, at),
-      transaction: (fn) => this.#db.transaction(fn)(),
+      transaction: (fn) => {
+        try {
+          this.#db.transaction(fn)()
+        } catch (e) {
+          // Rolled back: the count taken inside it is not the file's any more.
+          this.#contacts = this.#q.count.get()?.n ?? 0
+          throw e
+        }
+      },
     })
     this.#q = {
       account: db.prepare<{ user_id: string; username: string; kdf_migrated: number }, []>(
@@ -110,16 +118,17 @@ export class ClientStore {
       seen: db.prepare<never, [string, string, number]>(
         'UPDATE contacts SET server_id = ?2, last_seen = ?3 WHERE user_id = ?1',
       ),
-      verify: db.prepare<never, [number | null, string]>(
-        'UPDATE contacts SET verified_at = ? WHERE user_id = ?',
+      verify: db.prepare<never, [number | null, string, string]>(
+        'UPDATE contacts SET verified_at = ? WHERE user_id = ? AND pubkey = ?',
       ),
       messaged: db.prepare<never, [number, string]>(
         'UPDATE contacts SET last_messaged = ? WHERE user_id = ?',
       ),
       count: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM contacts'),
-      prune: db.prepare<never, [number]>(
+      prune: db.prepare<never, [number, string]>(
         `DELETE FROM contacts WHERE user_id IN (SELECT user_id FROM contacts
-           WHERE last_messaged IS NULL AND verified_at IS NULL ORDER BY last_seen, user_id LIMIT ?)`,
+           WHERE last_messaged IS NULL AND verified_at IS NULL AND user_id <> ?2
+           ORDER BY last_seen, user_id LIMIT ?1)`,
       ),
     }
     this.#contacts = this.#q.count.get()?.n ?? 0
@@ -175,7 +184,7 @@ export class ClientStore {
    */
   pin(c: FirstSighting, now = Date.now()): void {
     this.#sightings.settle()
-    this.#db.transaction(() => this.#pin(c, now, true))()
+    this.#db.transaction(() => void this.#pin(c, now, true))()
   }
 
   /**
@@ -191,29 +200,39 @@ export class ClientStore {
     this.#sightings.seen(userId, serverId, now)
   }
 
-  #pin(c: FirstSighting, now: number, replace: boolean): void {
+  /**
+   * `replace`: /trust, /verify, our own key. Otherwise a first sighting, written late: false when
+   * another process of this account pinned the id, or bound the name, meanwhile — its pin stands,
+   * nothing is written, and the caller re-checks the key against it.
+   */
+  #pin(c: FirstSighting, now: number, replace: boolean): boolean {
     const name = c.username.toLowerCase()
     const args = [c.userId, name, c.serverId, c.pubkey, now] as const
-    let added: number
-    if (replace) {
-      added = this.#q.contact.get(c.userId) ? 0 : 1
-      this.#q.upsert.run(...args)
-    } else {
-      added = this.#q.insert.run(...args).changes
-      // Another process pinned this id meanwhile: its pin stands.
-      if (added === 0) return
-    }
+    const held = this.#q.contact.get(c.userId) !== null
+    if (!replace && (held || this.#q.bound.get(name) !== null)) return false
+    if (replace) this.#q.upsert.run(...args)
+    else this.#q.insert.run(...args)
     this.#q.bind.run(name, c.userId, now)
-    this.#contacts += added
+    if (!held) this.#contacts++
     if (this.#contacts > this.#lim.maxContacts) {
-      this.#contacts -= this.#q.prune.run(this.#contacts - this.#lim.maxContacts).changes
+      // Never the contact just pinned: /verify of a new contact when all others are kept.
+      this.#contacts -= this.#q.prune.run(this.#contacts - this.#lim.maxContacts, c.userId).changes
     }
+    return true
   }
 
-  /** Marks a contact verified (`at`) or unverified (`null`). */
-  setVerified(userId: string, at: number | null): void {
+  /** Told the users whose first pin another process of this account contradicted (see `#pin`). */
+  onContradicted(handler: (userIds: string[]) => void): void {
+    this.#sightings.onContradicted = handler
+  }
+
+  /**
+   * Marks the pin of `userId` verified (`at`) or unverified (`null`) — only if it is still
+   * `pubkey`, the key the user compared. False when it is not (another process pinned another).
+   */
+  setVerified(userId: string, pubkey: string, at: number | null): boolean {
     this.#sightings.settle()
-    this.#q.verify.run(at, userId)
+    return this.#q.verify.run(at, userId, pubkey).changes > 0
   }
 
   /** Records an exchange with a contact: it is no longer a pruning candidate. */

@@ -31,7 +31,11 @@ type Waiting =
   | { readonly kind: 'seen'; serverId: string; seenAt: number }
 
 export type SightingWriter = {
-  pin(pin: FirstSighting, at: number): void
+  /**
+   * Writes a first pin; false when the file contradicts it — another process of this account
+   * pinned the id, or bound the name to another id, meanwhile — and nothing was written.
+   */
+  pin(pin: FirstSighting, at: number): boolean
   seen(userId: string, serverId: string, at: number): void
   /** Runs the writes as one transaction. */
   transaction(fn: () => void): void
@@ -46,6 +50,9 @@ export class Sightings {
   #timer: ReturnType<typeof setTimeout> | null = null
   #pins = 0
 
+  /** Told the users whose first pin the file contradicted, after the write (see `SightingWriter.pin`). */
+  onContradicted: (userIds: string[]) => void = () => {}
+
   constructor(write: SightingWriter, delayMs = SIGHTING_DELAY_MS) {
     this.#write = write
     this.#delayMs = delayMs
@@ -54,9 +61,8 @@ export class Sightings {
   /** `userId` is first seen with `pubkey` (the store holds no pin for them, nor their name). */
   pin(p: FirstSighting, now: number): void {
     const pin = { ...p, username: p.username.toLowerCase() }
-    if (this.#waiting.get(pin.userId)?.kind !== 'pin') this.#pins++
-    this.#waiting.set(pin.userId, { kind: 'pin', pin, at: now, serverId: pin.serverId, seenAt: now })
-    this.#byName.set(pin.username, [...(this.#byName.get(pin.username) ?? []), pin])
+    // Only ever a user with no pin, waiting or stored (the store's reads decide that first).
+    this.#hold(pin.userId, { kind: 'pin', pin, at: now, serverId: pin.serverId, seenAt: now })
     this.#later()
   }
 
@@ -92,7 +98,11 @@ export class Sightings {
     return this.#pins
   }
 
-  /** Writes everything waiting now, in one transaction (no-op when nothing waits). */
+  /**
+   * Writes everything waiting now, in one transaction (no-op when nothing waits). If the write
+   * fails (the file locked or its disk failing), everything stays waiting, still deciding, and is
+   * tried again later: a failed write must not let a later key pass as a first sighting.
+   */
   settle(): void {
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
@@ -101,17 +111,36 @@ export class Sightings {
     this.#waiting.clear()
     this.#byName.clear()
     this.#pins = 0
+    const contradicted: string[] = []
     try {
       this.#write.transaction(() => {
+        contradicted.length = 0
         for (const [userId, w] of waiting) {
-          if (w.kind === 'pin') this.#write.pin({ ...w.pin, serverId: w.serverId }, w.at)
+          if (w.kind === 'pin' && !this.#write.pin({ ...w.pin, serverId: w.serverId }, w.at)) {
+            contradicted.push(userId)
+            continue
+          }
           if (w.kind === 'seen' || w.seenAt > w.at) this.#write.seen(userId, w.serverId, w.seenAt)
         }
       })
     } catch (e) {
-      // The store is closed or its disk failed: the next sighting of each user writes it again.
-      log.warn('sightings could not be written', { count: waiting.length, error: String(e) })
+      log.warn('sightings could not be written; they wait for the next try', {
+        count: waiting.length,
+        error: String(e),
+      })
+      for (const [userId, w] of waiting) if (!this.#waiting.has(userId)) this.#hold(userId, w)
+      this.#timer = setTimeout(() => this.settle(), this.#delayMs)
+      this.#timer.unref?.()
+      return
     }
+    if (contradicted.length > 0) this.onContradicted(contradicted)
+  }
+
+  #hold(userId: string, w: Waiting): void {
+    this.#waiting.set(userId, w)
+    if (w.kind !== 'pin') return
+    this.#pins++
+    this.#byName.set(w.pin.username, [...(this.#byName.get(w.pin.username) ?? []), w.pin])
   }
 
   #later(): void {

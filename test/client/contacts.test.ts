@@ -144,3 +144,73 @@ describe('Contacts: a key change is warned about once and refused both ways', ()
     )
   })
 })
+
+describe('Contacts: sightings written late meet another client of the same account', () => {
+  const A = '22222222-2222-4222-8222-222222222222'
+  const B = '33333333-3333-4333-8333-333333333333'
+  function client(path: string) {
+    const events = new Emitter<SessionEvents>()
+    const warnings: SessionEvents['key-changed'][] = []
+    events.on('key-changed', (e) => warnings.push(e))
+    const { c, store } = contacts(path, events)
+    return { c, store, warnings }
+  }
+
+  test('another key pinned for the id meanwhile: found at the write, warned, never verified', async () => {
+    const [k1, k2] = await Promise.all([testKey(0), testKey(1)])
+    const path = tempStore()
+    const p1 = client(path)
+    const p2 = client(path)
+    // A hostile server shows A with K1 to one process and with K2 to the other, within a second.
+    p1.c.learn({ userId: A, username: 'bob', serverId: SRV, pubkey: k1.publicKey.spki }, false)
+    p2.c.learn({ userId: A, username: 'bob', serverId: SRV, pubkey: k2.publicKey.spki }, false)
+    p2.store.close() // its sightings are written first
+    // p1's user compared K1 out of band: /verify writes p1's sightings, finds K2 pinned, refuses.
+    expect(() => p1.c.verify('bob')).toThrow(/another client of this account pinned another one/)
+    expect(p1.warnings.map((w) => [w.userId, w.old, w.new])).toEqual([
+      [A, fingerprint(k2.publicKey), fingerprint(k1.publicKey)],
+    ])
+    expect(() => p1.c.recipient('bob')).toThrow(/changed since it was pinned/)
+    expect(p1.store.contact(A)).toMatchObject({ pubkey: k2.publicKey.spki, verifiedAt: null })
+    p1.store.close()
+  })
+
+  test('the name bound to another id meanwhile: the late pin is not written, its id is refused', async () => {
+    const [k1, k2] = await Promise.all([testKey(0), testKey(1)])
+    const path = tempStore()
+    const p1 = client(path)
+    const p2 = client(path)
+    p1.c.learn({ userId: A, username: 'bob', serverId: SRV, pubkey: k1.publicKey.spki }, false)
+    p2.c.learn({ userId: B, username: 'Bob', serverId: SRV, pubkey: k2.publicKey.spki }, false)
+    p2.store.close()
+    p1.store.close()
+    expect(p1.warnings.map((w) => [w.userId, w.pinnedId])).toEqual([[A, B]])
+    const disk = new Database(path, { readonly: true })
+    expect(disk.query('SELECT username, user_id FROM names').all()).toEqual([{ username: 'bob', user_id: B }])
+    disk.close()
+  })
+
+  test('a write that fails keeps its sightings deciding, and writes them at the next try', async () => {
+    const [k1, k2] = await Promise.all([testKey(0), testKey(1)])
+    const path = tempStore()
+    const p1 = client(path)
+    p1.c.learn({ userId: A, username: 'bob', serverId: SRV, pubkey: k1.publicKey.spki }, false)
+    // Another process holds the write lock past the busy timeout (5 s) when the sightings' timer fires.
+    const other = new Database(path)
+    other.run('BEGIN IMMEDIATE')
+    other.run("INSERT INTO replay (sig_hash, seen_at) VALUES (x'00', 1)")
+    await Bun.sleep(1_100) // the timer fired and waited 5 s for the lock, in vain
+    other.run('ROLLBACK')
+    other.close()
+    expect(p1.store.contact(A)?.pubkey).toBe(k1.publicKey.spki)
+    p1.c.learn({ userId: A, username: 'bob', serverId: SRV, pubkey: k2.publicKey.spki }, false)
+    expect(p1.warnings.map((w) => w.userId)).toEqual([A])
+    await Bun.sleep(1_100) // the next try
+    const disk = new Database(path, { readonly: true })
+    expect(disk.query('SELECT pubkey FROM contacts WHERE user_id = ?').get(A)).toEqual({
+      pubkey: k1.publicKey.spki,
+    })
+    disk.close()
+    p1.store.close()
+  }, 20_000)
+})

@@ -46,7 +46,7 @@ describe('client store', () => {
     expect(s.account()).toBeNull()
     s.setAccount(id(1), 'alice')
     s.pin({ userId: id(2), username: 'Bob', serverId: SRV, pubkey: 'k2' })
-    s.setVerified(id(2), 5)
+    s.setVerified(id(2), 'k2', 5)
     s.close()
     const again = openClientStore(path)
     expect(again.account()).toEqual({ userId: id(1), username: 'alice', kdfMigrated: false })
@@ -68,7 +68,7 @@ describe('client store', () => {
     s.pin({ userId: id(1), username: 'kept1', serverId: SRV, pubkey: 'k' }, 1)
     s.messaged(id(1), 2)
     s.pin({ userId: id(2), username: 'kept2', serverId: SRV, pubkey: 'k' }, 1)
-    s.setVerified(id(2), 2)
+    s.setVerified(id(2), 'k', 2)
     s.transaction(() => {
       for (let i = 3; i < 100; i++) s.pin({ userId: id(i), username: `u${i}`, serverId: SRV, pubkey: 'k' }, i)
     })
@@ -139,6 +139,19 @@ describe('client store', () => {
     a.close()
     expect(b.contact(id(3))?.pubkey).toBe('kc')
     b.close()
+  })
+
+  test('bounded, but never the contact just pinned: /verify of a new contact when all others are kept', () => {
+    const s = openClientStore(':memory:', { maxContacts: 2 })
+    s.pin({ userId: id(1), username: 'a', serverId: SRV, pubkey: 'k' })
+    s.messaged(id(1))
+    s.pin({ userId: id(2), username: 'b', serverId: SRV, pubkey: 'k' })
+    expect(s.setVerified(id(2), 'k', 1)).toBe(true)
+    s.pin({ userId: id(3), username: 'c', serverId: SRV, pubkey: 'k3' })
+    expect(s.contact(id(3))).not.toBeNull()
+    expect(s.setVerified(id(3), 'k3', 2)).toBe(true)
+    expect(s.setVerified(id(3), 'another key', 3)).toBe(false)
+    expect(s.contact(id(3))?.verifiedAt).toBe(2)
   })
 
   test('replay cache: keyed by bytes, bounded, newest kept', () => {
