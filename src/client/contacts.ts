@@ -2,7 +2,7 @@
  * @module Whom to trust with which key: the online directory joined with the client store's pins
  * and name bindings. Every key the client encrypts to or verifies with comes from here. A key that
  * differs from its pin, or a new id under a name already bound to another id (PROTOCOL.md §6), is
- * reported once (`key-changed`) and then refused both ways until /trust.
+ * reported once (`key-changed`, src/client/pins.ts) and then refused both ways until /trust.
  */
 
 import { fingerprint, importPublicKey, type PublicKey } from '../crypto/index.ts'
@@ -11,6 +11,7 @@ import { logger } from '../log.ts'
 import type { ClientStore } from '../store/index.ts'
 import { type DirEntry, Directory, qualified } from './directory.ts'
 import type { Emitter, SessionEvents } from './events.ts'
+import { Pins } from './pins.ts'
 
 const log = logger('client')
 
@@ -24,9 +25,6 @@ export type KeyInfo = {
   pinned?: string
   verified?: boolean
 }
-/** What the pins say of a key: refuse it (`keyChanged`), or take it, verified or not. */
-type Trust = { keyChanged: boolean; verified: boolean }
-
 /** A sender we can believe: its key, its name, and a short fingerprint while it is unverified. */
 export type TrustedSender = { key: PublicKey; name: string; unverified?: string }
 
@@ -43,13 +41,13 @@ export class Contacts {
   readonly known = new Directory()
   readonly #store: ClientStore
   readonly #events: Emitter<SessionEvents>
-  /** `userId|spki` pairs already warned about, so one change gives one warning. */
-  readonly #warned = new Set<string>()
+  readonly #pins: Pins
   readonly me: string
 
   constructor(store: ClientStore, events: Emitter<SessionEvents>, me: string) {
     this.#store = store
     this.#events = events
+    this.#pins = new Pins(store, events)
     this.me = me
     store.onContradicted((userIds) => this.#recheck(userIds))
   }
@@ -66,7 +64,7 @@ export class Contacts {
       }
     }
     const { keyChanged, verified } =
-      pubkey !== null && u.userId !== this.me ? this.#check(u, pubkey) : this.#unchecked(u.userId)
+      pubkey !== null && u.userId !== this.me ? this.#pins.check(u, pubkey) : this.#pins.unchecked(u.userId)
     const fresh = this.directory.set({ ...u, pubkey, keyChanged, verified })
     this.known.delete(u.userId)
     if (fresh && announce && u.userId !== this.me) {
@@ -99,7 +97,7 @@ export class Contacts {
       return 'the frame carries an unusable key'
     }
     if (e.pubkey === null) {
-      if (this.#check(e, claimed).keyChanged) {
+      if (this.#pins.check(e, claimed).keyChanged) {
         e.keyChanged = true
         return `the key of ${e.username} changed since it was pinned`
       }
@@ -141,7 +139,8 @@ export class Contacts {
     } catch {
       return undefined
     }
-    const { keyChanged, verified } = u.userId !== this.me ? this.#check(u, pubkey) : this.#unchecked(u.userId)
+    const { keyChanged, verified } =
+      u.userId !== this.me ? this.#pins.check(u, pubkey) : this.#pins.unchecked(u.userId)
     const e = { userId: u.userId, username: u.username, serverId: u.serverId, pubkey, keyChanged, verified }
     this.known.set(e)
     return e
@@ -189,7 +188,7 @@ export class Contacts {
   keyInfo(userOrName: string): KeyInfo {
     const e = this.directory.resolve(userOrName)
     if (!e?.pubkey) throw new ChatError('USER_NOT_FOUND', `${userOrName} is not online`)
-    const spki = e.keyChanged ? this.#pinnedFor(e) : undefined
+    const spki = e.keyChanged ? this.#pins.pinnedFor(e) : undefined
     const pinned = spki === undefined ? undefined : fingerprint(importPublicKey(spki))
     return {
       userId: e.userId,
@@ -235,42 +234,6 @@ export class Contacts {
     return { userId: e.userId, username: e.username, fingerprint: fingerprint(e.pubkey), verified: true }
   }
 
-  /** The pinned key this entry conflicts with: its own pin, or the pin of the id its name is bound to. */
-  #pinnedFor(e: { userId: string; username: string }): string | undefined {
-    return this.#store.contact(e.userId)?.pubkey ?? this.#store.byName(e.username)[0]?.pubkey
-  }
-
-  /**
-   * Checks a key against the pins and name bindings, and pins a first sighting. `keyChanged`:
-   * refuse it; `verified`: its pin was verified out of band. One lookup for a pinned user, two
-   * for a first sighting: every all-mode client does this for every login in the mesh.
-   */
-  #check(u: { userId: string; username: string; serverId: string }, key: PublicKey): Trust {
-    const pin = this.#store.contact(u.userId)
-    if (pin) {
-      if (pin.pubkey === key.spki) {
-        this.#store.seen(u.userId, u.serverId)
-        return { keyChanged: false, verified: pin.verifiedAt !== null }
-      }
-      this.#warn(u, key, pin.pubkey, pin.verifiedAt !== null, null)
-      return { keyChanged: true, verified: false }
-    }
-    // A name already bound to other ids: a new id under it is a key change, never a first sighting.
-    if (this.#store.nameBound(u.username)) {
-      const bound = this.#store.byName(u.username)
-      this.#warn(
-        u,
-        key,
-        bound[0]!.pubkey,
-        bound.some((c) => c.verifiedAt !== null),
-        bound[0]!.userId,
-      )
-      return { keyChanged: true, verified: false }
-    }
-    this.#store.sighted({ userId: u.userId, username: u.username, serverId: u.serverId, pubkey: key.spki })
-    return { keyChanged: false, verified: false }
-  }
-
   /**
    * First pins the store could not write because another process of this account pinned the id,
    * or bound the name, meanwhile: their keys are checked again against what it wrote.
@@ -279,34 +242,9 @@ export class Contacts {
     for (const userId of userIds) {
       const e = this.directory.get(userId) ?? this.known.get(userId)
       if (!e?.pubkey || e.userId === this.me) continue
-      const t = this.#check(e, e.pubkey)
+      const t = this.#pins.check(e, e.pubkey)
       e.keyChanged = t.keyChanged
       e.verified = t.verified
     }
-  }
-
-  /** Our own entry, or one without a key: nothing to check, only whether its pin was verified. */
-  #unchecked(userId: string): Trust {
-    return { keyChanged: false, verified: (this.#store.contact(userId)?.verifiedAt ?? null) !== null }
-  }
-
-  #warn(
-    u: { userId: string; username: string },
-    key: PublicKey,
-    pinned: string,
-    verified: boolean,
-    pinnedId: string | null,
-  ): void {
-    const tag = `${u.userId}|${key.spki}`
-    if (this.#warned.has(tag)) return
-    this.#warned.add(tag)
-    this.#events.emit('key-changed', {
-      userId: u.userId,
-      username: u.username,
-      old: fingerprint(importPublicKey(pinned)),
-      new: fingerprint(key),
-      verified,
-      ...(pinnedId !== null && { pinnedId }),
-    })
   }
 }
