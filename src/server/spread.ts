@@ -10,16 +10,26 @@ import type { Sendable } from './outbox.ts'
 
 /** Links written per event-loop turn. */
 export const SPREAD_SLICE = 256
+/**
+ * Writes that may wait. Past it everything waiting is written at once, as before the slices: a
+ * peer sending presence faster than we can pass it on then slows its own link's reading again
+ * (we are busy writing), instead of growing this queue without bound.
+ */
+export const SPREAD_MAX_WAITING = 200_000
 
 type Job = { readonly links: readonly Sendable[]; readonly text: string; next: number }
 
 export class Spread {
   readonly #jobs: Job[] = []
   readonly #slice: number
+  readonly #maxWaiting: number
+  /** Writes queued and not yet made. */
+  #writes = 0
   #scheduled = false
 
-  constructor(slice = SPREAD_SLICE) {
+  constructor(slice = SPREAD_SLICE, maxWaiting = SPREAD_MAX_WAITING) {
     this.#slice = slice
+    this.#maxWaiting = maxWaiting
   }
 
   /** Writes `text` to each of `links` (as they are now), after every text queued before it. */
@@ -27,7 +37,14 @@ export class Spread {
     const job = { links: [...links], text, next: 0 }
     if (job.links.length === 0) return
     this.#jobs.push(job)
-    this.#schedule()
+    this.#writes += job.links.length
+    if (this.#writes > this.#maxWaiting) this.#write(Number.POSITIVE_INFINITY)
+    else this.#schedule()
+  }
+
+  /** Writes still waiting. */
+  get writes(): number {
+    return this.#writes
   }
 
   /** Texts not yet written to all their links. */
@@ -43,14 +60,19 @@ export class Spread {
 
   #drain(): void {
     this.#scheduled = false
-    let budget = this.#slice
+    this.#write(this.#slice)
+    if (this.#jobs.length > 0) this.#schedule()
+  }
+
+  /** Makes up to `budget` writes, oldest text first. */
+  #write(budget: number): void {
     while (budget > 0 && this.#jobs.length > 0) {
       const job = this.#jobs[0]!
       const end = Math.min(job.links.length, job.next + budget)
       budget -= end - job.next
+      this.#writes -= end - job.next
       for (; job.next < end; job.next++) job.links[job.next]!.send(job.text)
       if (job.next === job.links.length) this.#jobs.shift()
     }
-    if (this.#jobs.length > 0) this.#schedule()
   }
 }

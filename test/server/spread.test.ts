@@ -55,4 +55,19 @@ describe('Spread', () => {
     }
     expect(turns).toBe(40)
   })
+
+  test('past the cap of waiting writes, everything waiting is written at once, still in order', async () => {
+    const spread = new Spread(2, 10)
+    const ls = links(4)
+    spread.send(ls, 'a') // 4 waiting
+    spread.send(ls, 'b') // 8 waiting
+    expect(ls.every((l) => l.got.length === 0)).toBe(true)
+    spread.send(ls, 'c') // 12 > 10: all written now
+    expect(ls.map((l) => l.got.join())).toEqual(['a,b,c', 'a,b,c', 'a,b,c', 'a,b,c'])
+    expect(spread.writes).toBe(0)
+    expect(spread.waiting).toBe(0)
+    spread.send(ls, 'd')
+    for (let i = 0; i < 3; i++) await turn()
+    expect(ls.every((l) => l.got.join() === 'a,b,c,d')).toBe(true)
+  })
 })
