@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { b64uEncode, type KeyPair, signPayload } from '../../src/crypto/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
+import { serverIdFor } from '../../src/server/keys.ts'
 import { cheapRegistration } from '../../test/helpers/registration.ts'
 
 type Frame = {
@@ -70,7 +71,8 @@ export class Raw {
 export async function helloFlood(target: ServerHandle, key: KeyPair, sockets: number): Promise<() => void> {
   const hello = await signed(key, {
     type: 'SERVER_HELLO_LINK',
-    from: randomUUID(),
+    // The id its key makes: a hello under any other id is refused before its signature is checked.
+    from: serverIdFor(key.publicKey.spki),
     to: target.serverId(),
     payload: { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, auth: 'v1' },
   })
@@ -91,7 +93,8 @@ export async function helloFlood(target: ServerHandle, key: KeyPair, sockets: nu
 
 /** (b) A mesh member that proves its key, then replays one signed advert as fast as it may. */
 export async function gossipFlood(target: ServerHandle, key: KeyPair, userKey: KeyPair): Promise<() => void> {
-  const id = randomUUID()
+  // A new server must link under the id its key makes (docs/wire.md §10a).
+  const id = serverIdFor(key.publicKey.spki)
   const r = new Raw(target.url)
   await r.opened
   const hello = { host: '127.0.0.1', port: 9, pubkey: key.publicKey.spki, auth: 'v1' }
