@@ -8,9 +8,10 @@ import type { Database } from 'bun:sqlite'
 
 /**
  * Builds the replay cache over an open client store database, keeping at most `max` entries;
- * `beforeWrite` runs before each write (the store writes its waiting sightings there).
+ * `beforeWrite` runs before each write (the store writes its waiting sightings there), as for
+ * the history (src/store/client-history.ts).
  */
-export function replayRepo(db: Database, max: number, beforeWrite: () => void = () => {}) {
+export function replayRepo(db: Database, beforeWrite: () => void, max: number) {
   const has = db.prepare<{ one: number }, [Uint8Array]>('SELECT 1 AS one FROM replay WHERE sig_hash = ?')
   const add = db.prepare<never, [Uint8Array, number]>('INSERT INTO replay (sig_hash, seen_at) VALUES (?, ?)')
   const prune = db.prepare<never, [number]>(

@@ -73,7 +73,7 @@ export class ClientStore {
     this.#db = db
     this.#lim = limits
     this.history = historyRepo(db, () => this.#sightings.settle())
-    this.#replay = replayRepo(db, limits.maxReplay, () => this.#sightings.settle())
+    this.#replay = replayRepo(db, () => this.#sightings.settle(), limits.maxReplay)
     this.#sightings = new Sightings({
       pin: (p, at) => this.#pin(p, at, false),
       seen: (userId, serverId, at) => this.#q.seen.run(userId, serverId, at),
@@ -102,10 +102,6 @@ export class ClientStore {
          ORDER BY c.first_seen, c.user_id`,
       ),
       bound: db.prepare<{ one: number }, [string]>('SELECT 1 AS one FROM names WHERE username = ? LIMIT 1'),
-      insert: db.prepare<never, [string, string, string, string, number]>(
-        `INSERT INTO contacts (user_id, username, server_id, pubkey, first_seen, last_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (user_id) DO NOTHING`,
-      ),
       upsert: db.prepare<never, [string, string, string, string, number]>(
         `INSERT INTO contacts (user_id, username, server_id, pubkey, first_seen, last_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)
@@ -207,11 +203,11 @@ export class ClientStore {
    */
   #pin(c: FirstSighting, now: number, replace: boolean): boolean {
     const name = c.username.toLowerCase()
-    const args = [c.userId, name, c.serverId, c.pubkey, now] as const
+    // One transaction: a commit by another process between this read and the write makes the
+    // write fail, never overwrite.
     const held = this.#q.contact.get(c.userId) !== null
     if (!replace && (held || this.#q.bound.get(name) !== null)) return false
-    if (replace) this.#q.upsert.run(...args)
-    else this.#q.insert.run(...args)
+    this.#q.upsert.run(c.userId, name, c.serverId, c.pubkey, now)
     this.#q.bind.run(name, c.userId, now)
     if (!held) this.#contacts++
     if (this.#contacts > this.#lim.maxContacts) {

@@ -114,7 +114,6 @@ export class Sightings {
     const contradicted: string[] = []
     try {
       this.#write.transaction(() => {
-        contradicted.length = 0
         for (const [userId, w] of waiting) {
           if (w.kind === 'pin' && !this.#write.pin({ ...w.pin, serverId: w.serverId }, w.at)) {
             contradicted.push(userId)
@@ -129,8 +128,7 @@ export class Sightings {
         error: String(e),
       })
       for (const [userId, w] of waiting) if (!this.#waiting.has(userId)) this.#hold(userId, w)
-      this.#timer = setTimeout(() => this.settle(), this.#delayMs)
-      this.#timer.unref?.()
+      this.#arm()
       return
     }
     if (contradicted.length > 0) this.onContradicted(contradicted)
@@ -144,7 +142,12 @@ export class Sightings {
   }
 
   #later(): void {
-    if (this.#waiting.size >= MAX_WAITING) return this.settle()
+    if (this.#waiting.size >= MAX_WAITING) this.settle()
+    else this.#arm()
+  }
+
+  /** Writes what waits within `delayMs`, unless a write is already due. */
+  #arm(): void {
     if (this.#timer) return
     this.#timer = setTimeout(() => this.settle(), this.#delayMs)
     // Waiting sightings never keep a process alive; the store's `close` writes them.
