@@ -23,6 +23,22 @@ async function signed(i: number, type: string, from: string, to: string, payload
   return { type, from, to, ts: Date.now(), payload, sig: await signPayload(key.privateKey, payload) }
 }
 
+/** A legacy introducer (test key `n`, id `id`) that answers a join with a WELCOME, listing `servers`. */
+async function welcomingIntroducer(n: number, id: string, servers?: Record<string, unknown>[]) {
+  const key = await testKey(n)
+  return listen(async (f) =>
+    f.type === 'SERVER_HELLO_JOIN'
+      ? [
+          await signed(n, 'SERVER_WELCOME', id, f.from, {
+            assigned_id: null,
+            server_pub: key.publicKey.spki,
+            ...(servers && { servers }),
+          }),
+        ]
+      : [],
+  )
+}
+
 test('a server that joins through us and hangs up right after SERVER_WELCOME is redialed', async () => {
   const s = await server(LEGACY)
   const key = await testKey(40)
@@ -93,17 +109,7 @@ test('WebSocket pings keep a server link we accepted alive, with no HEARTBEAT fr
 })
 
 test('WebSocket pings keep a server link we dialed alive, with no HEARTBEAT frames', async () => {
-  const intro = { id: PINGER_ID, key: await testKey(41) }
-  const introL = listen(async (f) =>
-    f.type === 'SERVER_HELLO_JOIN'
-      ? [
-          await signed(41, 'SERVER_WELCOME', intro.id, f.from, {
-            assigned_id: null,
-            server_pub: intro.key.publicKey.spki,
-          }),
-        ]
-      : [],
-  )
+  const introL = await welcomingIntroducer(41, PINGER_ID)
   const s = await server({ peers: [{ port: introL.port } as ServerHandle], ...LEGACY })
   await until(() => s.ctx.peers.has(PINGER_ID), 2_000, 'linked')
   await keepBeating(() => introL.ping(), FAST.linkTimeoutMs * 3)
@@ -266,7 +272,7 @@ test('a restarted server already linked to the mesh redials an introducer that w
 })
 
 test('a WELCOME never makes us dial where no server is: link-local and multicast entries are skipped (issue 10)', async () => {
-  const intro = { id: '10000000-0000-4000-8000-00000000a005', key: await testKey(46) }
+  const introId = '10000000-0000-4000-8000-00000000a005'
   const listed = await testKey(47)
   const entry = (host: string, n: number) => ({
     server_id: `10000000-0000-4000-8000-00000000b00${n}`,
@@ -274,20 +280,10 @@ test('a WELCOME never makes us dial where no server is: link-local and multicast
     port: 80,
     pubkey: listed.publicKey.spki,
   })
-  const introL = listen(async (f) =>
-    f.type === 'SERVER_HELLO_JOIN'
-      ? [
-          await signed(46, 'SERVER_WELCOME', intro.id, f.from, {
-            assigned_id: null,
-            server_pub: intro.key.publicKey.spki,
-            servers: [entry('169.254.169.254', 1), entry('224.0.0.1', 2)],
-          }),
-        ]
-      : [],
-  )
+  const introL = await welcomingIntroducer(46, introId, [entry('169.254.169.254', 1), entry('224.0.0.1', 2)])
   const s = await server({ peers: [{ port: introL.port } as ServerHandle], ...LEGACY })
-  await until(() => s.ctx.peers.has(intro.id), 2_000, 'linked')
+  await until(() => s.ctx.peers.has(introId), 2_000, 'linked')
   await Bun.sleep(300)
-  expect(s.ctx.store.servers.all().map((p) => p.serverId)).toEqual([intro.id])
+  expect(s.ctx.store.servers.all().map((p) => p.serverId)).toEqual([introId])
   expect([...s.ctx.peers.links].filter((l) => l.direction === 'out' && l.remote.endsWith(':80'))).toEqual([])
 })
