@@ -1,6 +1,13 @@
 /** @module decode/encode: every valid frame parses, every malformed one gets the right typed failure. */
 
 import { describe, expect, test } from 'bun:test'
+import { z } from 'zod'
+import { EnvelopeSchema, UuidOrEmptySchema, UuidSchema } from '../../src/protocol/envelope.ts'
+import {
+  ServerToClientFrameSchema,
+  ServerToServerFrameSchema,
+  UserToServerFrameSchema,
+} from '../../src/protocol/frames.ts'
 import {
   decode,
   encode,
@@ -369,6 +376,26 @@ describe('envelope handling', () => {
     expect(r.ok).toBe(true)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
+})
+
+describe('a frame schema is never looser than the envelope (decode skips the envelope on success)', () => {
+  const stricter = new Set<unknown>([UuidSchema, UuidOrEmptySchema])
+  const unions = [UserToServerFrameSchema, ServerToServerFrameSchema, ServerToClientFrameSchema]
+  test.each(unions.flatMap((u) => u.options.map((o) => [o.shape.type.value as string, o] as const)))(
+    '%s',
+    (_type, schema) => {
+      for (const key of ['from', 'to', 'ts', 'sig'] as const) {
+        const field = schema.shape[key]
+        const literal =
+          field instanceof z.ZodLiteral && typeof field.value === 'string' && field.value.length <= 256
+        expect(field === EnvelopeSchema.shape[key] || stricter.has(field) || literal).toBe(true)
+      }
+      // An object schema, or a pipe whose input is one: either refuses what is not an object.
+      let payload: z.ZodType = schema.shape.payload
+      while (payload instanceof z.ZodPipe) payload = payload.in as z.ZodType
+      expect(payload === EnvelopeSchema.shape.payload || payload instanceof z.ZodObject).toBe(true)
+    },
+  )
 })
 
 describe('encode', () => {
