@@ -45,4 +45,4 @@ export {
 } from './keyblob.ts'
 export type { KeyPair, PrivateKey, PublicKey } from './keys.ts'
 export { fingerprint, generateKeyPair, importPrivateKey, importPublicKey } from './keys.ts'
-export { sign, signPayload, verify, verifyB64, verifyPayload } from './sign.ts'
+export { sign, signCanonical, signPayload, verify, verifyB64, verifyPayload } from './sign.ts'

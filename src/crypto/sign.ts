@@ -46,6 +46,11 @@ export async function signPayload(key: PrivateKey, payload: unknown): Promise<st
   return b64uEncode(await sign(key, canonicalBytes(payload)))
 }
 
+/** `signPayload` for a payload whose canonical JSON the caller built already (and keeps using). */
+export async function signCanonical(key: PrivateKey, canonical: string): Promise<string> {
+  return b64uEncode(await sign(key, utf8(canonical)))
+}
+
 const STRICT: readonly JsonStyle[] = ['canonical']
 /** Server links accept the serialisations other implementations produce (PROTOCOL.md §3.1). */
 const LENIENT: readonly JsonStyle[] = ['canonical', 'raw-utf8', 'spaced']

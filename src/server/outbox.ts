@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto'
 import { BoundedMap } from '../bounded.ts'
-import { canonicalJson, signPayload } from '../crypto/index.ts'
+import { canonicalJson, signCanonical } from '../crypto/index.ts'
 import type { ErrorCode } from '../errors.ts'
 import { encode, type ServerFrameType, type ServerPayloadOf } from '../protocol/index.ts'
 import type { DirectoryEntry } from '../store/index.ts'
@@ -110,10 +110,12 @@ export class Outbox {
    * Without this, every junk frame a peer sends would cost us one.
    */
   sig(payload: object, owner = 'server'): Promise<string> {
-    const key = createHash('sha256').update(canonicalJson(payload)).digest('base64url')
+    // One canonical text serves the memo key and, on a miss, the signature.
+    const canonical = canonicalJson(payload)
+    const key = createHash('sha256').update(canonical).digest('base64url')
     const hit = this.#memo.get(key)
     if (hit) return hit
-    const sig = this.fair.run(owner, () => signPayload(this.#me.key, payload))
+    const sig = this.fair.run(owner, () => signCanonical(this.#me.key, canonical))
     this.#memo.set(key, sig)
     sig.catch(() => this.#memo.delete(key))
     return sig

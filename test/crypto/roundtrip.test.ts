@@ -5,6 +5,7 @@ import {
   assertKdfParams,
   b64uDecode,
   b64uEncode,
+  canonicalJson,
   chunkDigest,
   decrypt,
   deriveKeys,
@@ -18,6 +19,7 @@ import {
   openPrivateKey,
   sealPrivateKey,
   sign,
+  signCanonical,
   signContent,
   signPayload,
   utf8,
@@ -74,6 +76,13 @@ describe('sign / verify', () => {
     expect(verifyPayload(a.publicKey, { a: 'x', b: 2 }, sig)).toBe(false)
     expect(verifyPayload(a.publicKey, { a: 'x', b: 1 }, 'not base64!')).toBe(false)
     expect(verifyPayload(a.publicKey, { a: 1.5 }, sig)).toBe(false)
+  })
+
+  test('a payload signed from its canonical text verifies as one signed from the object', async () => {
+    const a = await testKey(0)
+    const sig = await signCanonical(a.privateKey, canonicalJson({ b: [1, 'é'], a: { z: 1, y: null } }))
+    expect(verifyPayload(a.publicKey, { a: { y: null, z: 1 }, b: [1, 'é'] }, sig)).toBe(true)
+    expect(verifyPayload(a.publicKey, { a: { y: null, z: 2 }, b: [1, 'é'] }, sig)).toBe(false)
   })
 
   test('DM content signatures bind from, to and ts', async () => {
