@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.ts'
 import { parseWsUrl } from '../net/index.ts'
 import { defaultDataDir } from './account-store.ts'
+import type { PresenceMode } from './auth.ts'
 import type { AcceptFiles } from './files-in.ts'
 
 export const CLIENT_USAGE = `Usage: socp client [options]
@@ -22,6 +23,9 @@ export const CLIENT_USAGE = `Usage: socp client [options]
   --accept-files POLICY     files from unverified senders: ask (/accept, /decline), verified (refuse)
                             or all (default: ask on a terminal, all otherwise)
   --strict-kdf              refuse a server-chosen KDF salt even for an account not yet migrated here
+  --presence WHOSE          whose comings and goings are pushed to you: all (default) or contacts,
+                            only people you looked up or wrote to (/list still shows everyone);
+                            contacts suits a network of thousands
   --json                    print one JSON object per event instead of text lines
   -h, --help                show this help
 
@@ -40,6 +44,7 @@ export type ClientArgs = {
   dataDir: string
   acceptFiles?: AcceptFiles
   strictKdf: boolean
+  presence: PresenceMode
   json: boolean
   help: boolean
 }
@@ -75,6 +80,9 @@ export function parseClientArgs(args: string[], env: Record<string, string | und
   if (accept !== undefined && !isPolicy(accept)) {
     throw new UsageError('--accept-files expects ask, verified or all')
   }
+  const presence = values.presence ?? 'all'
+  if (presence !== 'all' && presence !== 'contacts')
+    throw new UsageError('--presence expects all or contacts')
   return {
     server,
     downloads: values.downloads ?? defaultDownloadsDir(env),
@@ -82,6 +90,7 @@ export function parseClientArgs(args: string[], env: Record<string, string | und
     dataDir: values['data-dir'] ?? defaultDataDir(env),
     ...(accept !== undefined && { acceptFiles: accept }),
     strictKdf: values['strict-kdf'] ?? false,
+    presence,
     ...(values.ca !== undefined && { ca: values.ca }),
     insecureSkipVerify: values['insecure-skip-verify'] ?? false,
     json: values.json ?? false,
@@ -99,6 +108,7 @@ function parse(args: string[]) {
       'data-dir': { type: 'string' },
       'accept-files': { type: 'string' },
       'strict-kdf': { type: 'boolean' },
+      presence: { type: 'string' },
       ca: { type: 'string' },
       'insecure-skip-verify': { type: 'boolean' },
       json: { type: 'boolean' },

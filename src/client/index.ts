@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream'
 import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
 import { clientTls, INSECURE_WARNING } from '../net/index.ts'
+import type { PresenceMode } from './auth.ts'
 import type { AcceptFiles } from './files-in.ts'
 import { renderLine } from './render.ts'
 import { runScript } from './script.ts'
@@ -33,6 +34,8 @@ export type RunClientOptions = {
   /** Files from unverified senders; default `ask` when interactive, else `all`. */
   acceptFiles?: AcceptFiles | undefined
   strictKdf?: boolean | undefined
+  /** `--presence`: everyone's comings and goings pushed (default), or only contacts'. */
+  presence?: PresenceMode | undefined
   input: Readable
   output: Writable
   /** A terminal on both ends: the prompt UI. Otherwise one command per line (also with --json). */
@@ -57,6 +60,7 @@ export async function runClient(o: RunClientOptions): Promise<number> {
       ...(o.dataDir !== undefined && { dataDir: o.dataDir }),
       acceptFiles: o.acceptFiles ?? (o.interactive && !o.json ? 'ask' : 'all'),
       strictKdf: o.strictKdf ?? false,
+      presence: o.presence ?? 'all',
     })
   } catch (e) {
     const err =

@@ -100,8 +100,14 @@ export class Mailbox {
    * sender's original `ts` (and, for files, `from`), each page followed by `ACK {msg_ref: "KEPT",
    * upto}`. Nothing is forgotten here: only the client's confirmation does that (`confirmed`), so
    * a client that drops before handling what it was sent gets it again at its next login.
+   * `onSender` is told the sender of each DM and file handed over.
    */
-  async handOver(outbox: Outbox, link: HandOverLink, recipient: string): Promise<void> {
+  async handOver(
+    outbox: Outbox,
+    link: HandOverLink,
+    recipient: string,
+    onSender: (sender: string) => void = () => {},
+  ): Promise<void> {
     const q = this.#store.queue
     q.expire(Date.now())
     let after = 0
@@ -119,6 +125,7 @@ export class Mailbox {
       const kept = link.user?.kept
       if (link.closed || !kept) return
       for (const t of texts) if (t !== null) link.send(t)
+      for (const r of rows) if (r.type !== 'FILE_CHUNK' && r.type !== 'FILE_END') onSender(r.sender)
       kept.sent = Math.max(kept.sent, after)
     }
   }

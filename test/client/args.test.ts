@@ -15,6 +15,7 @@ describe('parseClientArgs', () => {
       help: false,
       insecureSkipVerify: false,
       strictKdf: false,
+      presence: 'all',
       dataDir: '/home/u/.local/share/socp',
       downloads: '/home/u/Downloads',
     })
@@ -38,6 +39,8 @@ describe('parseClientArgs', () => {
       '--accept-files',
       'ask',
       '--strict-kdf',
+      '--presence',
+      'contacts',
     ])
     expect(a).toEqual({
       server: 'ws://10.0.0.2:9000',
@@ -48,6 +51,7 @@ describe('parseClientArgs', () => {
       dataDir: 'd',
       acceptFiles: 'ask',
       strictKdf: true,
+      presence: 'contacts',
       json: true,
       help: false,
     })
@@ -59,6 +63,11 @@ describe('parseClientArgs', () => {
 
   test('--accept-files takes one of three policies', () => {
     expect(() => parseClientArgs(['--accept-files', 'yes'])).toThrow(UsageError)
+  })
+
+  test('--presence takes all or contacts', () => {
+    expect(() => parseClientArgs(['--presence', 'none'])).toThrow(UsageError)
+    expect(() => parseClientArgs(['--presence'])).toThrow(UsageError)
   })
 
   test.each([
@@ -80,6 +89,7 @@ describe('parseClientArgs', () => {
       '--data-dir',
       '--accept-files',
       '--strict-kdf',
+      '--presence',
     ])
       expect(CLIENT_USAGE).toContain(f)
   })

@@ -75,4 +75,48 @@ describe('keys on first need', () => {
     expect((await alice.list()).map((u) => u.username)).toEqual(['alice', 'user1', 'user2', 'user3'])
     expect((await alice.lookup('USER2')).userId).toBe(others[1]!.userId!)
   })
+
+  test('a conversation is watched both ways, even with keys from the online list', async () => {
+    const [, a, b] = await mesh(2)
+    const alice = await contactsUser(a!.url, 'alice', 0)
+    const bob = await contactsUser(b!.url, 'bob', 1)
+    const dave = await contactsUser(a!.url, 'dave', 2)
+    const carol = await contactsUser(b!.url, 'carol', 3)
+    // Keys from list(): no LOOKUP, so only the conversation itself can make anyone watched.
+    await Promise.all([alice, bob, dave, carol].map((s) => s.list()))
+    const heardOf: string[] = []
+    alice.on('presence', (p) => heardOf.push(`${p.username} ${p.online ? 'on' : 'off'}`))
+    const toBob = bob.next('dm')
+    await alice.tell('bob', 'to bob, on another server')
+    await toBob
+    const toAlice = alice.next('dm')
+    await dave.tell('alice', 'from dave, on her server')
+    await toAlice
+    const bobGone = alice.next('presence', (p) => p.username === 'bob' && !p.online)
+    await bob.close()
+    await bobGone
+    const daveGone = alice.next('presence', (p) => p.username === 'dave' && !p.online)
+    await dave.close()
+    await daveGone
+    // Carol, in the same list, never wrote nor was written to: not news to alice.
+    await carol.close()
+    await Bun.sleep(300)
+    expect(heardOf).toEqual(['bob off', 'dave off'])
+  })
+
+  test('whoever wrote while we were away is watched once their message is handed over', async () => {
+    const [s] = await mesh(0)
+    const frank = await contactsUser(s!.url, 'frank', 0)
+    await frank.close()
+    const erin = await contactsUser(s!.url, 'erin', 1)
+    expect((await erin.tell('frank', 'while you were away')).status).toBe('queued')
+    const back = await Session.connect(s!.url, { presence: 'contacts' })
+    const got = back.next('dm')
+    await back.login('frank', PASSWORD)
+    expect((await got).text).toBe('while you were away')
+    const gone = back.next('presence', (p) => p.username === 'erin' && !p.online)
+    await erin.close()
+    await gone
+    await back.close()
+  })
 })

@@ -84,10 +84,20 @@ function destination(ctx: ServerContext, to: string): Destination {
   return { kind: 'remote', link, serverId: entry.serverId, queued: true }
 }
 
+/**
+ * A DM or a file starts or goes on a conversation: a contacts-mode client is told when the other
+ * side comes and goes from then on, on both sides here (docs/wire.md §14), as after a LOOKUP.
+ */
+function conversation(c: UserCall, f: Routed, d: Destination): void {
+  c.ctx.feed.watch(c.link, f.to)
+  if (d.kind === 'local') c.ctx.feed.watch(d.link, f.from)
+}
+
 /** MSG_DIRECT onward: USER_DELIVER from us to a local user, inside SERVER_DELIVER, or kept. */
 async function forwardDirect(c: UserCall, f: UserFrame<'MSG_DIRECT'>, body: DirectBody): Promise<void> {
   const { ctx } = c
   const d = destination(ctx, f.to)
+  conversation(c, f, d)
   if (d.kind === 'keep') {
     ctx.mailbox.keep(f.to, f.from, f.ts, { type: 'USER_DELIVER', payload: body })
     return accepted(c, f, 'queued')
@@ -127,6 +137,7 @@ export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
   if (!firstTime(f, c)) return
   const { ctx } = c
   const d = destination(ctx, f.to)
+  if (f.type === 'FILE_START') conversation(c, f, d)
   if (d.kind === 'keep') {
     ctx.mailbox.keep(f.to, f.from, f.ts, kept(f))
     return accepted(c, f, 'queued')

@@ -50,5 +50,6 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   link.send(ack)
   link.send(list)
   // What was kept while the user was offline comes right behind the online list, in order.
-  await ctx.mailbox.handOver(ctx.outbox, link, entry.userId)
+  // Whoever wrote is someone a contacts-mode client hears come and go (docs/wire.md §14).
+  await ctx.mailbox.handOver(ctx.outbox, link, entry.userId, (sender) => ctx.feed.watch(link, sender))
 }
