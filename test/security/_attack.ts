@@ -75,7 +75,12 @@ export type RawUser = {
 }
 
 /** Registers `username` with the `keyIndex`-th test key over a raw socket and binds the link. */
-export async function rawUser(server: ServerHandle, username: string, keyIndex: number): Promise<RawUser> {
+export async function rawUser(
+  server: ServerHandle,
+  username: string,
+  keyIndex: number,
+  presence?: 'all' | 'contacts',
+): Promise<RawUser> {
   const key = await testKey(keyIndex)
   const peer = await connect(server.url)
   const id = randomUUID()
@@ -91,6 +96,7 @@ export async function rawUser(server: ServerHandle, username: string, keyIndex: 
       pubkey: key.publicKey.spki,
       enc_pubkey: key.publicKey.spki,
       nonce: ok.payload.nonce,
+      ...(presence && { presence }),
     },
   })
   peer.send(hello)

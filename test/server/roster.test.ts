@@ -82,5 +82,16 @@ describe('paged LIST', () => {
     const login = await late.peer.next('USER_LIST')
     expect((login.payload.users as { username: string }[]).map((u) => u.username)).toContain('pat')
     expect(login.payload.next).toBeUndefined()
+    // A contacts-mode login is pushed no page: the next frame after its ACK answers its own LOOKUP.
+    const quiet = await rawUser(s, 'una', 6, 'contacts')
+    quiet.peer.send({
+      type: 'LOOKUP',
+      from: quiet.id,
+      to: s.serverId(),
+      ts: Date.now(),
+      payload: { user: 'pat' },
+    })
+    expect((await quiet.peer.next()).type).toBe('USER_INFO')
+    expect(quiet.peer.frames.map((f) => f.type)).not.toContain('USER_LIST')
   })
 })

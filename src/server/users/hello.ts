@@ -42,13 +42,16 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   await replaceSession(ctx, entry.userId, link)
   await attachUser(ctx, link, entry)
   // Follow before the page is taken: every change after it is in a batch this link will hear.
-  ctx.feed.follow(link, f.payload.presence ?? 'all')
+  const mode = f.payload.presence ?? 'all'
+  ctx.feed.follow(link, mode)
+  // A contacts-mode client is pushed no one it did not ask about, the online list included: it
+  // asks with LIST when it wants it (docs/wire.md §4), and a login costs neither side 100 keys.
   const [ack, list] = await Promise.all([
     ctx.outbox.frame('ACK', entry.userId, { msg_ref: 'USER_HELLO' }),
-    ctx.outbox.frame('USER_LIST', entry.userId, loginPage(ctx)),
+    mode === 'all' ? ctx.outbox.frame('USER_LIST', entry.userId, loginPage(ctx)) : null,
   ])
   link.send(ack)
-  link.send(list)
+  if (list !== null) link.send(list)
   // What was kept while the user was offline comes right behind the online list, in order.
   // Whoever wrote is someone a contacts-mode client hears come and go (docs/wire.md §14).
   await ctx.mailbox.handOver(ctx.outbox, link, entry.userId, (sender) => ctx.feed.watch(link, sender))
