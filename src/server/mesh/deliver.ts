@@ -70,8 +70,10 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
   // with the sender's `from` and `ts` (PROTOCOL.md §3.2).
   // Signing for one origin waits its turn behind other origins' (src/server/fair.ts).
   const opts = { ts: f.ts, from: p.sender, owner: f.from }
-  // A contacts-mode recipient is told when the sender comes and goes from now on (docs/wire.md §14).
-  if (p.inner_type === 'MSG_DIRECT' || p.inner_type === 'FILE_START') ctx.feed.watch(r.link, p.sender)
+  // A contacts-mode recipient is told when the sender comes and goes from now on (docs/wire.md
+  // §14) — only a sender whose content signature we checked: a peer cannot make up whom we watch.
+  if (key && (p.inner_type === 'MSG_DIRECT' || p.inner_type === 'FILE_START'))
+    ctx.feed.watch(r.link, p.sender)
   switch (p.inner_type) {
     case 'MSG_DIRECT': {
       const { ciphertext, sender, sender_pub, content_sig } = p
