@@ -34,10 +34,16 @@ export async function attachUser(ctx: ServerContext, link: Link, e: DirectoryEnt
   ctx.changed()
 }
 
-/** Unbinds a departing user and tells the mesh, unless another link already took their place. */
-export async function detachUser(ctx: ServerContext, link: Link): Promise<void> {
+/**
+ * Unbinds a departing user (the one bound to `link`, unless named) and tells the mesh, unless
+ * another link already took their place.
+ */
+export async function detachUser(
+  ctx: ServerContext,
+  link: Link,
+  userId = link.user?.login.boundUser,
+): Promise<void> {
   ctx.feed.leave(link)
-  const userId = link.user?.login.boundUser
   if (!userId || !ctx.presence.detach(userId, link)) return
   ctx.feed.own({ online: false, userId, serverId: ctx.me.serverId })
   const version = ctx.store.channel.removeMember(userId)

@@ -7,6 +7,7 @@ import { CLOSE_LOGGED_IN_ELSEWHERE } from '../../src/protocol/index.ts'
 import { testKey } from '../helpers/keys.ts'
 import { mesh, server, tempDir, until } from '../helpers/servers.ts'
 import { connectUser, PASSWORD, user } from '../helpers/users.ts'
+import { rawLogin, signed } from '../security/_attack.ts'
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -106,6 +107,54 @@ describe('accounts', () => {
     expect((await got).text).toBe('to the new laptop')
     // No USER_REMOVE went out: alice never went offline for the rest of the mesh.
     expect(s.ctx.presence.local.size).toBe(2)
+  })
+
+  test.each([
+    ['while the old session is told to go', 'ERROR'],
+    ['while it joins the public channel', 'PUBLIC_CHANNEL_ADD'],
+  ])('a login whose link closes %s never stays online: DMs to the user are kept', async (_when, slowType) => {
+    const s = await server()
+    const alice = await user(s, 'alice', 0)
+    const bob = await user(s, 'bob', 1)
+    const key = await testKey(0)
+    // The signature the handler awaits at that point waits until the link has closed.
+    const frame = s.ctx.outbox.frame.bind(s.ctx.outbox)
+    let entered = () => {}
+    const reached = new Promise<void>((r) => {
+      entered = r
+    })
+    s.ctx.outbox.frame = (async (...a: Parameters<typeof frame>) => {
+      if (a[0] === slowType) {
+        entered()
+        await Bun.sleep(300)
+      }
+      return frame(...a)
+    }) as typeof frame
+    const again = await rawLogin(s, 'alice', PASSWORD)
+    expect(again.answer.type).toBe('AUTH_OK')
+    const hello = await signed(key, {
+      type: 'USER_HELLO',
+      from: alice.userId!,
+      to: again.answer.from,
+      payload: {
+        client: 'test',
+        pubkey: key.publicKey.spki,
+        enc_pubkey: key.publicKey.spki,
+        nonce: again.answer.payload.nonce,
+      },
+    })
+    again.peer.send(hello)
+    await reached
+    again.peer.close()
+    await until(() => !s.ctx.presence.local.has(alice.userId!), 5_000, 'alice offline')
+    await Bun.sleep(500)
+    expect(s.ctx.presence.local.has(alice.userId!)).toBe(false)
+    expect(s.ctx.feed.everyone.size).toBe(1) // bob's link alone is pushed everyone's presence
+    expect((await bob.tell(alice.userId!, 'kept for later')).status).toBe('queued')
+    const back = await connectUser(s)
+    const got = back.next('dm')
+    await back.login('alice', PASSWORD)
+    expect((await got).text).toBe('kept for later')
   })
 
   test('the database holds no password and no plaintext private key', async () => {

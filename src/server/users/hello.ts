@@ -2,7 +2,7 @@
 
 import { importPublicKey, verifyPayload } from '../../crypto/index.ts'
 import { ChatError } from '../../errors.ts'
-import { attachUser } from '../announce.ts'
+import { attachUser, detachUser } from '../announce.ts'
 import type { UserCall, UserFrame } from './_types.ts'
 import { loginPage } from './roster.ts'
 import { replaceSession } from './sessions.ts'
@@ -40,7 +40,17 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   }
   // One live session per user: the newest login that proved the key replaces an older one.
   await replaceSession(ctx, entry.userId, link)
+  if (link.closed) {
+    // Closed while the old session was told to go: its close found no one bound to detach, and
+    // the old one went without a goodbye (it was being replaced). Neither is online now: say so,
+    // or the user would stay online on a dead link and DMs to them be acked and lost.
+    const stale = ctx.presence.local.get(entry.userId)
+    if (stale?.closed) await detachUser(ctx, stale, entry.userId)
+    return
+  }
   await attachUser(ctx, link, entry)
+  // Closed while joining: its close detached the user already; nothing may follow it or be sent.
+  if (link.closed) return
   // Follow before the page is taken: every change after it is in a batch this link will hear.
   const mode = f.payload.presence ?? 'all'
   ctx.feed.follow(link, mode)
