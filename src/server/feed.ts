@@ -29,8 +29,16 @@ export type FollowMode = 'all' | 'contacts'
 
 /** Longest a change waits for its batch. */
 export const BATCH_DELAY_MS = 20
-/** Users one client link may watch; past this its oldest watch is dropped. */
-const WATCH_LIMIT = 1_000
+
+/**
+ * Why a contacts-mode link watches a user: it `asked` (looked them up, wrote to them), or it
+ * `heard` from them (a DM or a file came). Each kind has its own bound, the least recent dropped
+ * first, so what others send can never push out the people a user asked about: a peer server can
+ * make up any number of senders.
+ */
+export type WatchKind = 'asked' | 'heard'
+export const WATCH_LIMIT: Readonly<Record<WatchKind, number>> = { asked: 1_000, heard: 100 }
+type Watches = Record<WatchKind, Set<string>>
 
 export const changeUser = (c: Change) => (c.online ? c.user.user_id : c.userId)
 
@@ -55,7 +63,7 @@ export class PresenceFeed {
   readonly #followers = new Set<Follower>()
   /** user id → links watching them; link → the users it watches (to forget it in O(its watches)). */
   readonly #watchers = new Map<string, Set<Follower>>()
-  readonly #watching = new Map<Follower, Set<string>>()
+  readonly #watching = new Map<Follower, Watches>()
   /** Writes to the links that follow everyone, a slice per event-loop turn. */
   readonly #spread = new Spread()
 
@@ -137,14 +145,18 @@ export class PresenceFeed {
     if (mode === 'all') this.#followers.add(link)
   }
 
-  /** `link` looked `userId` up: it is told when they come and go. */
-  watch(link: Follower, userId: string): void {
+  /** `link` asked about `userId`, or heard from them: it is told when they come and go. */
+  watch(link: Follower, userId: string, kind: WatchKind = 'asked'): void {
     if (this.#followers.has(link)) return
-    const mine = this.#watching.get(link) ?? new Set<string>()
+    const mine = this.#watching.get(link) ?? { asked: new Set<string>(), heard: new Set<string>() }
     this.#watching.set(link, mine)
-    mine.delete(userId)
-    mine.add(userId)
-    if (mine.size > WATCH_LIMIT) this.#unwatch(link, mine.values().next().value as string)
+    // A user asked about stays among the asked: hearing from them changes nothing.
+    if (kind === 'heard' && mine.asked.has(userId)) return
+    if (kind === 'asked') mine.heard.delete(userId)
+    const pool = mine[kind]
+    pool.delete(userId)
+    pool.add(userId)
+    if (pool.size > WATCH_LIMIT[kind]) this.#unwatch(link, pool.values().next().value as string)
     const set = this.#watchers.get(userId) ?? new Set<Follower>()
     set.add(link)
     this.#watchers.set(userId, set)
@@ -153,8 +165,15 @@ export class PresenceFeed {
   /** The link logged out or closed. */
   leave(link: Follower): void {
     this.#followers.delete(link)
-    for (const u of this.#watching.get(link) ?? []) this.#unwatch(link, u)
+    const mine = this.#watching.get(link)
+    for (const u of [...(mine?.asked ?? []), ...(mine?.heard ?? [])]) this.#unwatch(link, u)
     this.#watching.delete(link)
+  }
+
+  /** How many users `link` watches, of each kind. */
+  watchCount(link: Follower): Record<WatchKind, number> {
+    const mine = this.#watching.get(link)
+    return { asked: mine?.asked.size ?? 0, heard: mine?.heard.size ?? 0 }
   }
 
   /** Links pushed every change. */
@@ -180,7 +199,9 @@ export class PresenceFeed {
   }
 
   #unwatch(link: Follower, userId: string): void {
-    this.#watching.get(link)?.delete(userId)
+    const mine = this.#watching.get(link)
+    mine?.asked.delete(userId)
+    mine?.heard.delete(userId)
     const set = this.#watchers.get(userId)
     set?.delete(link)
     if (set?.size === 0) this.#watchers.delete(userId)

@@ -6,7 +6,7 @@
  */
 
 import { describe, expect, test } from 'bun:test'
-import { type Batch, type Change, changeUser, PresenceFeed } from '../../src/server/feed.ts'
+import { type Batch, type Change, changeUser, PresenceFeed, WATCH_LIMIT } from '../../src/server/feed.ts'
 
 const user = (n: number): Change => ({
   online: true,
@@ -77,5 +77,31 @@ describe('presence feed', () => {
     await second
     expect(sent.map(ids)).toEqual([['u1'], ['u2']])
     feed.stop()
+  })
+})
+
+describe('who a contacts-mode link watches', () => {
+  const link = { send: () => {} }
+  const watching = (feed: PresenceFeed, n: number) => feed.watchersOf([user(n)]).has(link)
+
+  test('senders never push out the users it asked about; each kind keeps its own bound', () => {
+    const feed = new PresenceFeed(async () => {})
+    feed.watch(link, 'u1', 'asked')
+    // A peer server can make up any number of senders: a thousand and one DMs from strangers.
+    for (let n = 1000; n < 2001; n++) feed.watch(link, `u${n}`, 'heard')
+    expect(watching(feed, 1)).toBe(true)
+    expect(feed.watchCount(link)).toEqual({ asked: 1, heard: WATCH_LIMIT.heard })
+    expect(watching(feed, 1000)).toBe(false)
+    expect(watching(feed, 2000)).toBe(true)
+    // Hearing from someone asked about leaves them among the asked; asking about a sender moves them.
+    feed.watch(link, 'u1', 'heard')
+    feed.watch(link, 'u2000', 'asked')
+    expect(feed.watchCount(link)).toEqual({ asked: 2, heard: WATCH_LIMIT.heard - 1 })
+    for (let n = 3000; n < 3000 + WATCH_LIMIT.asked; n++) feed.watch(link, `u${n}`, 'asked')
+    expect(feed.watchCount(link).asked).toBe(WATCH_LIMIT.asked)
+    expect(watching(feed, 1)).toBe(false) // the least recently asked went first
+    feed.leave(link)
+    expect(feed.watchCount(link)).toEqual({ asked: 0, heard: 0 })
+    expect(watching(feed, 2000)).toBe(false)
   })
 })

@@ -73,7 +73,7 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
   // A contacts-mode recipient is told when the sender comes and goes from now on (docs/wire.md
   // §14) — only a sender whose content signature we checked: a peer cannot make up whom we watch.
   if (key && (p.inner_type === 'MSG_DIRECT' || p.inner_type === 'FILE_START'))
-    ctx.feed.watch(r.link, p.sender)
+    ctx.feed.watch(r.link, p.sender, 'heard')
   switch (p.inner_type) {
     case 'MSG_DIRECT': {
       const { ciphertext, sender, sender_pub, content_sig } = p

@@ -89,8 +89,8 @@ function destination(ctx: ServerContext, to: string): Destination {
  * side comes and goes from then on, on both sides here (docs/wire.md §14), as after a LOOKUP.
  */
 function conversation(c: UserCall, f: Routed, d: Destination): void {
-  c.ctx.feed.watch(c.link, f.to)
-  if (d.kind === 'local') c.ctx.feed.watch(d.link, f.from)
+  c.ctx.feed.watch(c.link, f.to, 'asked')
+  if (d.kind === 'local') c.ctx.feed.watch(d.link, f.from, 'heard')
 }
 
 /** MSG_DIRECT onward: USER_DELIVER from us to a local user, inside SERVER_DELIVER, or kept. */

@@ -64,5 +64,7 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   if (list !== null) link.send(list)
   // What was kept while the user was offline comes right behind the online list, in order.
   // Whoever wrote is someone a contacts-mode client hears come and go (docs/wire.md §14).
-  await ctx.mailbox.handOver(ctx.outbox, link, entry.userId, (sender) => ctx.feed.watch(link, sender))
+  await ctx.mailbox.handOver(ctx.outbox, link, entry.userId, (sender) =>
+    ctx.feed.watch(link, sender, 'heard'),
+  )
 }
