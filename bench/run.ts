@@ -12,7 +12,7 @@ import { keyPool } from './lib/keys.ts'
 import { type Row, table, writeJson } from './lib/report.ts'
 import type { Ctx, Scenario } from './lib/scenario.ts'
 import { within } from './lib/wait.ts'
-import { cryptoDrift, measureCrypto } from './scenarios/crypto.ts'
+import { cryptoDrift, measureCrypto, remeasureOneCore } from './scenarios/crypto.ts'
 import { dmLatency } from './scenarios/dm-latency.ts'
 import { dmThroughput } from './scenarios/dm-throughput.ts'
 import { fanout } from './scenarios/fanout.ts'
@@ -98,6 +98,7 @@ async function main(): Promise<number> {
     costs,
     serverKeys: keys.slice(0, SERVER_KEYS),
     userKeys: keys.slice(SERVER_KEYS),
+    recalibrate: () => remeasureOneCore(keys[0]!, costs),
     say,
   }
   const rows: Row[] = [...cryptoRows]

@@ -45,6 +45,8 @@ export async function startChildServer(
     // The load generator registers its users from one address: lift the per-address budget.
     [
       process.execPath,
+      // SERVER_PROF=<dir>: the server writes a CPU profile there when it exits (to find its hot spots).
+      ...(process.env.SERVER_PROF ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.SERVER_PROF}`] : []),
       CLI,
       'server',
       '--bind',

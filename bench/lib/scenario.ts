@@ -12,6 +12,11 @@ export type Ctx = {
   serverKeys: readonly KeyPair[]
   /** The small pool load-generator users share. */
   userKeys: readonly KeyPair[]
+  /**
+   * The one-core costs measured again now (≈ 6 s): a long phase takes them before and after
+   * itself and takes the lower of each (`fastestCosts`).
+   */
+  recalibrate(): Promise<Costs>
   /** A progress line on stderr. */
   say(msg: string): void
 }

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { PresenceMode } from '../../src/client/auth.ts'
 import { Session } from '../../src/client/session.ts'
 import type { KeyPair } from '../../src/crypto/index.ts'
 import { type ServerHandle, startServer } from '../../src/server/index.ts'
@@ -28,10 +29,14 @@ export class World {
   /** Session `error` events (RATE_LIMITED, USER_NOT_FOUND, dropped frames…), for the report. */
   readonly errors: string[] = []
 
+  /** Whose presence the users' sessions are pushed (docs/wire.md §14). */
+  readonly #presence: PresenceMode
+
   /** Server identities take distinct keys; users share `userKeys` round-robin. */
-  constructor(serverKeys: readonly KeyPair[], userKeys: readonly KeyPair[]) {
+  constructor(serverKeys: readonly KeyPair[], userKeys: readonly KeyPair[], presence: PresenceMode = 'all') {
     this.#serverKeys = serverKeys
     this.#userKeys = userKeys
+    this.#presence = presence
   }
 
   /** Starts one server, joined through `peers` (introducers), with production timings. */
@@ -67,7 +72,7 @@ export class World {
   /** Registers (and so logs in) `name` on `server` with the i-th shared key. */
   async user(server: ServerHandle, name: string, keyIndex: number): Promise<User> {
     const downloadsDir = join(this.dir, `in-${this.#nextFolder++}`)
-    const session = await Session.connect(server.url, { downloadsDir })
+    const session = await Session.connect(server.url, { downloadsDir, presence: this.#presence })
     session.on('error', (e) => this.errors.push(`${name}: ${e.code} ${e.detail}`))
     const account = await session.register(name, PASSWORD, {
       keyPair: this.#userKeys[keyIndex % this.#userKeys.length]!,
