@@ -8,7 +8,7 @@ import { Session } from '../../src/client/index.ts'
 import { describeWork, floorMs, serialMs, type Work } from '../lib/bound.ts'
 import { type Row, vs } from '../lib/report.ts'
 import type { Scenario } from '../lib/scenario.ts'
-import { LossError } from '../lib/wait.ts'
+import { LossError, until } from '../lib/wait.ts'
 import { PASSWORD, World } from '../lib/world.ts'
 
 /** A login: scrypt here, argon2 there, the challenge, AUTH_OK and USER_HELLO signatures and checks. */
@@ -25,6 +25,9 @@ export const offline: Scenario = {
       const alice = await w.user(a!, 'alice', 0)
       const bob = await w.user(b!, 'bob', 1)
       await bob.session.close()
+      // Offline for the sender's server too: a DM sent before bob's presence reached it would be
+      // handed on to his server as to a user online there (`delivered`, then kept), not `queued`.
+      await until(() => !a!.ctx.presence.locations.has(bob.userId), 5_000, "bob offline at alice's server")
       const n = 100
       const statuses = []
       for (let i = 0; i < n; i++) statuses.push((await alice.session.tell('bob', `kept ${i}`)).status)
