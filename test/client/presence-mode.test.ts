@@ -4,24 +4,13 @@
  */
 
 import { expect, test } from 'bun:test'
-import { join } from 'node:path'
-import { runClient } from '../../src/client/index.ts'
-import { server, tempDir, until } from '../helpers/servers.ts'
-import { registerOnScreen, terminal } from '../helpers/terminal.ts'
+import { server, until } from '../helpers/servers.ts'
+import { interactiveClient, registerOnScreen } from '../helpers/terminal.ts'
 import { user } from '../helpers/users.ts'
 
 test('--presence contacts: no news of strangers, /list shows everyone, news of who you wrote to', async () => {
   const s = await server()
-  const t = terminal()
-  const exit = runClient({
-    server: s.url,
-    input: t.input,
-    output: t.output,
-    interactive: true,
-    downloads: tempDir(),
-    dataDir: join(tempDir(), 'data'),
-    presence: 'contacts',
-  })
+  const { t, exit } = interactiveClient(s.url, { presence: 'contacts' })
   await registerOnScreen(t, 'carol', 'velvet-otter-harbor-91')
   await t.waitFor(/Online users: carol/, 20_000)
 

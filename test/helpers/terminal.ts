@@ -5,7 +5,7 @@
 
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { runClient } from '../../src/client/index.ts'
+import { type RunClientOptions, runClient } from '../../src/client/index.ts'
 import { tempDir, until } from './servers.ts'
 
 // CSI and OSC sequences, so assertions read the text as a user would see it.
@@ -33,8 +33,14 @@ export function terminal() {
   }
 }
 
-/** `socp client` on a fresh terminal, with its own downloads and data folders; `exit` is its code. */
-export function interactiveClient(url: string): { t: Terminal; exit: Promise<number> } {
+/**
+ * `socp client` on a fresh terminal, with its own downloads and data folders (and any other
+ * option of the CLI's); `exit` is its code.
+ */
+export function interactiveClient(
+  url: string,
+  o: Partial<Omit<RunClientOptions, 'server' | 'input' | 'output' | 'interactive'>> = {},
+): { t: Terminal; exit: Promise<number> } {
   const t = terminal()
   const exit = runClient({
     server: url,
@@ -43,6 +49,7 @@ export function interactiveClient(url: string): { t: Terminal; exit: Promise<num
     interactive: true,
     downloads: tempDir(),
     dataDir: join(tempDir(), 'data'),
+    ...o,
   })
   return { t, exit }
 }
