@@ -24,8 +24,8 @@ export const CLIENT_USAGE = `Usage: socp client [options]
                             or all (default: ask on a terminal, all otherwise)
   --strict-kdf              refuse a server-chosen KDF salt even for an account not yet migrated here
   --presence WHOSE          whose comings and goings are pushed to you: all (default) or contacts,
-                            only people you looked up or wrote to (/list still shows everyone);
-                            contacts suits a network of thousands
+                            only people you looked up, wrote to or heard from (/list still shows
+                            everyone); contacts suits a network of thousands
   --json                    print one JSON object per event instead of text lines
   -h, --help                show this help
 

@@ -1,6 +1,6 @@
 /**
  * @module `socp client --presence contacts` (docs/wire.md §14): the terminal client is told only
- * of the people it looked up or wrote to, while /list still asks the server for everyone online.
+ * of the people it looked up, wrote to or heard from, while /list still asks the server for everyone.
  */
 
 import { expect, test } from 'bun:test'
