@@ -6,8 +6,9 @@
 
 import type { PresenceMode } from '../../src/client/auth.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
-import { type Costs, fastestCosts } from './bound.ts'
+import { type Costs, describeDrift, fastestCosts } from './bound.ts'
 import { online, PresenceWatch } from './presence-watch.ts'
+import { type Row, vs } from './report.ts'
 import type { Ctx } from './scenario.ts'
 import { summarize } from './stats.ts'
 import { LossError, until } from './wait.ts'
@@ -81,4 +82,47 @@ export async function storm(
     await world.close()
     throw e
   }
+}
+
+/**
+ * A registration storm's two rows (here or in `memory`): its wall time and the CPU it used over
+ * the cores, both against its floor at the costs measured around it. The issue 14 target is on
+ * clients told only of their contacts; clients following everyone are reported beside them.
+ */
+export function stormRows(o: {
+  scenario: string
+  what: string
+  mode: PresenceMode
+  seconds: number
+  cpuSeconds: number
+  floor: number
+  around: { before: Costs; after: Costs }
+  note: string
+  cpuNote: string
+}): Row[] {
+  const who = o.mode === 'all' ? 'each client following everyone' : 'each client told of its contacts'
+  const drift = describeDrift(o.around.before, o.around.after, ['sign', 'scrypt', 'argon2'])
+  return [
+    vs(
+      {
+        scenario: o.scenario,
+        metric: `${o.what}, ${who}`,
+        value: o.seconds,
+        unit: 's',
+        note: `${o.note}, at the lower of the one-core costs measured just before and after the phase (${drift})`,
+      },
+      { floor: o.floor },
+      o.mode === 'contacts' ? { on: 'ratio', op: '<=', limit: 1.3 } : undefined,
+    ),
+    vs(
+      {
+        scenario: o.scenario,
+        metric: 'the same, CPU used ÷ cores',
+        value: o.cpuSeconds,
+        unit: 's',
+        note: o.cpuNote,
+      },
+      { floor: o.floor },
+    ),
+  ]
 }

@@ -13,18 +13,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PresenceMode } from '../../src/client/auth.ts'
 import { Session } from '../../src/client/session.ts'
-import {
-  type Costs,
-  describeDrift,
-  describeWork,
-  fastestCosts,
-  parallelMs,
-  registerWork,
-  scaleWork,
-} from '../lib/bound.ts'
+import { describeWork, fastestCosts, parallelMs, registerWork, scaleWork } from '../lib/bound.ts'
 import { cpuMs, jsThreadCpuMs, memoryMiB, startChildServer } from '../lib/child.ts'
-import { type Row, vs, withTarget } from '../lib/report.ts'
+import { type Row, withTarget } from '../lib/report.ts'
 import type { Ctx, Scenario } from '../lib/scenario.ts'
+import { stormRows } from '../lib/storm.ts'
 import { LossError, pool } from '../lib/wait.ts'
 import { PASSWORD } from '../lib/world.ts'
 
@@ -81,41 +74,26 @@ async function registrations(ctx: Ctx, users: number, presence: PresenceMode) {
 
 type Registrations = Awaited<ReturnType<typeof registrations>>
 
-/** The registrations' two rows: wall time and CPU over the cores, both against the floor. */
+/** The registrations' storm rows: with one server, argon2's pool may be the floor instead. */
 function registrationRows(r: Registrations, users: number, mode: PresenceMode): Row[] {
   // One server and no peers: the presence batch is signed only for clients following everyone.
   const perUser = registerWork({ loginPage: mode === 'all', presenceBatch: mode === 'all' })
-  const who = mode === 'all' ? 'each client following everyone' : 'each client told of its contacts'
-  const work = scaleWork(perUser, users)
   // The server's argon2 pool runs half the cores at once (src/server/users/guard.ts): if that
   // is longer than all the work spread over every core, it is the floor.
-  const argon2Of = (c: Costs) => (users * c.argon2.oneCoreMs) / Math.max(1, Math.floor(c.cores / 2))
-  const floorS = (c: Costs) => Math.max(parallelMs(c, work), argon2Of(c)) / 1000
+  const argon2Ms = (users * r.costs.argon2.oneCoreMs) / Math.max(1, Math.floor(r.costs.cores / 2))
   const cores = r.costs.cores
   const cpuMs = r.client.user + r.client.system + r.serverMs
-  return [
-    vs(
-      {
-        scenario: 'memory',
-        metric: `${users} registrations + logins, ${who}`,
-        value: r.ms / 1000,
-        unit: 's',
-        note: `8 at a time; floor = ${describeWork(perUser)} per user, all cores (argon2 alone on its pool: ${(argon2Of(r.costs) / 1000).toFixed(0)} s), at the lower of the one-core costs measured just before and after the phase (${describeDrift(r.before, r.after, ['sign', 'scrypt', 'argon2'])})`,
-      },
-      { floor: floorS(r.costs) },
-      mode === 'contacts' ? { on: 'ratio', op: '<=', limit: 1.3 } : undefined,
-    ),
-    vs(
-      {
-        scenario: 'memory',
-        metric: 'the same, CPU used ÷ cores',
-        value: cpuMs / cores / 1000,
-        unit: 's',
-        note: `${(cpuMs / 1000).toFixed(0)} s of CPU: the server's process ${(r.serverMs / 1000).toFixed(0)} s, the clients' ${((r.client.user + r.client.system) / 1000).toFixed(0)} s (their JS thread ${(r.client.js / 1000).toFixed(0)} s, the rest scrypt and signatures on threads of their own; ${(r.client.system / 1000).toFixed(0)} s in the kernel), over ${cores} cores; the wall time without other work on the machine`,
-      },
-      { floor: floorS(r.costs) },
-    ),
-  ]
+  return stormRows({
+    scenario: 'memory',
+    what: `${users} registrations + logins`,
+    mode,
+    seconds: r.ms / 1000,
+    cpuSeconds: cpuMs / cores / 1000,
+    floor: Math.max(parallelMs(r.costs, scaleWork(perUser, users)), argon2Ms) / 1000,
+    around: r,
+    note: `8 at a time; floor = ${describeWork(perUser)} per user, all cores (argon2 alone on its pool: ${(argon2Ms / 1000).toFixed(0)} s)`,
+    cpuNote: `${(cpuMs / 1000).toFixed(0)} s of CPU: the server's process ${(r.serverMs / 1000).toFixed(0)} s, the clients' ${((r.client.user + r.client.system) / 1000).toFixed(0)} s (their JS thread ${(r.client.js / 1000).toFixed(0)} s, the rest scrypt and signatures on threads of their own; ${(r.client.system / 1000).toFixed(0)} s in the kernel), over ${cores} cores; the wall time without other work on the machine`,
+  })
 }
 
 export const memory: Scenario = {

@@ -10,20 +10,12 @@
  */
 
 import type { PresenceMode } from '../../src/client/auth.ts'
-import {
-  addWork,
-  describeDrift,
-  describeWork,
-  parallelMs,
-  registerWork,
-  scaleWork,
-  serialMs,
-} from '../lib/bound.ts'
+import { addWork, describeWork, parallelMs, registerWork, scaleWork, serialMs } from '../lib/bound.ts'
 import { online } from '../lib/presence-watch.ts'
 import { type Row, vs } from '../lib/report.ts'
 import type { Scenario } from '../lib/scenario.ts'
 import { summarize } from '../lib/stats.ts'
-import { type Storm, storm } from '../lib/storm.ts'
+import { type Storm, storm, stormRows } from '../lib/storm.ts'
 import { LossError, pool, until } from '../lib/wait.ts'
 
 const SERVERS = 8
@@ -34,38 +26,24 @@ const ADVERTISE_CHAIN = { sign: 1, verify: 1 }
 /** Users who join one at a time once the mesh is full: 2 per server (1 with --quick). */
 const LATE_PER_SERVER = (quick: boolean) => (quick ? 1 : 2)
 
-/** The storm's two rows: wall time against the floor, and CPU over the cores against it. */
-function stormRows(s: Storm, total: number, cores: number, mode: PresenceMode): Row[] {
+/** The mesh's storm rows: its floor counts each registration's crypto and every peer's verifies. */
+function meshStormRows(s: Storm, total: number, cores: number, mode: PresenceMode): Row[] {
   // Every login's presence goes to the peers in a batch; the login page only to all-mode clients.
   const perUser = registerWork({ loginPage: mode === 'all', presenceBatch: true })
-  const who = mode === 'all' ? 'each client following everyone' : 'each client told of its contacts'
   const regWork = addWork(scaleWork(perUser, total), {
     verify: total * GOSSIP_PER_USER * (SERVERS - 1),
   })
-  const floor = parallelMs(s.costs, regWork) / 1000
-  return [
-    vs(
-      {
-        scenario: 'mesh-scale',
-        metric: `${total} users online on all ${SERVERS} servers, ${who}`,
-        value: s.allOnlineMs / 1000,
-        unit: 's',
-        note: `register + log in, 8 at a time; floor = ${describeWork(perUser)} per user, all cores, at the lower of the one-core costs measured just before and after the phase (${describeDrift(s.before, s.after, ['sign', 'scrypt', 'argon2'])})`,
-      },
-      { floor },
-      mode === 'contacts' ? { on: 'ratio', op: '<=', limit: 1.3 } : undefined,
-    ),
-    vs(
-      {
-        scenario: 'mesh-scale',
-        metric: `the same, CPU used ÷ cores`,
-        value: s.cpuMs / cores / 1000,
-        unit: 's',
-        note: `${(s.cpuMs / 1000).toFixed(0)} s of CPU in this process (8 servers and ${total} clients; ${(s.kernelMs / 1000).toFixed(0)} s in the kernel), over ${cores} cores`,
-      },
-      { floor },
-    ),
-  ]
+  return stormRows({
+    scenario: 'mesh-scale',
+    what: `${total} users online on all ${SERVERS} servers`,
+    mode,
+    seconds: s.allOnlineMs / 1000,
+    cpuSeconds: s.cpuMs / cores / 1000,
+    floor: parallelMs(s.costs, regWork) / 1000,
+    around: s,
+    note: `register + log in, 8 at a time; floor = ${describeWork(perUser)} per user, all cores`,
+    cpuNote: `${(s.cpuMs / 1000).toFixed(0)} s of CPU in this process (8 servers and ${total} clients; ${(s.kernelMs / 1000).toFixed(0)} s in the kernel), over ${cores} cores`,
+  })
 }
 
 export const meshScale: Scenario = {
@@ -140,7 +118,7 @@ export const meshScale: Scenario = {
       // Every remaining server signs one USER_REMOVE per user of the dead server for its users.
       const removeWork = { sign: gone.length * (SERVERS - 1) }
       rows = [
-        ...stormRows(s, total, cores, 'all'),
+        ...meshStormRows(s, total, cores, 'all'),
         vs(
           {
             scenario: 'mesh-scale',
@@ -211,6 +189,6 @@ export const meshScale: Scenario = {
     const few = await storm(ctx, SERVERS, total, 'contacts')
     await few.presence.stop()
     await few.world.close()
-    return [...stormRows(few, total, cores, 'contacts'), ...rows]
+    return [...meshStormRows(few, total, cores, 'contacts'), ...rows]
   },
 }
