@@ -138,6 +138,9 @@ async function main(): Promise<number> {
     cores: costs.cores,
     loadavg1: { start: load0, end: loadavg()[0]! },
     commit: gitCommit(),
+    // How long Bun's allocator keeps freed memory before returning it to the OS (README,
+    // Deployment): the KDFs' buffers are faulted back in on every hash when it is the default.
+    purgeDelayMs: process.env.MIMALLOC_PURGE_DELAY ?? 'default',
     mode: quick ? 'quick' : 'full',
     seconds: (performance.now() - t0) / 1000,
   }
@@ -151,7 +154,7 @@ async function main(): Promise<number> {
     startedAt,
   )
   process.stdout.write(
-    `\n${env.mode} run, ${env.seconds.toFixed(0)} s, bun ${env.bun}, ${env.cores} cores, load ${env.loadavg1.start.toFixed(2)} → ${env.loadavg1.end.toFixed(2)}, ${env.commit}\nwrote ${path}\n`,
+    `\n${env.mode} run, ${env.seconds.toFixed(0)} s, bun ${env.bun}, ${env.cores} cores, MIMALLOC_PURGE_DELAY=${env.purgeDelayMs}, load ${env.loadavg1.start.toFixed(2)} → ${env.loadavg1.end.toFixed(2)}, ${env.commit}\nwrote ${path}\n`,
   )
   if (env.loadavg1.start > 0.5)
     process.stdout.write('note: the machine was busy before the run (load > 0.5): figures are noisy\n')

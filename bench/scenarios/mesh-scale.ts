@@ -19,7 +19,7 @@ import { type Storm, storm, stormRows } from '../lib/storm.ts'
 import { LossError, pool, until } from '../lib/wait.ts'
 
 const SERVERS = 8
-/** Gossip frames a new user causes (DIRECTORY_ENTRY, USER_ADVERTISE, PUBLIC_CHANNEL_ADD/UPDATED). */
+/** Gossip frames a new user causes to each peer (DIRECTORY_ENTRY, PRESENCE_BATCH, PUBLIC_CHANNEL_ADD/UPDATED). */
 const GOSSIP_PER_USER = 4
 /** PRESENCE_BATCH: signed once by the home server, verified by each other server. */
 const ADVERTISE_CHAIN = { sign: 1, verify: 1 }
