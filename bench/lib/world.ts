@@ -82,12 +82,25 @@ export class World {
     return u
   }
 
-  /** Registers many users, `concurrency` at a time (each costs a scrypt here and an argon2 there). */
-  registerAll(
+  /**
+   * Registers many users, `concurrency` at a time (each costs a scrypt here and an argon2 there),
+   * and resolves once every server counts them online: a user is online at home when its
+   * registration returns, and on the other servers a presence batch later, so a scenario that
+   * started at once would race the mesh (a `/all` sent then reached 49 of 50 members).
+   */
+  async registerAll(
     specs: readonly { server: ServerHandle; name: string; keyIndex?: number }[],
     concurrency: number,
   ): Promise<User[]> {
-    return pool(specs, concurrency, (s, i) => this.user(s.server, s.name, s.keyIndex ?? i))
+    const users = await pool(specs, concurrency, (s, i) => this.user(s.server, s.name, s.keyIndex ?? i))
+    const known = (s: ServerHandle, id: string) =>
+      s.ctx.presence.local.has(id) || s.ctx.presence.locations.has(id)
+    await until(
+      () => this.servers.every((s) => users.every((u) => known(s, u.userId))),
+      30_000,
+      () => `every server to count the ${users.length} users online`,
+    )
+    return users
   }
 
   /** Stops every server, then closes every session, then removes the temp folder. */
