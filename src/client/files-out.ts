@@ -63,8 +63,8 @@ async function readSource(path: string, maxBytes: number): Promise<Uint8Array> {
  */
 export const CHUNKS_PER_SEC = 250
 
-type Recipient = { userId: string; username: string; pubkey: PublicKey }
-type Progress = (done: number, total: number) => void
+export type Recipient = { userId: string; username: string; pubkey: PublicKey }
+export type Progress = (done: number, total: number) => void
 
 /**
  * Sends `path` to one user; resolves once every frame has left the socket buffer. Progress goes

@@ -14,23 +14,23 @@ import { ChatError } from '../errors.ts'
 import { logger } from '../log.ts'
 import type { ClientTls } from '../net/index.ts'
 import type { ClientFrame, ClientFrameType, ClientPayloadOf, DeliveryStatus } from '../protocol/index.ts'
-import { asUuid } from '../protocol/index.ts'
 import type { ClientStore, ClientStoreLimits } from '../store/index.ts'
 import type { FileLimits } from './_files.ts'
 import { AccountStores } from './account-store.ts'
 import type { Identity, PresenceMode } from './auth.ts'
 import { Connection } from './connection.ts'
-import { Contacts, type KeyInfo, type OnlineUser } from './contacts.ts'
+import type { KeyInfo, OnlineUser } from './contacts.ts'
 import { Emitter, type SessionEvents } from './events.ts'
 import type { AcceptFiles } from './files-in.ts'
-import { type SentFile, sendFile } from './files-out.ts'
-import { History, type HistoryEntry } from './history.ts'
-import { createInbox, FrameQueue, type InboxContext } from './inbox.ts'
+import type { SentFile } from './files-out.ts'
+import type { HistoryEntry } from './history.ts'
+import { FrameQueue } from './inbox.ts'
 import { KeyTrust } from './key-trust.ts'
 import { ClientLink } from './link.ts'
 import { Lookups } from './lookups.ts'
 import { messageBytes, publicFrames, sealDirect } from './messages.ts'
 import { loginIn, registerIn } from './sign-in.ts'
+import { conversationPeer, type SignedIn, signedIn } from './signed-in.ts'
 import { type Transfer, Transfers } from './transfers.ts'
 
 const log = logger('client')
@@ -65,21 +65,11 @@ export type Account = { userId: string; username: string }
 /** What became of a DM: handed on now, or kept by the recipient's home server until they log in. */
 export type Told = { status: DeliveryStatus; to: string; toName: string; ts: number }
 
-type LoggedIn = {
-  id: Identity
-  inbox: InboxContext
-  contacts: Contacts
-  store: ClientStore
-  history: History
-  /** Undoes the subscriptions made at login (for /logout). */
-  off: () => void
-}
-
 export class Session extends Emitter<SessionEvents> {
   readonly #opts: SessionOptions
   readonly #stores: AccountStores
   readonly #conn: Connection
-  #auth: LoggedIn | null = null
+  #auth: SignedIn | null = null
   readonly #frames = new FrameQueue((f, e) =>
     log.error('failed to handle a frame', { type: f.type, error: String(e) }),
   )
@@ -216,19 +206,10 @@ export class Session extends Emitter<SessionEvents> {
     onProgress?: (done: number, total: number) => void,
   ): Promise<SentFile> {
     return this.#track(async () => {
-      const { id } = this.#loggedIn()
+      const { id, contacts } = this.#loggedIn()
       const to = await this.#lookups.recipient(userOrName)
-      this.#loggedIn().contacts.messaged(to.userId)
-      let fileId = ''
-      let signal: AbortSignal | undefined
+      contacts.messaged(to.userId)
       const ctx = {
-        started: (id: string, name: string) => {
-          fileId = id
-          signal = this.#transfers.start({ fileId: id, to: to.username, name })
-        },
-        get signal() {
-          return signal
-        },
         send: <K extends ClientFrameType>(f: ClientFrame<K>) => this.#conn.send(f),
         drain: () => this.#conn.drain(),
         key: id.key,
@@ -236,15 +217,7 @@ export class Session extends Emitter<SessionEvents> {
         now: () => this.#now(),
         events: this,
       }
-      const progress = (done: number, total: number) => {
-        this.#transfers.progress(fileId, done, total)
-        onProgress?.(done, total)
-      }
-      try {
-        return await sendFile(ctx, to, path, progress)
-      } finally {
-        this.#transfers.end(fileId)
-      }
+      return this.#transfers.send(ctx, to, path, onProgress)
     })
   }
 
@@ -282,15 +255,8 @@ export class Session extends Emitter<SessionEvents> {
    * store's sealed history: it survives restarts of this client.
    */
   history(userOrName?: string, limit = 20): HistoryEntry[] {
-    const { history, contacts, store } = this.#loggedIn()
-    if (userOrName === undefined) return history.recent(null, limit)
-    const peer =
-      asUuid(userOrName) ??
-      contacts.directory.resolve(userOrName)?.userId ??
-      contacts.known.resolve(userOrName)?.userId ??
-      store.byName(userOrName.toLowerCase())[0]?.userId
-    if (!peer) throw new ChatError('USER_NOT_FOUND', `no conversation with ${userOrName}`)
-    return history.recent(peer, limit)
+    const auth = this.#loggedIn()
+    return auth.history.recent(userOrName === undefined ? null : conversationPeer(auth, userOrName), limit)
   }
 
   /** Names of everyone online and of users we know, for Tab completion. */
@@ -387,40 +353,23 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   #bind(id: Identity, store: ClientStore): Account {
-    const contacts = new Contacts(store, this, id.userId)
-    // Our own name is bound to our id: a server listing another "us" is caught like any impostor.
-    if (!store.contact(id.userId)) {
-      store.pin({
-        userId: id.userId,
-        username: id.username,
-        serverId: id.serverId,
-        pubkey: id.key.publicKey.spki,
-      })
-    }
-    const inbox = createInbox({
-      me: id.userId,
-      key: id.key,
+    this.#auth = signedIn(id, store, {
       events: this,
-      contacts,
-      store,
-      senderKey: (user, pub) => this.#lookups.senderKey(user, pub),
+      lookups: this.#lookups,
       downloadsDir: this.#opts.downloadsDir ?? '.',
-      limits: this.#opts.fileLimits,
+      fileLimits: this.#opts.fileLimits,
       acceptFiles: this.#opts.acceptFiles ?? 'all',
       confirmKept: (upto) => this.#confirmKept(id.userId, id.serverId, upto),
+      heardFrom: (userId) => {
+        this.#current = userId
+      },
     })
-    const history = new History(store.history, id.historyKey)
-    const offDm = this.on('dm', (e) => {
-      this.#current = e.from
-      history.record({ dir: 'in', peer: e.from, peerName: e.fromName, text: e.text, ts: e.ts })
-    })
-    this.#auth = { id, inbox, contacts, store, history, off: offDm }
-    this.#frames.start(inbox)
+    this.#frames.start(this.#auth.inbox)
     this.#conn.loggedIn()
     return { userId: id.userId, username: id.username }
   }
 
-  #loggedIn(): LoggedIn {
+  #loggedIn(): SignedIn {
     if (!this.#auth) throw new ChatError('BAD_REQUEST', 'not logged in (use /register or /login)')
     return this.#auth
   }

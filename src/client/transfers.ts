@@ -4,6 +4,7 @@
  */
 
 import { ChatError } from '../errors.ts'
+import { type FileSendContext, type Progress, type Recipient, type SentFile, sendFile } from './files-out.ts'
 
 export type Transfer = {
   fileId: string
@@ -16,6 +17,36 @@ export type Transfer = {
 
 export class Transfers {
   readonly #active = new Map<string, Transfer & { abort: AbortController }>()
+
+  /** Sends a file to `to`, listed here (with its progress) from its first frame until it ends. */
+  async send(
+    ctx: Omit<FileSendContext, 'started' | 'signal'>,
+    to: Recipient,
+    path: string,
+    onProgress?: Progress,
+  ): Promise<SentFile> {
+    let fileId = ''
+    let signal: AbortSignal | undefined
+    const tracked: FileSendContext = {
+      ...ctx,
+      started: (id, name) => {
+        fileId = id
+        signal = this.start({ fileId: id, to: to.username, name })
+      },
+      get signal() {
+        return signal
+      },
+    }
+    const progress = (done: number, total: number) => {
+      this.progress(fileId, done, total)
+      onProgress?.(done, total)
+    }
+    try {
+      return await sendFile(tracked, to, path, progress)
+    } finally {
+      this.end(fileId)
+    }
+  }
 
   /** Registers a transfer about to start; returns its signal. */
   start(t: Omit<Transfer, 'done' | 'total' | 'started'>): AbortSignal {
