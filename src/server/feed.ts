@@ -75,12 +75,13 @@ export class PresenceFeed {
   /**
    * One of our users came or went: the mesh and our clients hear it in the next batch. When the
    * feed is idle that batch starts now, so its signature is asked for before the login's other
-   * frames (the public channel's, the ACK, the online page) and does not queue behind them.
+   * frames (the public channel's, the ACK, the online page) and does not queue behind them; the
+   * batch's sending is returned then (null when the change waits for a batch already due).
    */
-  own(c: Change): void {
+  own(c: Change): Promise<void> | null {
     this.#put(this.#own, c)
     this.watched(c)
-    if (this.#idle()) void this.flush()
+    return this.#idle() ? this.flush() : null
   }
 
   /** Another server's user came or went, not in a batch our clients got as is: they hear it next. */

@@ -111,6 +111,7 @@ describe('accounts', () => {
 
   test.each([
     ['while the old session is told to go', 'ERROR'],
+    ['while its presence batch is signed', 'PRESENCE_BATCH'],
     ['while it joins the public channel', 'PUBLIC_CHANNEL_ADD'],
   ])('a login whose link closes %s never stays online: DMs to the user are kept', async (_when, slowType) => {
     const s = await server()
@@ -150,6 +151,7 @@ describe('accounts', () => {
     await Bun.sleep(500)
     expect(s.ctx.presence.local.has(alice.userId!)).toBe(false)
     expect(s.ctx.feed.everyone.size).toBe(1) // bob's link alone is pushed everyone's presence
+    expect(s.ctx.store.channel.members().map((m) => m.memberId)).not.toContain(alice.userId!)
     expect((await bob.tell(alice.userId!, 'kept for later')).status).toBe('queued')
     const back = await connectUser(s)
     const got = back.next('dm')

@@ -117,4 +117,24 @@ describe('presence between servers', () => {
       pubkey: (await testKey(0)).publicKey.spki,
     })
   })
+
+  test('a login on an idle server has its presence batch signed before the channel frames are asked for', async () => {
+    const s = await server()
+    const ours = await rogueServer(s, ATTACKER_KEY, CAPS)
+    await Bun.sleep(100) // the feed is idle: the login's batch starts at once
+    const steps: string[] = []
+    const frame = s.ctx.outbox.frame.bind(s.ctx.outbox)
+    s.ctx.outbox.frame = (async (...a: Parameters<typeof frame>) => {
+      steps.push(`ask ${a[0]}`)
+      const text = await frame(...a)
+      steps.push(`signed ${a[0]}`)
+      return text
+    }) as typeof frame
+    const ann = await rawUser(s, 'ann', 0)
+    await until(() => count(ours.peer, 'PUBLIC_CHANNEL_UPDATED') > 0, 5_000, 'the channel frames')
+    // Signed beside the batch, they took the cores its signature needs (src/server/announce.ts).
+    expect(steps.indexOf('signed PRESENCE_BATCH')).toBeGreaterThan(-1)
+    expect(steps.indexOf('signed PRESENCE_BATCH')).toBeLessThan(steps.indexOf('ask PUBLIC_CHANNEL_ADD'))
+    expect(listed(ours.peer.frames, 'online').has(ann.id)).toBe(true)
+  })
 })
