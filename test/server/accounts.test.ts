@@ -159,6 +159,44 @@ describe('accounts', () => {
     expect((await got).text).toBe('kept for later')
   })
 
+  test('two logins at once while a session is live: one session survives, the other is told and closed', async () => {
+    const s = await server()
+    const alice = await user(s, 'alice', 0)
+    const closed = alice.next('closed')
+    const key = await testKey(0)
+    const logins = await Promise.all([0, 1].map(() => rawLogin(s, 'alice', PASSWORD)))
+    const hellos = await Promise.all(
+      logins.map((l) =>
+        signed(key, {
+          type: 'USER_HELLO',
+          from: alice.userId!,
+          to: l.answer.from,
+          payload: {
+            client: 'test',
+            pubkey: key.publicKey.spki,
+            enc_pubkey: key.publicKey.spki,
+            nonce: l.answer.payload.nonce,
+          },
+        }),
+      ),
+    )
+    // Both wait on the same old session being told to go; the one bound first must go too.
+    for (const [i, l] of logins.entries()) l.peer.send(hellos[i]!)
+    expect((await closed).code).toBe(CLOSE_LOGGED_IN_ELSEWHERE)
+    const open = () => logins.filter((l) => l.peer.ws.readyState === WebSocket.OPEN)
+    await until(() => open().length === 1, 5_000, 'one of the two logins closed')
+    await Bun.sleep(300)
+    expect(open()).toHaveLength(1)
+    const [loser] = logins.filter((l) => l.peer.ws.readyState !== WebSocket.OPEN)
+    expect(
+      loser!.peer.frames.some((f) => f.type === 'ERROR' && f.payload.code === 'LOGGED_IN_ELSEWHERE'),
+    ).toBe(true)
+    expect(s.ctx.presence.local.get(alice.userId!)?.closed).toBe(false)
+    // The survivor is the user: closing it takes them offline, and no other link speaks for them.
+    open()[0]!.peer.close()
+    await until(() => !s.ctx.presence.local.has(alice.userId!), 5_000, 'alice offline')
+  })
+
   test('the database holds no password and no plaintext private key', async () => {
     const s = await server()
     await user(s, 'alice', 0)

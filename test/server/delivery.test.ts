@@ -7,6 +7,7 @@ import { ChatError } from '../../src/errors.ts'
 import { FAST, mesh, server, stop, tempDir, until } from '../helpers/servers.ts'
 import { user } from '../helpers/users.ts'
 import { connect } from '../helpers/ws.ts'
+import { dm, rawUser } from '../security/_attack.ts'
 
 describe('delivery', () => {
   // The recipient's Session verifies content_sig over ciphertext ‖ from ‖ to ‖ ts, so a DM that
@@ -121,5 +122,30 @@ describe('delivery', () => {
       payload: {},
     })
     expect((await raw.next('ERROR')).payload.code).toBe('AUTH_FAILED')
+  })
+
+  test('a DM whose recipient closes while it is signed is kept, never acked delivered and lost', async () => {
+    const s = await server()
+    const alice = await rawUser(s, 'alice', 0)
+    const bob = await rawUser(s, 'bob', 1)
+    const link = s.ctx.presence.local.get(alice.id)!
+    const send = link.send.bind(link)
+    let written = 0
+    link.send = (text: string) => {
+      if (!link.closed && text.includes('"USER_DELIVER"')) written++
+      send(text)
+    }
+    const frames = await Promise.all(Array.from({ length: 40 }, (_, i) => dm(bob, alice, `m${i}`)))
+    // Alice's socket goes at her first frame: DMs signed for her link meanwhile find it closed.
+    alice.peer.ws.addEventListener('message', () => alice.peer.ws.close())
+    for (const f of frames) bob.peer.send(f)
+    const acks = () =>
+      bob.peer.frames
+        .filter((f) => f.type === 'ACK' && f.payload.msg_ref === 'DELIVERY')
+        .flatMap((f) => f.payload.acks as { status: string }[])
+    await until(() => acks().length === frames.length, 10_000, 'every DM acknowledged')
+    const delivered = acks().filter((a) => a.status === 'delivered').length
+    expect(delivered).toBe(written)
+    expect(s.ctx.mailbox.waiting(alice.id)).toBe(frames.length - delivered)
   })
 })

@@ -1,7 +1,7 @@
 /**
  * @module SERVER_DELIVER from another server (PROTOCOL.md §4 "Delivery"): checked against the
  * sender's directory key, then handed to the local user as the original frame type with the
- * original `from`/`ts`, or forwarded unchanged if the user has moved. Never decrypted.
+ * original `from`/`ts`, or kept for them when they are offline. Never decrypted, never relayed.
  */
 
 import {
@@ -12,8 +12,10 @@ import {
   verifyPublic,
 } from '../../crypto/index.ts'
 import { deliverPublicLocally } from '../fanout.ts'
+import { toLocalUser } from '../hand-on.ts'
 import { spkiOrNull } from '../keys.ts'
 import type { Kept } from '../mailbox.ts'
+import type { SendOptions } from '../outbox.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { pinFirstSenderKey } from './directory.ts'
 
@@ -74,28 +76,37 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
   // §14) — only a sender whose content signature we checked: a peer cannot make up whom we watch.
   if (key && (p.inner_type === 'MSG_DIRECT' || p.inner_type === 'FILE_START'))
     ctx.feed.watch(r.link, p.sender, 'heard')
+  const text = await userFrame(ctx, p, opts)
+  if (toLocalUser(ctx, p.user_id, r.link, text)) return
+  // Their link closed while the frame was signed: kept as if they had been offline.
+  if (!key) return ctx.logs.warn(`unkept|${f.from}`, `not kept for ${p.user_id}: unknown sender ${p.sender}`)
+  keepForHomeUser(ctx, f.from, f.ts, p)
+}
+
+/** The signed text of a forwarded DM or file frame as the recipient gets it. */
+function userFrame(
+  ctx: MeshCall['ctx'],
+  p: Exclude<DeliverPayload, { inner_type: 'MSG_PUBLIC_CHANNEL' }>,
+  opts: SendOptions,
+): Promise<string> {
   switch (p.inner_type) {
     case 'MSG_DIRECT': {
       const { ciphertext, sender, sender_pub, content_sig } = p
-      return ctx.outbox.send(
-        r.link,
-        'USER_DELIVER',
-        p.user_id,
-        { ciphertext, sender, sender_pub, content_sig },
-        { ts: f.ts, owner: f.from },
-      )
+      const body = { ciphertext, sender, sender_pub, content_sig }
+      // USER_DELIVER is ours (`from` this server), with the sender's `ts`.
+      return ctx.outbox.frame('USER_DELIVER', p.user_id, body, { ts: opts.ts, owner: opts.owner })
     }
     case 'FILE_START': {
       const { user_id, inner_type, ...body } = p
-      return ctx.outbox.send(r.link, inner_type, user_id, body, opts)
+      return ctx.outbox.frame(inner_type, user_id, body, opts)
     }
     case 'FILE_CHUNK': {
       const { user_id, inner_type, ...body } = p
-      return ctx.outbox.send(r.link, inner_type, user_id, body, opts)
+      return ctx.outbox.frame(inner_type, user_id, body, opts)
     }
     case 'FILE_END': {
       const { user_id, inner_type, ...body } = p
-      return ctx.outbox.send(r.link, inner_type, user_id, body, opts)
+      return ctx.outbox.frame(inner_type, user_id, body, opts)
     }
   }
 }

@@ -15,8 +15,10 @@ import { ChatError } from '../../errors.ts'
 import { type DeliveryAck, type DeliveryStatus, deliveryRef } from '../../protocol/index.ts'
 import type { ServerContext } from '../context.ts'
 import { deliverPublicLocally } from '../fanout.ts'
+import { toLocalUser, toServer } from '../hand-on.ts'
 import type { Link } from '../link.ts'
 import type { Kept } from '../mailbox.ts'
+import type { SendOptions } from '../outbox.ts'
 import { seenKey } from '../seen.ts'
 import { FRESHNESS_MS, type UserCall, type UserFrame } from './_types.ts'
 
@@ -98,17 +100,19 @@ async function forwardDirect(c: UserCall, f: UserFrame<'MSG_DIRECT'>, body: Dire
   const { ctx } = c
   const d = destination(ctx, f.to)
   conversation(c, f, d)
-  if (d.kind === 'keep') {
+  const keep = () => {
     ctx.mailbox.keep(f.to, f.from, f.ts, { type: 'USER_DELIVER', payload: body })
-    return accepted(c, f, 'queued')
+    accepted(c, f, 'queued')
   }
-  if (d.kind === 'local')
-    await ctx.outbox.send(d.link, 'USER_DELIVER', f.to, body, { ts: f.ts, owner: f.from })
-  else {
-    const payload = { user_id: f.to, ...body, inner_type: 'MSG_DIRECT' as const }
-    await ctx.outbox.send(d.link, 'SERVER_DELIVER', d.serverId, payload, { ts: f.ts, owner: f.from })
+  if (d.kind === 'keep') return keep()
+  const opts = { ts: f.ts, owner: f.from }
+  if (d.kind === 'local') {
+    const text = await ctx.outbox.frame('USER_DELIVER', f.to, body, opts)
+    return toLocalUser(ctx, f.to, d.link, text) ? accepted(c, f, 'delivered') : keep()
   }
-  accepted(c, f, d.kind === 'remote' && d.queued ? 'queued' : 'delivered')
+  const payload = { user_id: f.to, ...body, inner_type: 'MSG_DIRECT' as const }
+  toServer(ctx, d.serverId, d.link, await ctx.outbox.frame('SERVER_DELIVER', d.serverId, payload, opts))
+  accepted(c, f, d.queued ? 'queued' : 'delivered')
 }
 
 export async function onMsgDirect(f: UserFrame<'MSG_DIRECT'>, c: UserCall): Promise<void> {
@@ -138,30 +142,34 @@ export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
   const { ctx } = c
   const d = destination(ctx, f.to)
   if (f.type === 'FILE_START') conversation(c, f, d)
-  if (d.kind === 'keep') {
+  const keep = () => {
     ctx.mailbox.keep(f.to, f.from, f.ts, kept(f))
-    return accepted(c, f, 'queued')
+    accepted(c, f, 'queued')
   }
+  if (d.kind === 'keep') return keep()
   if (d.kind === 'remote') {
     const payload = { user_id: f.to, sender: f.from, ...fileBody(f) }
-    await ctx.outbox.send(d.link, 'SERVER_DELIVER', d.serverId, payload, { ts: f.ts, owner: f.from })
+    const text = await ctx.outbox.frame('SERVER_DELIVER', d.serverId, payload, { ts: f.ts, owner: f.from })
+    toServer(ctx, d.serverId, d.link, text)
     return accepted(c, f, d.queued ? 'queued' : 'delivered')
   }
   // Files reach a local user as themselves, with the sender's `from` and `ts` (PROTOCOL.md §3.2).
-  const k = kept(f)
-  const opts = { ts: f.ts, from: f.from, owner: f.from }
+  const text = await asFileFrame(c, kept(f), f.to, { ts: f.ts, from: f.from, owner: f.from })
+  return toLocalUser(ctx, f.to, d.link, text) ? accepted(c, f, 'delivered') : keep()
+}
+
+/** The signed text of a file frame as its recipient gets it. */
+function asFileFrame(c: UserCall, k: Kept, to: string, opts: SendOptions): Promise<string> {
   switch (k.type) {
     case 'FILE_START':
-      await ctx.outbox.send(d.link, k.type, f.to, k.payload, opts)
-      break
+      return c.ctx.outbox.frame(k.type, to, k.payload, opts)
     case 'FILE_CHUNK':
-      await ctx.outbox.send(d.link, k.type, f.to, k.payload, opts)
-      break
+      return c.ctx.outbox.frame(k.type, to, k.payload, opts)
     case 'FILE_END':
-      await ctx.outbox.send(d.link, k.type, f.to, k.payload, opts)
-      break
+      return c.ctx.outbox.frame(k.type, to, k.payload, opts)
+    default:
+      throw new TypeError(`${k.type} is not a file frame`)
   }
-  accepted(c, f, 'delivered')
 }
 
 /** A file frame as its recipient gets it: the same type, `sender` beside the payload. */

@@ -18,6 +18,12 @@ export function onAck(f: UserFrame<'ACK'>, { ctx, link, login }: UserCall): void
   ctx.mailbox.confirmed(user, f.payload.upto, sent)
 }
 
+/** Another open link that holds `userId` here. */
+function rivalOf(ctx: UserCall['ctx'], userId: string, link: UserCall['link']): boolean {
+  const bound = ctx.presence.local.get(userId)
+  return bound !== undefined && bound !== link && !bound.closed
+}
+
 export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Promise<void> {
   const { ctx, link, login } = c
   const auth = login.state
@@ -38,15 +44,19 @@ export async function onUserHello(f: UserFrame<'USER_HELLO'>, c: UserCall): Prom
   if (f.payload.nonce !== nonce || !f.sig || !verifyPayload(key, c.raw, f.sig)) {
     throw new ChatError('INVALID_SIG', 'USER_HELLO must sign the login nonce with the account key')
   }
-  // One live session per user: the newest login that proved the key replaces an older one.
-  await replaceSession(ctx, entry.userId, link)
-  if (link.closed) {
-    // Closed while the old session was told to go: its close found no one bound to detach, and
-    // the old one went without a goodbye (it was being replaced). Neither is online now: say so,
-    // or the user would stay online on a dead link and DMs to them be acked and lost.
-    const stale = ctx.presence.local.get(entry.userId)
-    if (stale?.closed) await detachUser(ctx, stale, entry.userId)
-    return
+  // One live session per user: the newest login that proved the key replaces an older one — also
+  // one bound while this login waited (two logins at once: the one bound last wins, and the other
+  // is told and closed, or it would act as the user while the mesh sees them elsewhere or gone).
+  while (rivalOf(ctx, entry.userId, link)) {
+    await replaceSession(ctx, entry.userId, link)
+    if (link.closed) {
+      // Closed while the old session was told to go: its close found no one bound to detach, and
+      // the old one went without a goodbye (it was being replaced). Neither is online now: say so,
+      // or the user would stay online on a dead link and DMs to them be acked and lost.
+      const stale = ctx.presence.local.get(entry.userId)
+      if (stale?.closed) await detachUser(ctx, stale, entry.userId)
+      return
+    }
   }
   await attachUser(ctx, link, entry)
   // Closed while joining: its close detached the user already; nothing may follow it or be sent.
