@@ -74,11 +74,6 @@ export class Presence {
     return true
   }
 
-  /** Sends the same text to every local user except `exceptUser`. */
-  toLocal(text: string, exceptUser?: string): void {
-    for (const [id, link] of this.#local) if (id !== exceptUser) link.send(text)
-  }
-
   // --- other servers' users ---
 
   /**

@@ -45,6 +45,42 @@ describe('budgets per origin', () => {
     await dave.peer.next('USER_DELIVER', 5_000)
   })
 
+  test('keyless adverts take the origin’s user slots and reach only clients that follow everyone', async () => {
+    const s = await server({ maxUsersPerServer: 5 })
+    const carol = await rawUser(s, 'carol', 2, 'contacts')
+    const dan = await rawUser(s, 'dan', 3)
+    const rogue = await rogueServer(s)
+    const before = s.ctx.presence.locations.size
+    for (let i = 0; i < 20; i++)
+      await rogue.send('USER_ADVERTISE', {
+        user_id: randomUUID(),
+        server_id: rogue.id,
+        meta: { display_name: `made_up_${i}` },
+      })
+    await until(() => count(dan.peer, 'USER_ADVERTISE') === 5, 3_000, 'five adverts at dan')
+    await Bun.sleep(300)
+    // Found by a red-team pass: each made-up id stayed in the presence tables, with no bound.
+    expect(s.ctx.presence.locations.size - before).toBe(5)
+    expect(count(dan.peer, 'USER_ADVERTISE')).toBe(5)
+    expect(count(carol.peer, 'USER_ADVERTISE')).toBe(0)
+  })
+
+  test('a member’s PUBLIC_CHANNEL_UPDATED writes wraps only for its own users', async () => {
+    const s = await server()
+    const bob = await rawUser(s, 'bob', 1)
+    bob.peer.close()
+    await until(() => !s.ctx.presence.local.has(bob.id), 3_000, 'bob offline')
+    const rogue = await rogueServer(s)
+    const junk = b64uEncode(new Uint8Array(512).fill(7))
+    await rogue.send('PUBLIC_CHANNEL_UPDATED', {
+      version: s.ctx.store.channel.version() + 1,
+      wraps: [{ member_id: bob.id, wrapped_key: junk }],
+    })
+    await until(() => rogue.peer.ws.readyState === WebSocket.OPEN, 1_000, 'the frame taken')
+    await Bun.sleep(300)
+    expect(s.ctx.store.channel.members().map((m) => m.memberId)).not.toContain(bob.id)
+  })
+
   test('break 7: one user’s unsigned FILE_CHUNK flood does not stop another user’s DMs across servers', async () => {
     const intro = await server()
     const a = await server({ peers: [intro] })

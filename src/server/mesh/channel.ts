@@ -26,10 +26,12 @@ export function onChannelAdd(f: MeshFrame<'PUBLIC_CHANNEL_ADD'>, call: MeshCall)
 export function onChannelUpdated(f: MeshFrame<'PUBLIC_CHANNEL_UPDATED'>, call: MeshCall): void {
   const { ctx } = call
   if (!plausibleVersion(call, f.payload.version, f.from)) return
-  // Wraps only for users in the directory: a wrap for an unknown id would add a member row per
-  // forged id. Nothing relies on the wraps (PROTOCOL.md §5: /all is per-member RSA).
+  // Wraps only for the sender's own users, as the directory has them: a wrap for an unknown id
+  // would add a member row per forged id, and one for another server's user (ours included) would
+  // add or overwrite a row that only their home may speak for. Nothing relies on the wraps
+  // (PROTOCOL.md §5: /all is per-member RSA); a peer's rows are the last wrap each home sent.
   const wraps = f.payload.wraps
-    .filter((w) => ctx.store.directory.byId(w.member_id) !== null)
+    .filter((w) => ctx.store.directory.byId(w.member_id)?.serverId === f.from)
     .map((w) => ({ memberId: w.member_id, wrappedKey: w.wrapped_key }))
   ctx.store.channel.applyUpdate(f.payload.version, wraps)
 }

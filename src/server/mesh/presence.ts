@@ -27,8 +27,14 @@ export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): voi
     // Another implementation's user (no DIRECTORY_ENTRY): learn them from their server's word. The
     // name may be shared with another server's user; clients then qualify both (PROTOCOL.md §6).
     const username = nameFor(p.user_id, p.display_name)
-    if (!p.pubkey) ctx.presence.rememberKeyless(p.user_id, username)
-    else if (
+    if (!p.pubkey) {
+      // A keyless user takes one of their server's user slots when first heard of, as a keyed
+      // one does: a peer making up ids would otherwise grow our presence tables without bound.
+      const fresh = ctx.presence.keyless(p.user_id) === null && !ctx.presence.locations.has(p.user_id)
+      if (fresh && !ctx.quota.takeUserSlot(p.server_id))
+        return ctx.logs.warn(`advert|${f.from}`, `refused USER_ADVERTISE: ${p.server_id} is at its user cap`)
+      ctx.presence.rememberKeyless(p.user_id, username)
+    } else if (
       !learn(call, { userId: p.user_id, username, pubkey: p.pubkey, serverId: p.server_id, created: f.ts })
     )
       return
@@ -38,10 +44,11 @@ export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): voi
   const already = ctx.presence.locations.get(p.user_id) === p.server_id
   if (!ctx.presence.arrive(p.user_id, p.server_id, f.ts) || already) return
   // Our clients hear it in our own signed USER_PRESENCE, named from the directory (the roster); a
-  // keyless user has no roster row, so they get the origin's advert as it came.
+  // keyless user has no roster row, so the clients who follow everyone get the origin's advert as
+  // it came — contacts-mode clients only hear of users they asked about (docs/wire.md §14).
   const user = ctx.presence.roster.get(p.user_id)
   if (user) ctx.feed.other({ online: true, user })
-  else ctx.presence.toLocal(call.text)
+  else ctx.feed.toEveryone(call.text)
   ctx.changed()
 }
 
