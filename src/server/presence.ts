@@ -33,8 +33,11 @@ export class Presence {
   readonly #locations = new Map<string, string>()
   /** user_id → `ts` of the newest presence frame taken for them. */
   readonly #fresh = new BoundedMap<string, number>(FRESHNESS_LIMIT)
-  /** user_id → username, for users advertised without a key (PROTOCOL.md §3.2). */
-  readonly #keyless = new BoundedMap<string, string>(KEYLESS_LIMIT)
+  /**
+   * user_id → name and server, for users advertised without a key (PROTOCOL.md §3.2): the first
+   * server to advertise one is theirs, as a directory entry fixes a keyed user's home.
+   */
+  readonly #keyless = new BoundedMap<string, { username: string; serverId: string }>(KEYLESS_LIMIT)
   /** Everyone online with a directory entry, sorted, in memory (src/server/roster.ts). */
   readonly #roster = new Roster()
 
@@ -133,15 +136,23 @@ export class Presence {
 
   // --- users advertised without a key (PROTOCOL.md §3.2) ---
 
-  rememberKeyless(userId: string, username: string): void {
-    this.#keyless.set(userId, username)
+  rememberKeyless(userId: string, username: string, serverId: string): void {
+    this.#keyless.set(userId, { username, serverId })
   }
 
-  /** The name and server of a keyless user, to pin their first key with. */
+  /**
+   * The server that speaks for `userId` when no directory entry does: the one that first
+   * advertised them without a key, or where they are online. Another server's word on them is
+   * refused, as for a keyed user (mesh/presence.ts, mesh/directory.ts).
+   */
+  keylessHome(userId: string): string | undefined {
+    return this.#keyless.get(userId)?.serverId ?? this.#locations.get(userId)
+  }
+
+  /** The name and server of a keyless user online at their server, to pin their first key with. */
   keyless(userId: string): { username: string; serverId: string } | null {
-    const username = this.#keyless.get(userId)
-    const serverId = this.#locations.get(userId)
-    return username && serverId ? { username, serverId } : null
+    const who = this.#keyless.get(userId)
+    return who && this.#locations.get(userId) === who.serverId ? who : null
   }
 
   forgetKeyless(userId: string): void {

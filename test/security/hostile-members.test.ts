@@ -7,9 +7,11 @@
 
 import { describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
+import { b64uEncode, dmPreimage, encrypt, type KeyPair, signContent, utf8 } from '../../src/crypto/index.ts'
+import type { ServerHandle } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
-import { mesh, until } from '../helpers/servers.ts'
-import { ATTACKER_KEY, count, dm, nothing, rawUser, rogueServer } from './_attack.ts'
+import { mesh, server, until } from '../helpers/servers.ts'
+import { ATTACKER_KEY, count, dm, nothing, type Rogue, rawUser, rogueServer } from './_attack.ts'
 
 type Listed = { user_id: string; username: string }
 /** A USER_PRESENCE that lists `id` online. */
@@ -19,6 +21,28 @@ const lists =
     Array.isArray(f.payload.online) && (f.payload.online as Listed[]).some((u) => u.user_id === id)
 
 const MALLORY_KEY = ATTACKER_KEY + 1
+
+/** `rogue` sends `target` a SERVER_DELIVER with a DM from `from` to `to`, content-signed with `key`. */
+async function deliverFrom(
+  rogue: Rogue,
+  target: ServerHandle,
+  from: string,
+  to: { id: string; key: KeyPair },
+  key: KeyPair,
+  text: string,
+): Promise<void> {
+  const ts = Date.now()
+  const ct = encrypt(to.key.publicKey, utf8(text))
+  const payload = {
+    user_id: to.id,
+    sender: from,
+    inner_type: 'MSG_DIRECT',
+    ciphertext: b64uEncode(ct),
+    sender_pub: key.publicKey.spki,
+    content_sig: await signContent(key.privateKey, dmPreimage(ct, from, to.id, ts)),
+  }
+  await rogue.send('SERVER_DELIVER', payload, { to: target.serverId(), ts })
+}
 
 /** intro (bob, watcher) and a (alice), a rogue member linked to intro; DMs prove the mesh works. */
 async function scene() {
@@ -153,5 +177,38 @@ describe('hostile members', () => {
     await Bun.sleep(500)
     for (const s of [intro, a])
       for (const u of made) expect(s.ctx.store.directory.byId(u.id)?.serverId).toBe(u.serverId)
+  })
+
+  test('a member can neither move nor key another server’s keyless user', async () => {
+    const s = await server()
+    const bob = await rawUser(s, 'bob', 1)
+    // `home` plays another implementation's server, which advertises its users without a key.
+    const home = await rogueServer(s, ATTACKER_KEY)
+    const rogue = await rogueServer(s, MALLORY_KEY)
+    const u = randomUUID()
+    await home.send('USER_ADVERTISE', { user_id: u, server_id: home.id, meta: { display_name: 'ursula' } })
+    await until(() => s.ctx.presence.locations.get(u) === home.id, 3_000, 'ursula online at her server')
+    // Found by a red-team pass: a later-dated advert moved her, and a DM "from" her keyed her.
+    const later = { ts: Date.now() + 60_000 }
+    await rogue.send(
+      'USER_ADVERTISE',
+      { user_id: u, server_id: rogue.id, meta: { display_name: 'ursula' } },
+      later,
+    )
+    await rogue.send(
+      'USER_ADVERTISE',
+      { user_id: u, server_id: rogue.id, pubkey: rogue.key.publicKey.spki },
+      later,
+    )
+    await deliverFrom(rogue, s, u, bob, rogue.key, 'forged')
+    await Bun.sleep(300)
+    expect(s.ctx.presence.locations.get(u)).toBe(home.id)
+    expect(s.ctx.store.directory.byId(u)).toBeNull()
+    expect(count(bob.peer, 'USER_DELIVER')).toBe(0)
+    // Her own server's first DM keys her, and reaches bob.
+    const real = await testKey(ATTACKER_KEY + 2)
+    await deliverFrom(home, s, u, bob, real, 'hello')
+    await until(() => count(bob.peer, 'USER_DELIVER') === 1, 3_000, 'her DM at bob')
+    expect(s.ctx.store.directory.byId(u)).toMatchObject({ serverId: home.id, pubkey: real.publicKey.spki })
   })
 })

@@ -104,6 +104,13 @@ describe('replay', () => {
       const bob = await rawUser(intro!, 'bob', 1)
       const rogue = await rogueServer(intro!)
       const mallory = { id: randomUUID(), key: await testKey(ATTACKER_KEY + 1) }
+      // Advertised as another implementation would (no key): a server speaks only for its users.
+      await rogue.send('USER_ADVERTISE', {
+        user_id: mallory.id,
+        server_id: rogue.id,
+        meta: { display_name: 'mallory' },
+      })
+      await until(() => intro!.ctx.presence.locations.get(mallory.id) === rogue.id, 3_000, 'mallory online')
       const deliver = async (text: string, ts = Date.now()): Promise<Frame> => {
         const ct = encrypt(bob.key.publicKey, utf8(text))
         const payload = {

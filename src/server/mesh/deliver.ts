@@ -29,11 +29,18 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
     return ctx.log.warn(`dropped a stale SERVER_DELIVER from ${f.from}`)
   const sender =
     ctx.store.directory.byId(p.sender) ??
-    ('sender_pub' in p && p.sender_pub ? pinFirstSenderKey(ctx, p.sender, p.sender_pub) : null)
+    ('sender_pub' in p && p.sender_pub ? pinFirstSenderKey(ctx, f.from, p.sender, p.sender_pub) : null)
   const key = sender ? importPublicKey(sender.pubkey) : null
   // With a directory key, a forged content signature stops here; without one (another
-  // implementation's user) the recipient's client checks it against the key it pinned.
+  // implementation's user, not keyed yet) the recipient's client checks it against its pin.
   const forged = (why: string) => ctx.log.warn(`dropped SERVER_DELIVER from ${f.from}: ${why}`)
+  // A sender without a directory key is spoken for only by their own server (the one that
+  // advertised them): any other member could otherwise send in their name unchecked.
+  if (!key && ctx.presence.keylessHome(p.sender) !== f.from)
+    return ctx.logs.warn(
+      `sender|${f.from}`,
+      `dropped SERVER_DELIVER from ${f.from}: ${p.sender} is no user of it`,
+    )
 
   if (p.inner_type === 'MSG_PUBLIC_CHANNEL') {
     const items = key

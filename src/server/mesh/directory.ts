@@ -31,8 +31,9 @@ export function learn(
   // The key is public, so an entry with the right key proves nothing: a user's home is fixed at
   // registration, or any server could re-home a user and then advertise and receive their traffic.
   const known = ctx.store.directory.byId(e.userId)
-  if (known && known.serverId !== e.serverId) {
-    ctx.log.warn(`refused directory entry moving ${e.userId} from ${known.serverId} to ${e.serverId}`)
+  const home = known?.serverId ?? ctx.presence.keylessHome(e.userId)
+  if (home !== undefined && home !== e.serverId) {
+    ctx.log.warn(`refused directory entry moving ${e.userId} from ${home} to ${e.serverId}`)
     return false
   }
   const holder = ctx.store.directory.byUsername(e.username)
@@ -77,12 +78,14 @@ export function onDirectoryEntry(f: MeshFrame<'DIRECTORY_ENTRY'>, call: MeshCall
  */
 export function pinFirstSenderKey(
   ctx: ServerContext,
+  origin: string,
   userId: string,
   senderPub: string,
 ): DirectoryEntry | null {
   const who = ctx.presence.keyless(userId)
   const spki = spkiOrNull(senderPub)
-  if (!who || !spki || !ctx.quota.takeUserSlot(who.serverId)) return null
+  // Only their own server's frame: any other peer could otherwise key them with its own key.
+  if (!who || who.serverId !== origin || !spki || !ctx.quota.takeUserSlot(who.serverId)) return null
   const { username, serverId } = who
   const r = ctx.store.directory.upsert({ userId, username, pubkey: spki, serverId, created: Date.now() })
   if (r !== 'added') return null

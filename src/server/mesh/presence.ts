@@ -24,16 +24,19 @@ export function onAdvertise(f: MeshFrame<'USER_ADVERTISE'>, call: MeshCall): voi
     if (p.pubkey && spkiOrNull(p.pubkey) !== known.pubkey)
       return ctx.logs.warn(`advert|${f.from}`, `refused USER_ADVERTISE re-keying ${p.user_id}`)
   } else {
-    // Another implementation's user (no DIRECTORY_ENTRY): learn them from their server's word. The
-    // name may be shared with another server's user; clients then qualify both (PROTOCOL.md §6).
+    // Another implementation's user (no DIRECTORY_ENTRY): learn them from their server's word — the
+    // first server that advertised them; another may not move or key them. The name may be shared
+    // with another server's user; clients then qualify both (PROTOCOL.md §6).
+    const home = ctx.presence.keylessHome(p.user_id)
+    if (home !== undefined && home !== p.server_id)
+      return ctx.logs.warn(`advert|${f.from}`, `refused USER_ADVERTISE moving ${p.user_id} to ${p.server_id}`)
     const username = nameFor(p.user_id, p.display_name)
     if (!p.pubkey) {
       // A keyless user takes one of their server's user slots when first heard of, as a keyed
       // one does: a peer making up ids would otherwise grow our presence tables without bound.
-      const fresh = ctx.presence.keyless(p.user_id) === null && !ctx.presence.locations.has(p.user_id)
-      if (fresh && !ctx.quota.takeUserSlot(p.server_id))
+      if (home === undefined && !ctx.quota.takeUserSlot(p.server_id))
         return ctx.logs.warn(`advert|${f.from}`, `refused USER_ADVERTISE: ${p.server_id} is at its user cap`)
-      ctx.presence.rememberKeyless(p.user_id, username)
+      ctx.presence.rememberKeyless(p.user_id, username, p.server_id)
     } else if (
       !learn(call, { userId: p.user_id, username, pubkey: p.pubkey, serverId: p.server_id, created: f.ts })
     )
