@@ -19,7 +19,6 @@ export type Route =
   | { kind: 'unknown' }
 
 /** Users advertised without a key we remember a name for, until their first `sender_pub`. */
-const KEYLESS_LIMIT = 10_000
 /** Freshness stamps kept; past this the oldest user's stamp is forgotten. */
 const FRESHNESS_LIMIT = 200_000
 
@@ -33,11 +32,6 @@ export class Presence {
   readonly #locations = new Map<string, string>()
   /** user_id → `ts` of the newest presence frame taken for them. */
   readonly #fresh = new BoundedMap<string, number>(FRESHNESS_LIMIT)
-  /**
-   * user_id → name and server, for users advertised without a key (PROTOCOL.md §3.2): the first
-   * server to advertise one is theirs, as a directory entry fixes a keyed user's home.
-   */
-  readonly #keyless = new BoundedMap<string, { username: string; serverId: string }>(KEYLESS_LIMIT)
   /** Everyone online with a directory entry, sorted, in memory (src/server/roster.ts). */
   readonly #roster = new Roster()
 
@@ -136,27 +130,32 @@ export class Presence {
 
   // --- users advertised without a key (PROTOCOL.md §3.2) ---
 
+  /**
+   * A user advertised without a key (PROTOCOL.md §3.2): the first server to advertise one is
+   * theirs, as a directory entry fixes a keyed user's home; recorded in the store, so neither a
+   * restart nor a flood of made-up users forgets it (migrations/0006).
+   */
   rememberKeyless(userId: string, username: string, serverId: string): void {
-    this.#keyless.set(userId, { username, serverId })
+    this.#store.keyless.claim(userId, username, serverId)
   }
 
   /**
    * The server that speaks for `userId` when no directory entry does: the one that first
-   * advertised them without a key, or where they are online. Another server's word on them is
-   * refused, as for a keyed user (mesh/presence.ts, mesh/directory.ts).
+   * advertised them without a key. Another server's word on them is refused, as for a keyed user
+   * (mesh/presence.ts, mesh/directory.ts).
    */
   keylessHome(userId: string): string | undefined {
-    return this.#keyless.get(userId)?.serverId ?? this.#locations.get(userId)
+    return this.#store.keyless.get(userId)?.serverId ?? this.#locations.get(userId)
   }
 
   /** The name and server of a keyless user online at their server, to pin their first key with. */
   keyless(userId: string): { username: string; serverId: string } | null {
-    const who = this.#keyless.get(userId)
+    const who = this.#store.keyless.get(userId)
     return who && this.#locations.get(userId) === who.serverId ? who : null
   }
 
   forgetKeyless(userId: string): void {
-    this.#keyless.delete(userId)
+    this.#store.keyless.forget(userId)
     this.relist(userId)
   }
 

@@ -79,7 +79,9 @@ export class Quota {
    * new users and nobody else's. 100,000 by default — no honest server we know of is near it.
    */
   takeUserSlot(serverId: string): boolean {
-    const n = this.#users.get(serverId) ?? this.#store.directory.byServer(serverId).length
+    const n =
+      this.#users.get(serverId) ??
+      this.#store.directory.byServer(serverId).length + this.#store.keyless.countByServer(serverId)
     if (n >= this.limits.usersPerServer) {
       this.#users.set(serverId, n)
       return false

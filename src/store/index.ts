@@ -12,6 +12,7 @@ import { type ChannelRepo, channelRepo } from './channel.ts'
 import { isMemoryPath, openDb } from './db.ts'
 import { type DirectoryRepo, directoryRepo } from './directory.ts'
 import { type IdentityRepo, identityRepo } from './identity.ts'
+import { type KeylessRepo, keylessRepo } from './keyless.ts'
 import { migrate } from './migrate.ts'
 import { MIGRATIONS } from './migrations.ts'
 import { type QueueRepo, queueRepo } from './queue.ts'
@@ -43,6 +44,8 @@ export interface Store {
   readonly identity: IdentityRepo
   readonly users: UserRepo
   readonly directory: DirectoryRepo
+  /** Other implementations' users advertised without a key, and whose they are. */
+  readonly keyless: KeylessRepo
   readonly servers: ServerRepo
   readonly channel: ChannelRepo
   readonly queue: QueueRepo
@@ -83,6 +86,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       importIdentity: (bytes, passphrase) => importIdentity(identity, bytes, passphrase),
       users: userRepo(db),
       directory: directoryRepo(db),
+      keyless: keylessRepo(db),
       servers: serverRepo(db),
       channel: channelRepo(db),
       queue: queueRepo(db),

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { b64uEncode, dmPreimage, encrypt, type KeyPair, signContent, utf8 } from '../../src/crypto/index.ts'
 import type { ServerHandle } from '../../src/server/index.ts'
 import { testKey } from '../helpers/keys.ts'
-import { mesh, server, until } from '../helpers/servers.ts'
+import { mesh, server, stop, until } from '../helpers/servers.ts'
 import { ATTACKER_KEY, count, dm, nothing, type Rogue, rawUser, rogueServer } from './_attack.ts'
 
 type Listed = { user_id: string; username: string }
@@ -210,5 +210,28 @@ describe('hostile members', () => {
     await deliverFrom(home, s, u, bob, real, 'hello')
     await until(() => count(bob.peer, 'USER_DELIVER') === 1, 3_000, 'her DM at bob')
     expect(s.ctx.store.directory.byId(u)).toMatchObject({ serverId: home.id, pubkey: real.publicKey.spki })
+  })
+
+  test('a keyless user stays their server’s after going offline and after our restart', async () => {
+    const s = await server()
+    const home = await rogueServer(s, ATTACKER_KEY)
+    const u = randomUUID()
+    await home.send('USER_ADVERTISE', { user_id: u, server_id: home.id, meta: { display_name: 'ursula' } })
+    await until(() => s.ctx.presence.locations.get(u) === home.id, 3_000, 'ursula online at her server')
+    await home.send('USER_REMOVE', { user_id: u, server_id: home.id })
+    await until(() => !s.ctx.presence.locations.has(u), 3_000, 'ursula offline')
+    // Found by a red-team pass: what was in memory only was forgotten by a restart (or a flood).
+    await stop(s)
+    const again = await server({ db: s.db, port: s.port })
+    const rogue = await rogueServer(again, MALLORY_KEY)
+    const entry = { user_id: u, username: 'ursula', pubkey: rogue.key.publicKey.spki, server_id: rogue.id }
+    await rogue.send('DIRECTORY_ENTRY', { ...entry, created: Date.now() })
+    await rogue.send('USER_ADVERTISE', { user_id: u, server_id: rogue.id, meta: { display_name: 'ursula' } })
+    await Bun.sleep(300)
+    expect(again.ctx.store.directory.byId(u)).toBeNull()
+    expect(again.ctx.presence.locations.has(u)).toBe(false)
+    const back = await rogueServer(again, ATTACKER_KEY)
+    await back.send('USER_ADVERTISE', { user_id: u, server_id: back.id, meta: { display_name: 'ursula' } })
+    await until(() => again.ctx.presence.locations.get(u) === back.id, 3_000, 'ursula back at her server')
   })
 })

@@ -11,6 +11,7 @@ const TABLES = [
   'directory',
   'group_members',
   'groups',
+  'keyless_users',
   'offline_queue',
   'schema_migrations',
   'server_identity',
@@ -29,7 +30,7 @@ function inspect<T>(path: string, fn: (db: Database) => T): T {
 
 describe('migrations', () => {
   test('the embedded list carries the SQL text', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6])
     expect(MIGRATIONS[0]!.sql).toContain('CREATE TABLE users')
   })
 
@@ -50,6 +51,7 @@ describe('migrations', () => {
         [3, '0003_directory_shared_names'],
         [4, '0004_offline_queue'],
         [5, '0005_server_admission'],
+        [6, '0006_keyless_users'],
       ])
     })
   })
@@ -93,7 +95,7 @@ describe('migrations', () => {
 
   test('migrate() reports what it ran and runs nothing the second time', () => {
     const db = openDb(':memory:')
-    expect(migrate(db, MIGRATIONS)).toEqual([1, 2, 3, 4, 5])
+    expect(migrate(db, MIGRATIONS)).toEqual([1, 2, 3, 4, 5, 6])
     expect(migrate(db, MIGRATIONS)).toEqual([])
     db.close()
   })
@@ -105,7 +107,7 @@ describe('migrations', () => {
       { version: 99, name: '0099_bad', sql: 'CREATE TABLE t (x INTEGER); SELECT nope FROM nowhere;' },
     ]
     expect(() => migrate(db, bad)).toThrow()
-    expect(appliedMigrations(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5])
+    expect(appliedMigrations(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6])
     expect(db.query("SELECT 1 FROM sqlite_master WHERE name = 't'").get()).toBeNull()
     db.close()
   })
