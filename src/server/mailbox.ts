@@ -137,16 +137,20 @@ export class Mailbox {
   }
 }
 
-/** A kept frame as the user receives it (docs/wire.md §13: as if it had been delivered live). */
-function frameOf(outbox: Outbox, to: string, ts: number, k: Kept): Promise<string> {
+/**
+ * A kept frame as the user receives it (docs/wire.md §13: as if it had been delivered live) — also
+ * how a live DM or file frame is signed for them; `owner` is whose turn the signature takes
+ * (src/server/fair.ts).
+ */
+export function frameOf(outbox: Outbox, to: string, ts: number, k: Kept, owner?: string): Promise<string> {
   switch (k.type) {
     case 'USER_DELIVER':
-      return outbox.frame(k.type, to, k.payload, { ts })
+      return outbox.frame(k.type, to, k.payload, { ts, owner })
     case 'FILE_START':
-      return outbox.frame(k.type, to, k.payload, { ts, from: k.payload.sender })
+      return outbox.frame(k.type, to, k.payload, { ts, from: k.payload.sender, owner })
     case 'FILE_CHUNK':
-      return outbox.frame(k.type, to, k.payload, { ts, from: k.payload.sender })
+      return outbox.frame(k.type, to, k.payload, { ts, from: k.payload.sender, owner })
     case 'FILE_END':
-      return outbox.frame(k.type, to, k.payload, { ts, from: k.payload.sender })
+      return outbox.frame(k.type, to, k.payload, { ts, from: k.payload.sender, owner })
   }
 }

@@ -18,7 +18,6 @@ export type Route =
   | { kind: 'remote'; serverId: string; link: Link }
   | { kind: 'unknown' }
 
-/** Users advertised without a key we remember a name for, until their first `sender_pub`. */
 /** Freshness stamps kept; past this the oldest user's stamp is forgotten. */
 const FRESHNESS_LIMIT = 200_000
 

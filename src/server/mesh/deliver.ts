@@ -14,8 +14,7 @@ import {
 import { deliverPublicLocally } from '../fanout.ts'
 import { toLocalUser } from '../hand-on.ts'
 import { spkiOrNull } from '../keys.ts'
-import type { Kept } from '../mailbox.ts'
-import type { SendOptions } from '../outbox.ts'
+import { frameOf, type Kept } from '../mailbox.ts'
 import type { MeshCall, MeshFrame } from './_types.ts'
 import { pinFirstSenderKey } from './directory.ts'
 
@@ -75,47 +74,20 @@ export async function onServerDeliver(f: MeshFrame<'SERVER_DELIVER'>, call: Mesh
   // Never passed on to a third server: every server delivers straight to the recipient's home
   // (PROTOCOL.md §4, full mesh), and a relay would let one peer spend another's link budget.
   if (r.kind === 'remote') return ctx.log.info(`SERVER_DELIVER for ${p.user_id}, who is not here`)
-  // Handed over as the original frame: MSG_DIRECT as USER_DELIVER from us, files as themselves
-  // with the sender's `from` and `ts` (PROTOCOL.md §3.2).
-  // Signing for one origin waits its turn behind other origins' (src/server/fair.ts).
-  const opts = { ts: f.ts, from: p.sender, owner: f.from }
   // A contacts-mode recipient is told when the sender comes and goes from now on (docs/wire.md
   // §14) — only a sender whose content signature we checked: a peer cannot make up whom we watch.
   if (key && (p.inner_type === 'MSG_DIRECT' || p.inner_type === 'FILE_START'))
     ctx.feed.watch(r.link, p.sender, 'heard')
-  const text = await userFrame(ctx, p, opts)
+  // Handed over as the original frame: MSG_DIRECT as USER_DELIVER from us, files as themselves
+  // with the sender's `from` and `ts` (PROTOCOL.md §3.2). Signing for one origin waits its turn
+  // behind other origins' (src/server/fair.ts).
+  const k = keptOf(p)
+  if (!k) return
+  const text = await frameOf(ctx.outbox, p.user_id, f.ts, k, f.from)
   if (toLocalUser(ctx, p.user_id, r.link, text)) return
   // Their link closed while the frame was signed: kept as if they had been offline.
   if (!key) return ctx.logs.warn(`unkept|${f.from}`, `not kept for ${p.user_id}: unknown sender ${p.sender}`)
   keepForHomeUser(ctx, f.from, f.ts, p)
-}
-
-/** The signed text of a forwarded DM or file frame as the recipient gets it. */
-function userFrame(
-  ctx: MeshCall['ctx'],
-  p: Exclude<DeliverPayload, { inner_type: 'MSG_PUBLIC_CHANNEL' }>,
-  opts: SendOptions,
-): Promise<string> {
-  switch (p.inner_type) {
-    case 'MSG_DIRECT': {
-      const { ciphertext, sender, sender_pub, content_sig } = p
-      const body = { ciphertext, sender, sender_pub, content_sig }
-      // USER_DELIVER is ours (`from` this server), with the sender's `ts`.
-      return ctx.outbox.frame('USER_DELIVER', p.user_id, body, { ts: opts.ts, owner: opts.owner })
-    }
-    case 'FILE_START': {
-      const { user_id, inner_type, ...body } = p
-      return ctx.outbox.frame(inner_type, user_id, body, opts)
-    }
-    case 'FILE_CHUNK': {
-      const { user_id, inner_type, ...body } = p
-      return ctx.outbox.frame(inner_type, user_id, body, opts)
-    }
-    case 'FILE_END': {
-      const { user_id, inner_type, ...body } = p
-      return ctx.outbox.frame(inner_type, user_id, body, opts)
-    }
-  }
 }
 
 /**

@@ -17,8 +17,7 @@ import type { ServerContext } from '../context.ts'
 import { deliverPublicLocally } from '../fanout.ts'
 import { toLocalUser, toServer } from '../hand-on.ts'
 import type { Link } from '../link.ts'
-import type { Kept } from '../mailbox.ts'
-import type { SendOptions } from '../outbox.ts'
+import { frameOf, type Kept } from '../mailbox.ts'
 import { seenKey } from '../seen.ts'
 import { FRESHNESS_MS, type UserCall, type UserFrame } from './_types.ts'
 
@@ -154,22 +153,8 @@ export async function onFile(f: FileFrame, c: UserCall): Promise<void> {
     return accepted(c, f, d.queued ? 'queued' : 'delivered')
   }
   // Files reach a local user as themselves, with the sender's `from` and `ts` (PROTOCOL.md §3.2).
-  const text = await asFileFrame(c, kept(f), f.to, { ts: f.ts, from: f.from, owner: f.from })
+  const text = await frameOf(ctx.outbox, f.to, f.ts, kept(f), f.from)
   return toLocalUser(ctx, f.to, d.link, text) ? accepted(c, f, 'delivered') : keep()
-}
-
-/** The signed text of a file frame as its recipient gets it. */
-function asFileFrame(c: UserCall, k: Kept, to: string, opts: SendOptions): Promise<string> {
-  switch (k.type) {
-    case 'FILE_START':
-      return c.ctx.outbox.frame(k.type, to, k.payload, opts)
-    case 'FILE_CHUNK':
-      return c.ctx.outbox.frame(k.type, to, k.payload, opts)
-    case 'FILE_END':
-      return c.ctx.outbox.frame(k.type, to, k.payload, opts)
-    default:
-      throw new TypeError(`${k.type} is not a file frame`)
-  }
 }
 
 /** A file frame as its recipient gets it: the same type, `sender` beside the payload. */

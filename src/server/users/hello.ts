@@ -18,7 +18,10 @@ export function onAck(f: UserFrame<'ACK'>, { ctx, link, login }: UserCall): void
   ctx.mailbox.confirmed(user, f.payload.upto, sent)
 }
 
-/** Another open link that holds `userId` here. */
+/**
+ * Another open link that holds `userId` here. Asked synchronously right before `attachUser`: an
+ * awaited check would let a concurrent login attach in the turn between the answer and ours.
+ */
 function rivalOf(ctx: UserCall['ctx'], userId: string, link: UserCall['link']): boolean {
   const bound = ctx.presence.local.get(userId)
   return bound !== undefined && bound !== link && !bound.closed
